@@ -1,0 +1,226 @@
+"""The only module that decodes media: videos, GIFs, still images and frame folders.
+
+``open_media(path)`` checks, in order and each with its own reason: the path exists, is
+not empty, the container opens, it has a video stream; iterating the returned reader then
+checks that at least one frame decodes and that at least ``min_frames`` do. Every decoded
+frame is yielded (none are sampled or dropped) and counted, so ``frames_decoded`` is the
+real count, never the container's estimate.
+
+Frames larger than ``max_side`` pixels on their longer side are downscaled (area
+interpolation inside the decoder's own scaler) so that an 8K input costs the same memory
+as a 720p one; ``MediaInfo.scale`` records the factor so that evidence boxes can be mapped
+back to source pixels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from mmgr.errors import VideoReadError
+from mmgr.parsers.types import Frame, Frames, MediaInfo
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
+MAX_PIXELS = 200_000_000  # refuse decompression bombs; an 8K frame is 33 Mpx
+
+__all__ = ["IMAGE_SUFFIXES", "MediaReader", "decode_only", "open_media", "read_frames"]
+
+
+def _sha256_file(path: Path, h: hashlib._Hash | None = None) -> str:
+    h = h or hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fit(width: int, height: int, max_side: int | None) -> tuple[int, int, float]:
+    if not max_side or max(width, height) <= max_side:
+        return width, height, 1.0
+    s = max_side / max(width, height)
+    return max(1, round(width * s)), max(1, round(height * s)), s
+
+
+def _resize(rgb: NDArray[np.uint8], w: int, h: int) -> NDArray[np.uint8]:
+    if rgb.shape[1] == w and rgb.shape[0] == h:
+        return rgb
+    return np.ascontiguousarray(cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA))
+
+
+def _read_image(path: Path, shown: str) -> NDArray[np.uint8]:
+    data = np.fromfile(str(path), dtype=np.uint8)
+    if data.size == 0:
+        raise VideoReadError(shown, "file is empty")
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise VideoReadError(shown, "not a decodable image", "is the file really an image?")
+    if img.dtype != np.uint8:
+        img = cv2.convertScaleAbs(img, alpha=255.0 / max(1.0, float(img.max())))
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
+    elif img.shape[2] == 4:
+        # Composite transparency onto white, as a viewer would show it.
+        alpha = img[:, :, 3:4].astype(np.float32) / 255.0
+        bgr = img[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+        img = cv2.cvtColor(np.round(bgr).astype(np.uint8), cv2.COLOR_BGR2RGB)
+    else:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    return np.ascontiguousarray(img)
+
+
+class MediaReader:
+    """A single-pass iterator over the frames of one input.
+
+    Attributes:
+        info: the media description (size before downscaling, digest, codec...).
+        frames_decoded: how many frames have been yielded so far.
+    """
+
+    def __init__(self, path: str, *, max_side: int | None = 1280, min_frames: int = 1) -> None:
+        self.path = path
+        self.max_side = max_side
+        self.min_frames = min_frames
+        self.frames_decoded = 0
+        self._files: list[Path] = []
+        self._container: av.container.InputContainer | None = None
+        self.info = self._probe()
+
+    # -- probing -------------------------------------------------------------------
+    def _probe(self) -> MediaInfo:
+        shown = self.path
+        p = Path(self.path)
+        if not p.exists():
+            raise VideoReadError(shown, "no such file or folder")
+        if p.is_dir():
+            self._files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+            if not self._files:
+                raise VideoReadError(shown, "folder holds no images", "expected frame files such as 00000.png")
+            h = hashlib.sha256()
+            for f in self._files:
+                h.update(f.name.encode())
+                h.update(b"\0")
+                _sha256_file(f, h)
+            first = _read_image(self._files[0], str(self._files[0]))
+            height, width = first.shape[:2]
+            return MediaInfo(shown, "frames", h.hexdigest(), width, height, "image", None, None,
+                             _fit(width, height, self.max_side)[2])
+        if p.stat().st_size == 0:
+            raise VideoReadError(shown, "file is empty")
+        digest = _sha256_file(p)
+        if p.suffix.lower() in IMAGE_SUFFIXES:
+            img = _read_image(p, shown)
+            self._files = [p]
+            height, width = img.shape[:2]
+            return MediaInfo(shown, "image", digest, width, height, p.suffix.lower().lstrip("."), None,
+                             None, _fit(width, height, self.max_side)[2])
+        try:
+            container = av.open(str(p), mode="r")
+        except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+            raise VideoReadError(shown, f"container does not open ({exc.__class__.__name__}: "
+                                        f"{str(exc).splitlines()[0][:120]})",
+                                 "is the file a complete video?") from exc
+        stream = next((s for s in container.streams if s.type == "video"), None)
+        if stream is None:
+            container.close()
+            raise VideoReadError(shown, "no video stream", "audio-only or data-only file?")
+        width = int(stream.codec_context.width or 0)
+        height = int(stream.codec_context.height or 0)
+        if width * height > MAX_PIXELS:
+            container.close()
+            raise VideoReadError(shown, f"frame too large ({width}x{height})")
+        self._container = container
+        rate = stream.average_rate
+        kind = "gif" if stream.codec_context.name == "gif" else "video"
+        return MediaInfo(shown, kind, digest, width, height, stream.codec_context.name,
+                         container.format.name, Fraction(rate) if rate else None,
+                         _fit(width, height, self.max_side)[2])
+
+    # -- decoding ------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Frame]:
+        if self._container is not None:
+            yield from self._iter_av()
+        else:
+            yield from self._iter_files()
+        if self.frames_decoded == 0:
+            raise VideoReadError(self.path, "no frame decodes", "the stream may be truncated or corrupt")
+        if self.frames_decoded < self.min_frames:
+            raise VideoReadError(self.path, f"only {self.frames_decoded} frame(s) decode, "
+                                            f"at least {self.min_frames} needed")
+
+    def _iter_files(self) -> Iterator[Frame]:
+        for i, f in enumerate(self._files):
+            img = _read_image(f, self.path if self.info.kind == "image" else str(f))
+            if img.shape[0] * img.shape[1] > MAX_PIXELS:
+                raise VideoReadError(self.path, f"frame too large ({img.shape[1]}x{img.shape[0]})")
+            w, h, _ = _fit(img.shape[1], img.shape[0], self.max_side)
+            self.frames_decoded += 1
+            yield Frame(i, Fraction(i), _resize(img, w, h))
+
+    def _iter_av(self) -> Iterator[Frame]:
+        container = self._container
+        assert container is not None
+        stream = next(s for s in container.streams if s.type == "video")
+        stream.thread_type = "AUTO"
+        tb = stream.time_base
+        try:
+            for frame in container.decode(stream):
+                w, h, s = _fit(frame.width, frame.height, self.max_side)
+                if s < 1.0:
+                    frame = frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA")
+                rgb = frame.to_ndarray(format="rgb24")
+                if frame.pts is not None and tb is not None:
+                    t = Fraction(frame.pts) * Fraction(tb)
+                elif self.info.avg_rate:
+                    t = Fraction(self.frames_decoded) / self.info.avg_rate
+                else:
+                    t = Fraction(self.frames_decoded)
+                idx = self.frames_decoded
+                self.frames_decoded += 1
+                yield Frame(idx, t, np.ascontiguousarray(rgb))
+        except av.error.FFmpegError as exc:
+            raise VideoReadError(self.path, f"decoding failed after {self.frames_decoded} frame(s) "
+                                            f"({str(exc).splitlines()[0][:120]})",
+                                 "the file may be truncated") from exc
+        finally:
+            container.close()
+            self._container = None
+
+
+def open_media(path: str | Path, *, max_side: int | None = 1280, min_frames: int = 1) -> MediaReader:
+    """Open a video, GIF, image or frame folder for single-pass decoding.
+
+    Args:
+        path: file or folder.
+        max_side: frames whose longer side exceeds this are downscaled to it (None: never).
+        min_frames: iterating raises ``VideoReadError`` if fewer frames decode.
+
+    Returns:
+        A ``MediaReader``; iterate it for ``Frame`` values.
+
+    Raises:
+        VideoReadError: the path is missing, empty, not a media file, or has no video stream.
+    """
+    return MediaReader(str(path), max_side=max_side, min_frames=min_frames)
+
+
+def read_frames(path: str | Path, *, max_side: int | None = 1280, min_frames: int = 1) -> Frames:
+    """Decode every frame of an input into memory (for tests and short inputs)."""
+    reader = open_media(path, max_side=max_side, min_frames=min_frames)
+    frames = list(reader)
+    return Frames(reader.info, np.stack([f.rgb for f in frames]), tuple(f.t_s for f in frames))
+
+
+def decode_only(path: str | Path, *, max_side: int | None = 1280) -> int:
+    """Decode every frame and drop it: the time floor that verification is measured against."""
+    reader = open_media(path, max_side=max_side)
+    n = 0
+    for _ in reader:
+        n += 1
+    return n

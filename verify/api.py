@@ -1,0 +1,131 @@
+"""``verify_media``: one input in, one ``Verdict`` out (the library entry point).
+
+    >>> from mmgr.verify.api import verify_media            # doctest: +SKIP
+    >>> v = verify_media("out.mp4", "sudoku")               # doctest: +SKIP
+    >>> v.status, v.metrics["overall"]                      # doctest: +SKIP
+    (<Status.PASS: 'pass'>, 1)
+
+Errors in the *input* (unreadable media, no board found) become ``unscorable`` verdicts;
+errors in the *request* (unknown task, bad param, invalid spec) raise ``UsageError``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from mmgr.errors import UnscorableError, UsageError, VideoReadError
+from mmgr.parsers.video import open_media, read_frames
+from mmgr.verify.registry import get_task, make_params
+from mmgr.verify.types import CheckReport, Status, Verdict
+
+__all__ = ["load_spec", "verify_media", "versions"]
+
+
+@functools.lru_cache(maxsize=1)
+def versions() -> dict[str, str]:
+    """Versions of mmgr-verify and of every library that can change a verdict."""
+    out: dict[str, str] = {}
+    for dist in ("mmgr-verify", "numpy", "numba", "ortools", "opencv-python-headless", "av"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            if dist == "opencv-python-headless":
+                try:
+                    out[dist] = metadata.version("opencv-python")
+                except metadata.PackageNotFoundError:
+                    out[dist] = "absent"
+            else:
+                out[dist] = "absent"
+    return out
+
+
+def load_spec(spec: str | Path | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Read a spec from a JSON file path or take an inline mapping; raise ``UsageError`` if invalid."""
+    if spec is None:
+        return None
+    if isinstance(spec, Mapping):
+        return dict(spec)
+    p = Path(spec)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read spec '{spec}': {exc.strerror or exc}") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"spec '{spec}' is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(doc, dict):
+        raise UsageError(f"spec '{spec}' must hold a JSON object, got {type(doc).__name__}")
+    return doc
+
+
+def _media_info(reader: Any) -> dict[str, Any]:
+    info = reader.info
+    return {
+        "kind": info.kind, "sha256": info.sha256, "width": info.width, "height": info.height,
+        "codec": info.codec, "container": info.container,
+        "fps": None if info.avg_rate is None else float(info.avg_rate),
+        "scale": info.scale, "frames_decoded": reader.frames_decoded,
+    }
+
+
+def _unscorable(task: str, version: int, media: str, info: dict[str, Any], params: Any,
+                exc: Exception) -> Verdict:
+    reason = str(exc)
+    return Verdict(task, version, media, info, Status.UNSCORABLE, reason, {}, (), {},
+                   dataclasses.asdict(params), versions(),
+                   {"type": type(exc).__name__, "message": reason})
+
+
+def verify_media(media: str | Path, task: str, *, spec: str | Path | Mapping[str, Any] | None = None,
+                 input_image: str | Path | None = None, params: Mapping[str, Any] | None = None,
+                 keep_state: bool = False) -> Verdict | tuple[Verdict, Any]:
+    """Verify one media input against a task's rules.
+
+    Args:
+        media: video, GIF, image or folder of frames.
+        task: registered task name (``"sudoku"``...).
+        spec: reference as a JSON path or mapping (authoritative when given).
+        input_image: the puzzle image given to the generator (for image outputs).
+        params: task parameter overrides (strings are coerced to the field types).
+        keep_state: also return the parsed state (for evidence images).
+
+    Returns:
+        The ``Verdict`` (and the parsed state, or None, when ``keep_state``).
+
+    Raises:
+        UsageError: unknown task or param, unreadable or invalid spec or input image.
+    """
+    plugin = get_task(task)
+    p = make_params(plugin, params or {})
+    spec_doc = load_spec(spec)
+    if spec_doc is not None and spec_doc.get("task", task) != task:
+        raise UsageError(f"spec is for task {spec_doc.get('task')!r}, not {task!r}")
+    image = None
+    if input_image is not None:
+        try:
+            image = read_frames(input_image, max_side=getattr(p, "max_side", 1280)).rgb[0]
+        except VideoReadError as exc:
+            raise UsageError(f"--input-image: {exc}") from None
+    reference = plugin.load_reference(spec_doc, image, p)
+    media_s = str(media)
+    info: dict[str, Any] = {}
+    state = None
+    try:
+        reader = open_media(media_s, max_side=getattr(p, "max_side", 1280))
+        info = _media_info(reader)
+        state = plugin.parse(reader, reference, p)
+        info = _media_info(reader)
+        report: CheckReport = plugin.check(state, reference, p)
+    except UnscorableError as exc:
+        v = _unscorable(plugin.name, plugin.version, media_s, info, p, exc)
+        return (v, state) if keep_state else v
+    verdict = Verdict(plugin.name, plugin.version, media_s, info, report.status, report.reason,
+                      report.metrics, report.violations, report.details, dataclasses.asdict(p), versions())
+    return (verdict, state) if keep_state else verdict
