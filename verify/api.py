@@ -59,7 +59,8 @@ def load_spec(spec: str | Path | Mapping[str, Any] | None) -> dict[str, Any] | N
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"spec '{spec}' is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise UsageError(f"spec '{spec}' is not valid JSON ({where}: {exc.msg})") from None
     if not isinstance(doc, dict):
         raise UsageError(f"spec '{spec}' must hold a JSON object, got {type(doc).__name__}")
     return doc
