@@ -1,0 +1,327 @@
+"""Sudoku with OR-Tools CP-SAT: solve, prove uniqueness, and generate puzzles by clue count.
+
+Puzzles are (N, N) int8 arrays with N in {4, 9} (boxes 2x2 / 3x3), digits 1..N, 0 = blank.
+
+Design notes:
+
+- Deterministic by construction: one worker, ``random_seed=0``, and ``max_deterministic_time``
+  as the real limit (wall time is only a generous safety net). Same puzzle, same answer.
+- Uniqueness is proven, not sampled: solve, forbid the solution found (a no-good), re-solve.
+  ``UNSAT`` on the second call proves the first solution is the only one.
+- Clues that already repeat a digit in a row, column or box are reported before any model is
+  built (``duplicate_clues``), so the checker can name them instead of a bare "infeasible".
+- Checking a *complete* grid is counting (kernel work); this module answers existence and
+  uniqueness only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from mmgr.errors import InternalError
+from mmgr.solvers.types import SolveResult, SolveStatus
+from numpy.typing import NDArray
+from ortools.sat.python import cp_model
+
+__all__ = [
+    "BOX", "LEVELS", "SudokuVars", "build_sudoku", "check_puzzle", "count_solutions", "duplicate_clues",
+    "full_grid", "make_puzzle", "puzzle_from_string", "puzzle_to_string", "solve_sudoku", "unit_cells",
+]
+
+BOX = {4: 2, 9: 3}  # board side -> box side
+# clue-count ranges (inclusive) per size and level, in the spirit of MMGR's easy/medium/hard
+LEVELS: dict[int, dict[str, tuple[int, int]]] = {
+    4: {"easy": (9, 10), "medium": (7, 8), "hard": (5, 6)},
+    9: {"easy": (36, 42), "medium": (30, 35), "hard": (25, 29)},
+}
+DEFAULT_DET_TIME = 5.0  # deterministic seconds; a 9x9 needs ~0.01
+
+
+def check_puzzle(puzzle: NDArray[np.integer], name: str = "puzzle") -> NDArray[np.int8]:
+    """Validate a grid and return it as a C-contiguous int8 copy.
+
+    Args:
+        puzzle: (N, N) integer array, N in {4, 9}, values 0..N (0 = blank).
+        name: how the argument is named in error messages.
+
+    Returns:
+        (N, N) int8 copy.
+
+    Raises:
+        ValueError: "expected ..., got ..." when the shape, dtype or values are wrong.
+
+    >>> check_puzzle(np.zeros((4, 4), np.int64)).dtype
+    dtype('int8')
+    """
+    a = np.asarray(puzzle)
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] not in BOX:
+        raise ValueError(f"{name}: expected (4, 4) or (9, 9), got {a.shape}")
+    if not np.issubdtype(a.dtype, np.integer):
+        raise ValueError(f"{name}: expected an integer array, got {a.dtype}")
+    n = a.shape[0]
+    if a.size and (a.min() < 0 or a.max() > n):
+        raise ValueError(f"{name}: expected values 0..{n}, got {int(a.min())}..{int(a.max())}")
+    return np.ascontiguousarray(a, dtype=np.int8).copy()
+
+
+def puzzle_from_string(s: str, size: int | None = None) -> NDArray[np.int8]:
+    """Parse ``"530070000..."`` (row-major, ``0`` or ``.`` = blank) into an (N, N) int8 grid.
+
+    >>> puzzle_from_string("1.3.00000000.0.0").tolist()[0]
+    [1, 0, 3, 0]
+    """
+    s = "".join(s.split())
+    n = size if size is not None else {16: 4, 81: 9}.get(len(s), -1)
+    if n not in BOX or len(s) != n * n:
+        raise ValueError(f"puzzle string: expected 16 or 81 characters (size {size}), got {len(s)}")
+    bad = [ch for ch in s if ch != "." and not ch.isdigit()]
+    if bad:
+        raise ValueError(f"puzzle string: expected digits or '.', got {bad[0]!r}")
+    vals = [0 if ch == "." else int(ch) for ch in s]
+    return check_puzzle(np.array(vals, np.int64).reshape(n, n))
+
+
+def puzzle_to_string(grid: NDArray[np.integer]) -> str:
+    """Row-major digits, ``0`` = blank: the spec format.
+
+    >>> puzzle_to_string(np.array([[1, 0, 0, 0]] * 4))
+    '1000100010001000'
+    """
+    return "".join(str(int(v)) for v in check_puzzle(grid).ravel())
+
+
+def unit_cells(n: int) -> list[tuple[str, int, list[tuple[int, int]]]]:
+    """The 3N units of an N x N board: ``(kind, index, cells)`` for rows, then columns, then boxes.
+
+    >>> [(k, i) for k, i, _ in unit_cells(4)][::4]
+    [('row', 0), ('col', 0), ('box', 0)]
+    """
+    b = BOX[n]
+    rows = [("row", r, [(r, c) for c in range(n)]) for r in range(n)]
+    cols = [("col", c, [(r, c) for r in range(n)]) for c in range(n)]
+    boxes = [("box", k, [((k // b) * b + i, (k % b) * b + j) for i in range(b) for j in range(b)])
+             for k in range(n)]
+    return rows + cols + boxes
+
+
+def duplicate_clues(puzzle: NDArray[np.integer]) -> list[tuple[str, int, int]]:
+    """Units whose clues already repeat a digit: ``(kind, unit index, digit)``, in unit order.
+
+    >>> p = np.zeros((4, 4), np.int8); p[0, 0] = p[0, 3] = 2
+    >>> duplicate_clues(p)
+    [('row', 0, 2)]
+    """
+    g = check_puzzle(puzzle)
+    out = []
+    for kind, idx, cells in unit_cells(g.shape[0]):
+        vals = [int(g[r, c]) for r, c in cells if g[r, c]]
+        out += [(kind, idx, d) for d in sorted(set(vals)) if vals.count(d) > 1]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SudokuVars:
+    """The decision variables of a Sudoku model.
+
+    Attributes:
+        cells: N x N CP-SAT integer variables (row-major nested tuples), domain 1..N.
+        n: board side.
+    """
+
+    cells: tuple[tuple[cp_model.IntVar, ...], ...]
+    n: int
+
+    @property
+    def flat(self) -> list[cp_model.IntVar]:
+        return [v for row in self.cells for v in row]
+
+
+def build_sudoku(puzzle: NDArray[np.integer]) -> tuple[cp_model.CpModel, SudokuVars]:
+    """Build the CP-SAT model of a Sudoku puzzle.
+
+    Args:
+        puzzle: (N, N) integer grid, 0 = blank.
+
+    Returns:
+        ``(model, vars)``; the model is satisfiable iff the puzzle has a solution.
+    """
+    g = check_puzzle(puzzle)
+    n = g.shape[0]
+    model = cp_model.CpModel()
+    # Rule "each cell holds one digit 1..N": the variable's domain.
+    cells = tuple(tuple(model.new_int_var(1, n, f"x{r}{c}") for c in range(n)) for r in range(n))
+    units = unit_cells(n)
+    # Rule "each row holds every digit once".
+    # Rule "each column holds every digit once".
+    # Rule "each box holds every digit once".
+    # (N cells with N distinct values from 1..N: all-different is exactly "every digit once".)
+    for _, _, uc in units:
+        model.add_all_different([cells[r][c] for r, c in uc])
+    # Rule "the given digits (clues) stay as given".
+    for r in range(n):
+        for c in range(n):
+            if g[r, c]:
+                model.add(cells[r][c] == int(g[r, c]))
+    return model, SudokuVars(cells, n)
+
+
+def _solver(max_det_time: float) -> cp_model.CpSolver:
+    s = cp_model.CpSolver()
+    s.parameters.num_workers = 1
+    s.parameters.random_seed = 0
+    s.parameters.max_deterministic_time = float(max_det_time)
+    s.parameters.max_time_in_seconds = max(30.0, 20.0 * float(max_det_time))  # safety net only
+    return s
+
+
+def _run(model: cp_model.CpModel, v: SudokuVars, max_det_time: float) -> SolveResult:
+    solver = _solver(max_det_time)
+    st = solver.solve(model)
+    if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        sol = np.array([[solver.value(x) for x in row] for row in v.cells], np.int8)
+        return SolveResult(SolveStatus.SAT, sol, "solution found")
+    if st == cp_model.INFEASIBLE:
+        return SolveResult(SolveStatus.UNSAT, None, "no completion satisfies the rules")
+    if st == cp_model.MODEL_INVALID:
+        raise InternalError(f"CP-SAT rejected the Sudoku model: {model.validate()}")
+    return SolveResult(SolveStatus.UNDECIDED, None, f"no answer within {max_det_time:g} deterministic seconds")
+
+
+def solve_sudoku(puzzle: NDArray[np.integer], *, max_time_s: float = DEFAULT_DET_TIME) -> SolveResult:
+    """Find one completion of a puzzle.
+
+    Args:
+        puzzle: (N, N) integer grid, N in {4, 9}, 0 = blank.
+        max_time_s: budget in CP-SAT *deterministic* seconds (reproducible, unlike wall time).
+
+    Returns:
+        ``SolveResult``: SAT with the (N, N) int8 solution, UNSAT (repeated clues are named in
+        ``detail``), or UNDECIDED.
+
+    Raises:
+        ValueError: malformed puzzle. InternalError: CP-SAT reports MODEL_INVALID.
+
+    >>> p = np.zeros((4, 4), np.int8); p[0] = [1, 2, 3, 4]
+    >>> r = solve_sudoku(p); r.status.value, r.solution[0].tolist()
+    ('sat', [1, 2, 3, 4])
+    """
+    g = check_puzzle(puzzle)
+    dups = duplicate_clues(g)
+    if dups:
+        kind, idx, d = dups[0]
+        return SolveResult(SolveStatus.UNSAT, None, f"clue digit {d} repeats in {kind} {idx}")
+    model, v = build_sudoku(g)
+    return _run(model, v, max_time_s)
+
+
+def count_solutions(puzzle: NDArray[np.integer], limit: int = 2, *, max_time_s: float = DEFAULT_DET_TIME,
+                    known: NDArray[np.integer] | None = None) -> tuple[int, SolveStatus]:
+    """Count completions up to ``limit``, proving the count by no-goods.
+
+    Args:
+        puzzle: (N, N) integer grid, 0 = blank.
+        limit: stop once this many solutions are found (``>= 1``).
+        max_time_s: deterministic-seconds budget *per solver call*.
+        known: a solution already known (saves the first solve), e.g. the grid a puzzle was cut from.
+
+    Returns:
+        ``(count, status)``. ``status`` SAT: ``count`` is exact when ``< limit``, else "at least
+        ``limit``"; UNSAT: no solution (``count == 0``); UNDECIDED: a call ran out of budget and
+        ``count`` is only a lower bound.
+
+    >>> p = np.zeros((4, 4), np.int8); p[0] = [1, 2, 3, 4]; p[1] = [3, 4, 1, 2]; p[2, :2] = [2, 1]
+    >>> count_solutions(p)[0], count_solutions(np.zeros((4, 4), np.int8))[0]
+    (1, 2)
+    """
+    if limit < 1:
+        raise ValueError(f"limit: expected >= 1, got {limit}")
+    g = check_puzzle(puzzle)
+    if duplicate_clues(g):
+        return 0, SolveStatus.UNSAT
+    model, v = build_sudoku(g)
+    found: list[NDArray[np.int8]] = []
+    if known is not None:
+        k = check_puzzle(known, "known")
+        if k.shape != g.shape or not k.all() or np.any((g != 0) & (g != k)):
+            raise ValueError("known: expected a full grid that agrees with the clues, got one that does not")
+        found.append(k)
+    while len(found) < limit:
+        for sol in found[-1:]:
+            # No-good: "a different solution" = not this exact assignment of every cell.
+            model.add_forbidden_assignments(v.flat, [tuple(int(x) for x in sol.ravel())])
+        res = _run(model, v, max_time_s)
+        if res.status is SolveStatus.UNDECIDED:
+            return len(found), SolveStatus.UNDECIDED
+        if res.status is SolveStatus.UNSAT:
+            break
+        assert res.solution is not None
+        found.append(res.solution)
+    if not found:
+        return 0, SolveStatus.UNSAT
+    return len(found), SolveStatus.SAT
+
+
+def full_grid(n: int, rng: np.random.Generator) -> NDArray[np.int8]:
+    """A random complete N x N Sudoku grid: a base pattern under validity-preserving permutations.
+
+    Digits are relabelled, rows are shuffled within bands and bands among themselves, columns
+    within stacks and stacks among themselves, and the grid is transposed half the time.
+    """
+    if n not in BOX:
+        raise ValueError(f"n: expected 4 or 9, got {n}")
+    b = BOX[n]
+    r, c = np.indices((n, n))
+    base = (b * (r % b) + r // b + c) % n  # the classic shifted pattern: a valid grid, digits 0..N-1
+    digits = rng.permutation(n) + 1
+    rows = np.concatenate([band * b + rng.permutation(b) for band in rng.permutation(b)])
+    cols = np.concatenate([stack * b + rng.permutation(b) for stack in rng.permutation(b)])
+    g = digits[base[np.ix_(rows, cols)]]
+    if rng.integers(2):
+        g = g.T
+    return np.ascontiguousarray(g, dtype=np.int8)
+
+
+def make_puzzle(size: int, level: str, rng: np.random.Generator, *, max_tries: int = 50,
+                max_time_s: float = DEFAULT_DET_TIME) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
+    """Generate a puzzle with a unique solution and a clue count in the level's range.
+
+    A random full grid loses clues in random order; a clue is removed only if the puzzle stays
+    uniquely solvable (proven with ``count_solutions``). Removal stops at a target drawn in the
+    level's range; when every remaining clue is needed above the range, it starts over.
+
+    Args:
+        size: 4 or 9.
+        level: "easy", "medium" or "hard" (see ``LEVELS``).
+        rng: the only source of randomness (same seed, same puzzle).
+        max_tries: fresh starts before giving up.
+        max_time_s: deterministic-seconds budget per uniqueness check.
+
+    Returns:
+        ``(puzzle, solution)``, both (N, N) int8; 0 = blank in the puzzle.
+
+    Raises:
+        ValueError: unknown size/level, or no puzzle found in ``max_tries`` starts.
+    """
+    if size not in LEVELS or level not in LEVELS[size]:
+        raise ValueError(f"size/level: expected one of {[(s, lv) for s in LEVELS for lv in LEVELS[s]]}, "
+                         f"got ({size}, {level!r})")
+    lo, hi = LEVELS[size][level]
+    for _ in range(max_tries):
+        sol = full_grid(size, rng)
+        target = int(rng.integers(lo, hi + 1))
+        puzzle = sol.copy()
+        clues = size * size
+        for idx in rng.permutation(size * size):
+            if clues <= target:
+                break
+            r, c = divmod(int(idx), size)
+            puzzle[r, c] = 0
+            count, status = count_solutions(puzzle, 2, known=sol, max_time_s=max_time_s)
+            if count == 1 and status is SolveStatus.SAT:
+                clues -= 1
+            else:
+                puzzle[r, c] = sol[r, c]
+        if lo <= clues <= hi:
+            return puzzle, sol
+    raise ValueError(f"no {size}x{size} {level} puzzle with {lo}-{hi} clues after {max_tries} tries")
