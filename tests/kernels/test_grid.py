@@ -1,0 +1,73 @@
+"""numba grid kernels against their plain-numpy twins, plus a few hand-checked cases."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from mmgr.kernels import grid as jit
+from mmgr.kernels._reference import grid as ref
+
+IMPLS = [pytest.param(jit, id="numba"), pytest.param(ref, id="reference")]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_unit_violations_hand_case(impl):
+    g = np.zeros((4, 4), np.int8)
+    g[0, 0] = g[0, 3] = 2          # row 0 repeats 2
+    g[2, 1] = g[3, 1] = 4          # column 1 and box 2 repeat 4
+    out = impl.unit_violations(g, 2, 2)
+    assert out.tolist() == [True, False, False, False,  # rows
+                            False, True, False, False,  # columns
+                            False, False, True, False]  # boxes
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_unit_violations_blank_and_unknown_never_repeat(impl):
+    g = np.full((9, 9), -1, np.int8)
+    g[::2] = 0
+    assert not impl.unit_violations(g, 3, 3).any()
+
+
+@settings(max_examples=150, deadline=None)
+@given(hnp.arrays(np.int8, (9, 9), elements=st.integers(-1, 9)))
+def test_unit_violations_matches_reference(g):
+    np.testing.assert_array_equal(jit.unit_violations(g, 3, 3), ref.unit_violations(g, 3, 3))
+
+
+@settings(max_examples=100, deadline=None)
+@given(hnp.arrays(np.int8, (9, 9), elements=st.integers(0, 9)), st.permutations(list(range(1, 10))))
+def test_relabelled_digits_and_transpose_keep_validity(g, perm):
+    """Relabelling digits or transposing the grid maps violations to violations."""
+    lut = np.array([0] + list(perm), np.int8)
+    base = ref.unit_violations(g, 3, 3)
+    relab = jit.unit_violations(lut[g], 3, 3)
+    np.testing.assert_array_equal(base, relab)
+    tr = jit.unit_violations(np.ascontiguousarray(g.T), 3, 3)
+    # rows <-> columns swap; boxes are transposed (box (i, j) -> (j, i))
+    np.testing.assert_array_equal(tr[:9], base[9:18])
+    np.testing.assert_array_equal(tr[9:18], base[:9])
+    np.testing.assert_array_equal(tr[18:].reshape(3, 3), base[18:].reshape(3, 3).T)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_stable_events_debounces(impl):
+    # cell 0: blank, one misread 7 (ignored), then 5 for two frames (accepted at frame 4)
+    # cell 1: unknown frames do not break the run of 3
+    r = np.array([[0, 3], [0, -1], [7, 3], [0, -1], [5, -1], [5, 4]], np.int8)
+    ev = impl.stable_events(r, 2)
+    assert ev.tolist() == [[0, 0, -1, 0], [0, 4, 0, 5], [1, 0, -1, 3]]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_stable_events_min_run_one_is_every_change(impl):
+    r = np.array([[1], [2], [2], [1]], np.int8)
+    assert impl.stable_events(r, 1)[:, 3].tolist() == [1, 2, 1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(hnp.arrays(np.int8, st.tuples(st.integers(1, 25), st.integers(1, 6)), elements=st.integers(-1, 4)),
+       st.integers(1, 4))
+def test_stable_events_matches_reference(r, min_run):
+    np.testing.assert_array_equal(jit.stable_events(r, min_run), ref.stable_events(r, min_run))
