@@ -22,9 +22,10 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+from numpy.typing import NDArray
+
 from mmgr.errors import VideoReadError
 from mmgr.parsers.types import Frame, Frames, MediaInfo
-from numpy.typing import NDArray
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
 MAX_PIXELS = 200_000_000  # refuse decompression bombs; an 8K frame is 33 Mpx

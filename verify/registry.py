@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
+
 from mmgr.errors import UsageError
 from mmgr.parsers.types import Frame
 from mmgr.verify.types import CheckReport, Violation
-from numpy.typing import NDArray
 
 
 class TaskPlugin(Protocol):
