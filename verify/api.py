@@ -114,11 +114,11 @@ def verify_media(media: str | Path, task: str, *, spec: str | Path | Mapping[str
             image = read_frames(input_image, max_side=getattr(p, "max_side", 1280)).rgb[0]
         except VideoReadError as exc:
             raise UsageError(f"--input-image: {exc}") from None
-    reference = plugin.load_reference(spec_doc, image, p)
     media_s = str(media)
     info: dict[str, Any] = {}
     state = None
     try:
+        reference = plugin.load_reference(spec_doc, image, p)
         reader = open_media(media_s, max_side=getattr(p, "max_side", 1280))
         info = _media_info(reader)
         state = plugin.parse(reader, reference, p)

@@ -1,0 +1,399 @@
+"""Sudoku board parsing: find the board in a frame, register it, read every cell.
+
+Pipeline for one frame (``SudokuFrameReader.read``):
+
+1. *Skip*: a 64-px-wide thumbnail is compared with the one of the last frame that was fully
+   processed; if nothing moved by more than a few levels, the previous reading is reused
+   (static stretches of a video cost almost nothing).
+2. *Register*: the previous board quadrilateral is tried first (camera usually still); if its
+   grid-line score is too low, the board is searched anew: adaptive threshold (both
+   polarities), external contours, the largest convex 4-gon with a plausible aspect.
+3. *Rectify*: perspective warp to ``N * CELL_PX`` (+ padding); the grid-line centres are then
+   located on the row/column ink profiles and cells are cut between them.
+4. *Occlusion*: a cell whose own background colour departs from the board's background (a
+   hand, a cursor, a banner) is ``occluded`` and read as -1 (unknown), never as blank.
+5. *Read*: cells whose pixels changed since they were last read go through the digit reader
+   (``mmgr.parsers.digits``); the others keep their reading.
+
+"Ink" is the per-pixel distance from the board's background colour (max over RGB), so the
+same code reads black, blue, red or green digits, dark-mode boards and tinted "success glow"
+frames. Nothing here decides pass or fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from mmgr.parsers.digits import CELL_PX, DigitReader
+
+PAD = CELL_PX // 4
+
+# frame status codes
+OK, NO_BOARD, BLANK = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class BoardFit:
+    """A registered board.
+
+    Attributes:
+        quad_px: (4, 2) float64 corners TL, TR, BR, BL of the board's outer border, frame pixels.
+        size: 4 or 9 cells per side.
+        score: grid-line contrast in [0, 1] (higher = clearer grid).
+    """
+
+    quad_px: NDArray[np.float64]
+    size: int
+    score: float
+
+    def __post_init__(self) -> None:
+        if self.quad_px.shape != (4, 2):
+            raise ValueError(f"BoardFit.quad_px: expected (4, 2), got {self.quad_px.shape}")
+        if self.size not in (4, 9):
+            raise ValueError(f"BoardFit.size: expected 4 or 9, got {self.size}")
+
+
+@dataclass(frozen=True, slots=True)
+class FrameReading:
+    """What one frame shows.
+
+    Attributes:
+        status: OK, NO_BOARD or BLANK (a near-uniform frame).
+        fit: the registered board, or None.
+        digits: (N, N) int8: 0 blank, 1..9, -1 unknown (occluded, illegible, unregistered).
+        conf: (N, N) float32 confidence of each reading.
+        occluded: (N, N) bool.
+        cell_boxes_px: (N, N, 4) float64 x0, y0, x1, y1 of each cell in frame pixels (approximate).
+        reused: True when the reading was copied from an unchanged earlier frame.
+    """
+
+    status: int
+    fit: BoardFit | None
+    digits: NDArray[np.int8]
+    conf: NDArray[np.float32]
+    occluded: NDArray[np.bool_]
+    cell_boxes_px: NDArray[np.float64]
+    reused: bool = False
+
+
+def _order_quad(pts: NDArray[np.float64]) -> NDArray[np.float64]:
+    s = pts.sum(axis=1)
+    d = pts[:, 1] - pts[:, 0]
+    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], np.float64)
+
+
+def _line_mask(gray: NDArray[np.uint8], dark_lines: bool) -> NDArray[np.uint8]:
+    h, w = gray.shape
+    block = max(11, (min(h, w) // 30) | 1)
+    src = gray if dark_lines else 255 - gray
+    return cv2.adaptiveThreshold(src, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 10)
+
+
+def find_board_candidates(rgb: NDArray[np.uint8], max_candidates: int = 3) -> list[NDArray[np.float64]]:
+    """Candidate board quadrilaterals (TL, TR, BR, BL), largest first.
+
+    Args:
+        rgb: (H, W, 3) uint8 frame.
+        max_candidates: at most this many.
+    """
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    h, w = gray.shape
+    out: list[tuple[float, NDArray[np.float64]]] = []
+    for dark in (True, False):
+        mask = _line_mask(gray, dark)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for c in sorted(contours, key=cv2.contourArea, reverse=True)[:6]:
+            area = cv2.contourArea(c)
+            if area < 0.02 * h * w:
+                break
+            hull = cv2.convexHull(c)
+            peri = cv2.arcLength(hull, True)
+            approx = None
+            for eps in (0.02, 0.04, 0.06):
+                a = cv2.approxPolyDP(hull, eps * peri, True)
+                if len(a) == 4:
+                    approx = a
+                    break
+            if approx is None:
+                continue
+            q = _order_quad(approx.reshape(4, 2).astype(np.float64))
+            sides = np.linalg.norm(q - np.roll(q, -1, axis=0), axis=1)
+            if sides.min() < 0.4 * sides.max():
+                continue
+            out.append((area, q))
+        if out:
+            break
+    out.sort(key=lambda t: -t[0])
+    return [q for _, q in out[:max_candidates]]
+
+
+def _warp(rgb: NDArray[np.uint8], quad: NDArray[np.float64], n: int) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+    side = n * CELL_PX
+    dst = np.array([[PAD, PAD], [PAD + side, PAD], [PAD + side, PAD + side], [PAD, PAD + side]], np.float32)
+    hm = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    size = side + 2 * PAD
+    warped = cv2.warpPerspective(rgb, hm, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return warped, hm
+
+
+def _ink(warped: NDArray[np.uint8], bg: NDArray[np.float64]) -> NDArray[np.uint8]:
+    d = cv2.absdiff(warped, np.full_like(warped, np.clip(np.round(bg), 0, 255).astype(np.uint8)))
+    return np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2])
+
+
+def _board_bg(warped: NDArray[np.uint8]) -> NDArray[np.float64]:
+    inner = warped[PAD:-PAD:3, PAD:-PAD:3].reshape(-1, 3)
+    return np.median(inner, axis=0).astype(np.float64)
+
+
+def _line_positions(profile: NDArray[np.float64], n: int) -> tuple[NDArray[np.float64], float]:
+    """Locate n+1 grid-line centres near their expected places on an ink profile.
+
+    Returns the fitted positions and a contrast score (mean line ink minus mean mid-cell ink, /255).
+    """
+    expected = PAD + CELL_PX * np.arange(n + 1, dtype=np.float64)
+    win = max(3, CELL_PX // 5)
+    found = np.empty(n + 1)
+    peaks = np.empty(n + 1)
+    for i, e in enumerate(expected):
+        lo, hi = int(max(0, e - win)), int(min(len(profile), e + win + 1))
+        seg = profile[lo:hi]
+        j = int(np.argmax(seg))
+        # centroid of the part of the peak above half its height
+        thr = 0.5 * (seg[j] + np.median(seg))
+        idx = np.nonzero(seg >= thr)[0]
+        idx = idx[np.abs(idx - j) <= 4]
+        wts = seg[idx] - thr + 1e-6
+        found[i] = lo + float(np.sum(idx * wts) / np.sum(wts))
+        peaks[i] = seg[j]
+    # robust straight-line fit position = a + b * i
+    i = np.arange(n + 1, dtype=np.float64)
+    b, a = np.polyfit(i, found, 1)
+    fitted = a + b * i
+    resid = np.abs(found - fitted)
+    good = resid < 3
+    if good.sum() >= max(3, (n + 1) // 2) and not good.all():
+        b, a = np.polyfit(i[good], found[good], 1)
+        fitted = a + b * i
+    mids = []
+    for k in range(n):
+        m = int(round(0.5 * (fitted[k] + fitted[k + 1])))
+        mids.append(profile[max(0, m - 2): m + 3].mean())
+    score = (np.median(peaks) - float(np.median(mids))) / 255.0
+    return fitted, float(score)
+
+
+def grid_score(warped_ink: NDArray[np.uint8], n: int) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """Grid-line contrast of a rectified board for an n x n hypothesis, and the line positions."""
+    f = warped_ink.astype(np.float64)
+    colp = f.mean(axis=0)
+    rowp = f.mean(axis=1)
+    xs, sx = _line_positions(colp, n)
+    ys, sy = _line_positions(rowp, n)
+    return min(sx, sy), xs, ys
+
+
+def detect_size(warped_ink9: NDArray[np.uint8], warped_ink4: NDArray[np.uint8]) -> tuple[int, float]:
+    """Choose 4 or 9 cells per side from the grid-line contrast of both hypotheses."""
+    s9 = _exact_score(warped_ink9, 9)
+    s4 = _exact_score(warped_ink4, 4)
+    return (9, s9) if s9 >= s4 else (4, s4)
+
+
+def _exact_score(ink: NDArray[np.uint8], n: int) -> float:
+    prof = 0.5 * (ink.mean(axis=0, dtype=np.float32) + ink.mean(axis=1, dtype=np.float32))
+    lines = PAD + CELL_PX * np.arange(n + 1)
+    mids = PAD + CELL_PX * (np.arange(n) + 0.5)
+    ln = np.mean([prof[max(0, int(x) - 3): int(x) + 4].max() for x in lines])
+    md = np.mean([prof[int(x) - 3: int(x) + 4].mean() for x in mids])
+    return float((ln - md) / 255.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderParams:
+    """Knobs of the frame reader (mirrored by the task's Params).
+
+    Attributes:
+        min_grid_score: grid-line contrast below which a board hypothesis is rejected.
+        skip_diff: max thumbnail difference (8-bit levels) under which a frame is "unchanged".
+        cell_diff: largest change of a 4x4-pixel block mean (levels) above which a cell is read again.
+        occlusion_delta: colour distance from the board's background that counts as "not background".
+        occlusion_share: share of a cell's interior beyond ``occlusion_delta`` that marks it occluded.
+        min_conf: digit confidence below which a cell is unknown (-1).
+    """
+
+    min_grid_score: float = 0.03
+    skip_diff: float = 8.0
+    cell_diff: float = 24.0
+    occlusion_delta: float = 45.0
+    occlusion_share: float = 0.6
+    min_conf: float = 0.9
+
+
+class SudokuFrameReader:
+    """Stateful per-video reader: call ``read`` on each frame in order.
+
+    Args:
+        size: 4 or 9 when known (from a spec); None = detect on the first board found, then keep.
+        params: ReaderParams.
+        reader: digit reader (default: shipped weights).
+    """
+
+    def __init__(self, size: int | None = None, params: ReaderParams | None = None,
+                 reader: DigitReader | None = None) -> None:
+        self.size = size
+        self.p = params or ReaderParams()
+        self.digits = reader or DigitReader.load()
+        self._last: FrameReading | None = None
+        self._thumb: NDArray[np.int16] | None = None
+        self._ref_cells: NDArray[np.float32] | None = None  # (N*N, S/4, S/4) block means at last reading
+        # geometry of the current registration: quad, size, refined homography (frame -> canonical)
+        self._geom: tuple[NDArray[np.float64], int, NDArray[np.float64]] | None = None
+
+    # ------------------------------------------------------------------------------------
+    def _thumbnail(self, rgb: NDArray[np.uint8]) -> NDArray[np.int16]:
+        # every 2nd pixel, then 2x2 means: a quarter-resolution image, cheap and noise-tolerant enough
+        g = np.ascontiguousarray(rgb[::2, ::2])
+        h, w = g.shape
+        return cv2.resize(g, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA).astype(np.int16)
+
+    def _refine(self, rgb: NDArray[np.uint8], quad: NDArray[np.float64]) -> tuple[int, NDArray[np.float64]] | None:
+        """Register a candidate quad: choose N, fit the grid lines, return (N, refined homography)."""
+        n = self.size
+        if n is None:
+            w9, _ = _warp(rgb, quad, 9)
+            w4, _ = _warp(rgb, quad, 4)
+            n, _ = detect_size(_ink(w9, _board_bg(w9)), _ink(w4, _board_bg(w4)))
+        warped, hm = _warp(rgb, quad, n)
+        score, xs, ys = grid_score(_ink(warped, _board_bg(warped)), n)
+        if score < self.p.min_grid_score:
+            return None
+        bx, ax = np.polyfit(np.arange(n + 1), xs, 1)
+        by, ay = np.polyfit(np.arange(n + 1), ys, 1)
+        if min(bx, by) < 0.5 * CELL_PX:
+            return None
+        # affine correction so that fitted line i lands exactly on PAD + i * CELL_PX
+        a = np.array([[CELL_PX / bx, 0, PAD - ax * CELL_PX / bx],
+                      [0, CELL_PX / by, PAD - ay * CELL_PX / by],
+                      [0, 0, 1]], np.float64)
+        return n, a @ hm
+
+    def _canonical(self, rgb: NDArray[np.uint8], n: int, hm: NDArray[np.float64]) -> dict[str, Any] | None:
+        """Warp with a refined homography and check that the grid is still there."""
+        size = n * CELL_PX + 2 * PAD
+        warped = cv2.warpPerspective(rgb, hm, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        bg = _board_bg(warped)
+        ink = _ink(warped, bg)
+        if _exact_score(ink, n) < self.p.min_grid_score:
+            return None
+        return {"warped": warped, "ink": ink, "bg": bg}
+
+    def _register(self, rgb: NDArray[np.uint8]) -> tuple[int, NDArray[np.float64], NDArray[np.float64],
+                                                         dict[str, Any], bool] | None:
+        """Returns (N, quad, refined homography, canonical images, geometry changed)."""
+        if self._geom is not None:
+            quad, n, hm = self._geom
+            g = self._canonical(rgb, n, hm)
+            if g is not None:
+                return n, quad, hm, g, False
+        best = None
+        for q in find_board_candidates(rgb):
+            r = self._refine(rgb, q)
+            if r is None:
+                continue
+            g = self._canonical(rgb, r[0], r[1])
+            if g is None:
+                continue
+            sc = _exact_score(g["ink"], r[0])
+            if best is None or sc > best[0]:
+                best = (sc, r[0], q, r[1], g)
+        if best is None:
+            return None
+        return best[1], best[2], best[3], best[4], True
+
+    def _empty(self, n: int, status: int, fit: BoardFit | None = None) -> FrameReading:
+        return FrameReading(status, fit, np.full((n, n), -1, np.int8), np.zeros((n, n), np.float32),
+                            np.zeros((n, n), bool), np.zeros((n, n, 4)))
+
+    def read(self, rgb: NDArray[np.uint8]) -> FrameReading:
+        """Read one frame (frames must come in order)."""
+        thumb = self._thumbnail(rgb)
+        if (self._last is not None and self._thumb is not None and self._thumb.shape == thumb.shape
+                and int(np.abs(thumb - self._thumb).max()) <= self.p.skip_diff):
+            last = self._last
+            return FrameReading(last.status, last.fit, last.digits, last.conf, last.occluded,
+                                last.cell_boxes_px, True)
+        reg = self._register(rgb)
+        if reg is None:
+            n = self.size or 9
+            blank = float(thumb.std()) < 4.0
+            out = self._empty(n, BLANK if blank else NO_BOARD)
+            self._last, self._thumb, self._geom, self._ref_cells = out, thumb, None, None
+            return out
+        n, quad, hm, g, changed = reg
+        if self.size is None:
+            self.size = n
+        self._geom = (quad, n, hm)
+        fit = BoardFit(quad, n, _exact_score(g["ink"], n))
+        side = n * CELL_PX
+        ink = g["ink"][PAD:PAD + side, PAD:PAD + side]
+        cells = ink.reshape(n, CELL_PX, n, CELL_PX).transpose(0, 2, 1, 3).reshape(n * n, CELL_PX, CELL_PX)
+        m = CELL_PX // 5
+        # occluded: most of the cell's interior is far from the board's background colour
+        inner = cells[:, m:CELL_PX - m:2, m:CELL_PX - m:2]
+        occ_flat = (inner > self.p.occlusion_delta).mean(axis=(1, 2)) > self.p.occlusion_share
+        gray = (255 - cells).astype(np.uint8)  # the reader wants dark ink on a light background
+        # change signature: 4x4-pixel block means (noise-tolerant), compared with the last reading
+        b = CELL_PX // 4
+        cur = gray.reshape(n * n, b, 4, b, 4).mean(axis=(2, 4), dtype=np.float32)
+        prev = self._last if (self._last is not None and self._last.status == OK and not changed
+                              and self._ref_cells is not None) else None
+        digits = np.full(n * n, -1, np.int8)
+        conf = np.zeros(n * n, np.float32)
+        if prev is None or self._ref_cells is None:
+            todo = np.arange(n * n)
+            ref = cur.copy()
+        else:
+            ref = self._ref_cells
+            diff = np.abs(cur - ref).reshape(n * n, -1).max(axis=1)
+            todo = np.nonzero(diff > self.p.cell_diff)[0]
+            digits[:] = prev.digits.reshape(-1)
+            conf[:] = prev.conf.reshape(-1)
+            # a cell that was occluded before and is not now must be read again
+            was_occ = prev.occluded.reshape(-1) & ~occ_flat
+            todo = np.union1d(todo, np.nonzero(was_occ)[0])
+        todo = todo[~occ_flat[todo]]
+        if todo.size:
+            res = self.digits.read(gray[todo], max_digit=n, min_conf=self.p.min_conf)
+            digits[todo] = res.digit
+            conf[todo] = res.conf
+            ref[todo] = cur[todo]
+        digits[occ_flat] = -1
+        conf[occ_flat] = 0.0
+        if changed or self._last is None or self._last.fit is None or self._last.status != OK:
+            boxes = _cell_boxes(n, np.linalg.inv(hm))
+        else:
+            boxes = self._last.cell_boxes_px
+        out = FrameReading(OK, fit, digits.reshape(n, n), conf.reshape(n, n), occ_flat.reshape(n, n), boxes)
+        self._last, self._thumb, self._ref_cells = out, thumb, ref
+        return out
+
+
+def _cell_boxes(n: int, inv_hm: NDArray[np.float64]) -> NDArray[np.float64]:
+    k = np.arange(n, dtype=np.float64)
+    x0 = PAD + k * CELL_PX
+    xx0, yy0 = np.meshgrid(x0, x0)
+    boxes_w = np.stack([xx0, yy0, xx0 + CELL_PX, yy0 + CELL_PX], axis=-1).reshape(-1, 4)
+    return _boxes_to_frame(boxes_w, inv_hm).reshape(n, n, 4)
+
+
+def _boxes_to_frame(boxes_w: NDArray[np.float64], inv_hm: NDArray[np.float64]) -> NDArray[np.float64]:
+    pts = np.stack([boxes_w[:, [0, 1]], boxes_w[:, [2, 1]], boxes_w[:, [2, 3]], boxes_w[:, [0, 3]]], axis=1)
+    flat = cv2.perspectiveTransform(pts.reshape(-1, 1, 2).astype(np.float64), inv_hm).reshape(-1, 4, 2)
+    return np.concatenate([flat.min(axis=1), flat.max(axis=1)], axis=1)
