@@ -123,13 +123,17 @@ class MediaReader:
         try:
             container = av.open(str(p), mode="r")
         except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-            raise VideoReadError(shown, f"container does not open ({exc.__class__.__name__}: "
-                                        f"{str(exc).splitlines()[0][:120]})",
-                                 "is the file a complete video?") from exc
+            why = (getattr(exc, "strerror", None) or str(exc).splitlines()[0][:120]).rstrip(".").lower()
+            raise VideoReadError(shown, f"container does not open ({why})",
+                                 "is it really a video file, and complete?") from exc
         stream = next((s for s in container.streams if s.type == "video"), None)
         if stream is None:
+            kinds = sorted({s.type for s in container.streams})
             container.close()
-            raise VideoReadError(shown, "no video stream", "audio-only or data-only file?")
+            if not kinds:
+                raise VideoReadError(shown, "no video stream (the container lists no streams at all)",
+                                     "the file may be truncated or still being written")
+            raise VideoReadError(shown, f"no video stream (only {', '.join(kinds)})", "an audio-only file?")
         width = int(stream.codec_context.width or 0)
         height = int(stream.codec_context.height or 0)
         if width * height > MAX_PIXELS:

@@ -28,6 +28,9 @@ PROG = "mmgr-verify"
 # subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "make": ("mmgr.verify.make", "generate task instances (puzzles, input images, specs)"),
+    "run": ("mmgr.verify.run_cmd", "verify a whole manifest (JSONL/CSV) into resumable JSONL results"),
+    "summarize": ("mmgr.verify.summarize", "MMGR-style tables of metric rates with 95% intervals, CSV/MD/PNG"),
+    "calibrate": ("mmgr.verify.calibrate_cmd", "measure a VLM judge against the verdicts (agreement, kappa, ablation)"),
 }
 
 EPILOG = """\
@@ -135,6 +138,8 @@ def _run_verify(args: _Args) -> int:
             doc["timings"] = {"wall_s": round(time.perf_counter() - t0, 4)}
         docs.append(doc)
         codes.append(verdict.exit_code)
+        if verdict.error is not None:
+            _err(verdict.error["message"])
         if not args.json:
             print(human_summary(doc))
     out_doc: Any = docs[0] if len(docs) == 1 else {"schema": "mmgr-verify/verdict-list@1", "verdicts": docs}
