@@ -19,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from mmgr.errors import InternalError
-from mmgr.solvers.types import SolveResult, SolveStatus
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model
+
+from mmgr.errors import InternalError
+from mmgr.solvers.types import SolveResult, SolveStatus
 
 __all__ = [
     "BOX", "LEVELS", "SudokuVars", "build_sudoku", "check_puzzle", "count_solutions", "duplicate_clues",

@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+
 from mmgr.errors import InternalError
 from mmgr.solvers import sudoku as S
 from mmgr.solvers.types import SolveResult, SolveStatus
