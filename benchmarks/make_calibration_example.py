@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+
 from mmgr.verify.types import Status, Verdict, Violation, dumps
 
 OUT = Path(__file__).resolve().parents[1] / "verify" / "examples" / "calibration"
