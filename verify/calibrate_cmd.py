@@ -48,13 +48,16 @@ _MISSING = {"", "null", "none", "na", "n/a", "nan", "-"}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``calibrate`` and its ``apply`` subcommand."""
-    parser.add_argument("--verdicts", help="verdict rows (JSONL from 'mmgr-verify run')")
-    parser.add_argument("--judge", help="judge scores (JSONL or CSV), one row per sample id")
-    parser.add_argument("--human", help="human labels in the judge's format (adds the three pairwise agreements)")
-    parser.add_argument("--by", default="", help="strata, comma-separated: model and/or keys of 'strata' "
+    parser.add_argument("--verdicts", metavar="FILE", help="verdict rows (JSONL from 'mmgr-verify run')")
+    parser.add_argument("--judge", metavar="FILE", help="judge scores (JSONL or CSV), one row per sample id")
+    parser.add_argument("--human", metavar="FILE",
+                        help="human labels in the judge's format (adds the three pairwise agreements)")
+    parser.add_argument("--by", default="", metavar="KEYS",
+                        help="strata, comma-separated: model and/or keys of 'strata' "
                         "(task is always a stratum)")
-    parser.add_argument("--map", dest="keymap", help="JSON {their_key: our_key} renaming judge/human keys")
-    parser.add_argument("--out", default="report", help="output folder (default: report)")
+    parser.add_argument("--map", dest="keymap", metavar="FILE",
+                        help="JSON {their_key: our_key} renaming judge/human keys")
+    parser.add_argument("--out", default="report", metavar="DIR", help="output folder (default: report)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000; 0 = none)")
     parser.add_argument("--threshold", type=float, default=0.5, help="cut for graded/probability judge scores")
@@ -64,10 +67,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="calib_action", metavar="ACTION", parser_class=type(parser))
     ap = sub.add_parser("apply", help="apply a saved isotonic map to new judge scores")
     ap.add_argument("judge_new", help="judge scores to calibrate (JSONL or CSV)")
-    ap.add_argument("--map", dest="isomap", required=True, help="isotonic_map.json written by 'calibrate'")
+    ap.add_argument("--map", dest="isomap", required=True, metavar="FILE",
+                    help="isotonic_map.json written by 'calibrate'")
     ap.add_argument("--task", help="task of rows without a 'task' key (when the map has several)")
-    ap.add_argument("--rename", help="JSON {their_key: our_key} renaming judge keys")
-    ap.add_argument("--out", dest="apply_out", help="write JSONL here instead of stdout")
+    ap.add_argument("--rename", metavar="FILE", help="JSON {their_key: our_key} renaming judge keys")
+    ap.add_argument("--out", dest="apply_out", metavar="FILE", help="write JSONL here instead of stdout")
     ap.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
