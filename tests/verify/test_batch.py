@@ -1,0 +1,227 @@
+"""Batch runs: manifests, resumable JSONL results, broken rows, crash isolation, executors agree.
+
+Most rows use the tiny real ``toy_bright`` plugin (tests/verify/toy_task.py, loaded by path in
+every worker) so that the machinery is tested quickly; ``test_sudoku_rows`` runs real Sudoku rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from mmgr.errors import UsageError
+from mmgr.verify.batch import ResultsFile, read_manifest, run_batch, sort_results
+from mmgr.verify.cli import main
+from mmgr.verify.synth.media import write_image
+
+TOY = str(Path(__file__).with_name("toy_task.py"))
+N_GOOD = 10
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    data = path.read_bytes()
+    assert data.endswith(b"\n"), "results must end with a complete line"
+    return [json.loads(ln) for ln in data.decode().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Ten images (every third dark), plus an empty .mp4 and a text file renamed .mp4."""
+    d = tmp_path_factory.mktemp("media")
+    for i in range(N_GOOD):
+        write_image(np.full((24, 24, 3), 40 if i % 3 == 0 else 210, np.uint8), d / "img" / f"{i:02d}.png")
+    (d / "empty.mp4").write_bytes(b"")
+    (d / "text.mp4").write_text("this is not a video\n")
+    return d
+
+
+def _good_rows(n: int = N_GOOD, **extra: Any) -> list[dict[str, Any]]:
+    return [{"id": f"s{i:02d}", "task": "toy_bright", "media": f"img/{i:02d}.png", "model": f"m{i % 2}",
+             "strata": {"size": 4 if i < 5 else 9}, "spec": {"expect_bright": True}, **extra} for i in range(n)]
+
+
+BROKEN = [
+    {"id": "x_empty", "task": "toy_bright", "media": "empty.mp4", "model": "m0"},
+    {"id": "x_text", "task": "toy_bright", "media": "text.mp4", "model": "m0"},
+    {"id": "x_missing", "task": "toy_bright", "media": "img/nope.png", "model": "m0"},
+    {"id": "x_spec", "task": "toy_bright", "media": "img/01.png", "model": "m0", "spec": {"colour": "red"}},
+    {"id": "x_specfile", "task": "toy_bright", "media": "img/01.png", "model": "m0", "spec": "no_such_spec.json"},
+]
+
+
+@pytest.fixture(scope="module")
+def manifest(media: Path) -> Path:
+    return _write_jsonl(media / "manifest.jsonl", _good_rows() + BROKEN)
+
+
+@pytest.fixture(scope="module")
+def serial(manifest: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference: the whole manifest verified in this process."""
+    out = tmp_path_factory.mktemp("serial") / "results.jsonl"
+    run_batch(read_manifest(manifest), out, plugins=[TOY])
+    return out
+
+
+def test_broken_rows_are_unscorable_and_the_rest_is_scored(serial: Path) -> None:
+    by_id = {d["id"]: d for d in _lines(serial)}
+    assert len(by_id) == N_GOOD + len(BROKEN)
+    expected_errors = {"x_empty": ("VideoReadError", "empty"), "x_text": ("VideoReadError", "does not open"),
+                       "x_missing": ("VideoReadError", "no such file"), "x_spec": ("UsageError", "colour"),
+                       "x_specfile": ("UsageError", "cannot read spec")}
+    for rid, (etype, words) in expected_errors.items():
+        doc = by_id[rid]
+        assert doc["status"] == "unscorable" and doc["error"]["type"] == etype, doc
+        assert words in doc["error"]["message"] and doc["metrics"] == {}
+    for i in range(N_GOOD):
+        doc = by_id[f"s{i:02d}"]
+        assert doc["status"] == ("fail" if i % 3 == 0 else "pass"), doc
+        assert doc["model"] == f"m{i % 2}" and doc["strata"] == {"size": 4 if i < 5 else 9}
+        assert doc["media"] == f"img/{i:02d}.png"  # as written in the manifest, not resolved
+        assert doc["schema"] == "mmgr-verify/verdict@1" and doc["task_version"] == 1
+
+
+def test_csv_manifest_reads_like_jsonl(media: Path, manifest: Path) -> None:
+    path = media / "manifest.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "task", "media", "spec", "model", "strata.size", "params"])
+        for r in _good_rows(4):
+            w.writerow([r["id"], r["task"], r["media"], json.dumps(r["spec"]), r["model"], r["strata"]["size"],
+                        ""])
+        w.writerow(["x_specfile", "toy_bright", "img/01.png", "no_such_spec.json", "m0", "", '{"threshold": 100}'])
+    from_csv = read_manifest(path)
+    from_jsonl = {r.id: r for r in read_manifest(manifest)}
+    assert [r.id for r in from_csv] == ["s00", "s01", "s02", "s03", "x_specfile"]
+    for r in from_csv[:4]:
+        j = from_jsonl[r.id]
+        assert (r.media_path, r.spec, r.model) == (j.media_path, j.spec, j.model)
+        assert r.strata == {"size": "4"}  # CSV cells are text
+    assert from_csv[4].spec == str(media / "no_such_spec.json") and from_csv[4].params == {"threshold": 100}
+
+
+def test_duplicate_ids_are_a_usage_error_naming_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = _good_rows(3) + [{**_good_rows(1)[0]}, {**_good_rows(3)[2]}]
+    path = _write_jsonl(tmp_path / "dup.jsonl", rows)
+    with pytest.raises(UsageError, match="duplicate ids: 's00', 's02'"):
+        read_manifest(path)
+    assert main(["run", str(path), "--out", str(tmp_path / "r.jsonl")]) == 2
+    assert "'s00', 's02'" in capsys.readouterr().err
+    assert not (tmp_path / "r.jsonl").exists()  # nothing ran
+
+
+@pytest.mark.parametrize(("row", "words"), [
+    ({"id": "a", "task": "toy_bright"}, "line 2: missing 'media'"),
+    ({"task": "toy_bright", "media": "x.png"}, "line 2: missing 'id'"),
+    ({"id": "a", "media": "x.png", "strata": [1]}, "line 2: missing 'task'"),
+    ({"id": "a", "task": "toy_bright", "media": "x.png", "strata": [1]}, "line 2: 'strata' must be an object"),
+])
+def test_bad_manifest_row_names_its_line(tmp_path: Path, row: dict[str, Any], words: str) -> None:
+    path = _write_jsonl(tmp_path / "m.jsonl", [_good_rows(1)[0], row])
+    with pytest.raises(UsageError, match=words):
+        read_manifest(path)
+
+
+def test_torn_last_line_is_cut_and_resumed(serial: Path, manifest: Path, tmp_path: Path) -> None:
+    whole = serial.read_bytes().splitlines(keepends=True)
+    out = tmp_path / "results.jsonl"
+    out.write_bytes(b"".join(whole[:4]) + whole[4][:37])  # a crash mid-line
+    stats = run_batch(read_manifest(manifest), out, plugins=[TOY])
+    assert stats.skipped == 4 and stats.written == len(whole) - 4
+    data = out.read_bytes()
+    assert data.startswith(b"".join(whole[:4]))  # lines already written are kept as they were
+    assert sorted(data.splitlines(keepends=True)) == sorted(whole)
+    assert run_batch(read_manifest(manifest), out, plugins=[TOY]).written == 0  # all done: nothing to do
+
+
+def test_a_second_run_on_the_same_results_is_refused(serial: Path, manifest: Path) -> None:
+    with ResultsFile(serial), pytest.raises(UsageError, match="another run"):
+        run_batch(read_manifest(manifest), serial, plugins=[TOY])
+
+
+def test_kill_9_mid_run_then_resume(media: Path, tmp_path: Path) -> None:
+    rows = [{**r, "id": f"k{i:02d}", "params": {"sleep_s": 0.15}}
+            for i, r in enumerate(_good_rows() + _good_rows())]
+    man = _write_jsonl(media / "slow.jsonl", rows)
+    out = tmp_path / "results.jsonl"
+    cmd = [sys.executable, "-c", "from mmgr.verify.cli import entrypoint; entrypoint()",
+           "run", str(man), "--out", str(out), "--plugin", TOY, "--jobs", "2", "--chunk-size", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not out.exists() or out.read_bytes().count(b"\n") < 4):
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, mid-run
+        proc.wait()
+    before = out.read_bytes()
+    n_before = before.count(b"\n")
+    assert 4 <= n_before < len(rows), "the kill must land mid-run"
+    assert main(["run", str(man), "--out", str(out), "--plugin", TOY, "-q", "--exit-zero"]) == 0
+    after = out.read_bytes()
+    assert after.startswith(before[: before.rfind(b"\n") + 1])
+    ids = [d["id"] for d in _lines(out)]
+    assert sorted(ids) == sorted(r["id"] for r in rows)  # every id exactly once
+
+
+def test_a_worker_that_dies_costs_only_its_row(manifest: Path, media: Path, serial: Path, tmp_path: Path) -> None:
+    rows = [json.loads(ln) for ln in manifest.read_text().splitlines()]
+    rows[3]["spec"] = {"crash": True}  # kills its worker process with SIGKILL
+    man = _write_jsonl(media / "crash.jsonl", rows)
+    out = tmp_path / "results.jsonl"
+    stats = run_batch(read_manifest(man), out, jobs=2, plugins=[TOY], chunk_size=2)
+    assert stats.crashed == 1
+    got = {d["id"]: d for d in _lines(out)}
+    assert got["s03"]["error"]["type"] == "WorkerCrash" and got["s03"]["status"] == "unscorable"
+    want = {d["id"]: d for d in _lines(serial)}
+    assert {k: v for k, v in got.items() if k != "s03"} == {k: v for k, v in want.items() if k != "s03"}
+
+
+@pytest.fixture(scope="module")
+def ray_local() -> Any:
+    ray = pytest.importorskip("ray", reason="Ray is an optional extra (pip install 'mmgr-verify[ray]')")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+def test_same_bytes_with_jobs_1_jobs_2_and_ray(manifest: Path, serial: Path, tmp_path: Path, ray_local: Any) -> None:
+    rows = read_manifest(manifest)
+    pool = tmp_path / "pool.jsonl"
+    run_batch(rows, pool, jobs=2, plugins=[TOY], chunk_size=3)
+    on_ray = tmp_path / "ray.jsonl"
+    run_batch(rows, on_ray, executor="ray", plugins=[TOY], chunk_size=2)
+    ref = sorted(serial.read_bytes().splitlines())
+    assert sorted(pool.read_bytes().splitlines()) == ref
+    assert sorted(on_ray.read_bytes().splitlines()) == ref
+    sort_results(on_ray)
+    by_id = sorted(serial.read_bytes().splitlines(), key=lambda ln: json.loads(ln)["id"])
+    assert on_ray.read_bytes().splitlines() == by_id
+
+
+def test_cli_run_exit_code_progress_and_sort(manifest: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.jsonl"
+    assert main(["run", str(manifest), "--out", str(out), "--plugin", TOY, "--sort"]) == 3  # unscorable rows
+    cap = capsys.readouterr()
+    assert f"[run] {N_GOOD + len(BROKEN)}/{N_GOOD + len(BROKEN)} done" in cap.err  # plain lines: not a TTY
+    assert "pass" in cap.out and "5 unscorable" in cap.out
+    ids = [d["id"] for d in _lines(out)]
+    assert ids == sorted(ids)
+    good = _write_jsonl(tmp_path / "good.jsonl", [r for r in _good_rows() if int(r["id"][1:]) % 3][:3])
+    (tmp_path / "img").symlink_to(manifest.parent / "img")
+    assert main(["run", str(good), "--out", str(tmp_path / "g.jsonl"), "--plugin", TOY, "-q"]) == 0
