@@ -13,7 +13,7 @@ from mmgr.solvers.types import SolveStatus
 from mmgr.verify.cli import main
 from mmgr.verify.synth import sudoku as V
 from mmgr.verify.synth.media import Degradation, degrade
-from mmgr.verify.synth.sudoku_board import BoardPainter
+from mmgr.verify.synth.sudoku_board import BoardPainter, random_style
 
 P4, S4 = make_puzzle(4, "easy", np.random.default_rng(1))
 P9, S9 = make_puzzle(9, "easy", np.random.default_rng(2))
@@ -284,3 +284,31 @@ def test_fonts_and_glow_render(font: str) -> None:
     assert (ring[..., 1] - ring[..., 0]).mean() > 20
     ring0 = frames[0][y0 - 12: y0 - 6, x0: x0 + 40].astype(int)
     assert (ring0 == 255).all()
+
+
+def test_cursor_occluder_and_cutaway() -> None:
+    frames, t = V.render_frames(P9, S9, "occlusion", seed=3, occluder="cursor")
+    assert t.occluded.any() and t.metrics["overall"] == 1
+    k = int(np.flatnonzero(t.occluded.any(axis=(1, 2)))[0])
+    painter = BoardPainter(9, t.style)
+    clean = painter.draw(t.grids[k], P9 > 0)
+    changed = np.abs(frames[k].astype(int) - clean.astype(int)).max(axis=2) > 0
+    assert np.array_equal(painter.cell_coverage(changed) > 0, t.occluded[k])  # truth = the pixels drawn over
+    frames, t = V.render_frames(P4, S4, "correct", seed=1, cutaway=5)
+    hidden = np.flatnonzero(~t.board_visible)
+    assert len(hidden) == 5 and np.all(np.diff(hidden) == 1) and hidden[0] >= 3 and t.board_visible[-4:].all()
+    assert all((frames[i] == 128).all() for i in hidden)
+    assert t.metrics["overall"] == 1
+    with pytest.raises(ValueError, match="occluder"):
+        V.render_frames(P4, S4, "occlusion", seed=0, occluder="paw")
+    with pytest.raises(ValueError, match="cutaway"):
+        V.render_frames(P4, S4, "correct", seed=0, cutaway=2, is_video=False)
+
+
+def test_random_style_renders_readable_boards() -> None:
+    rng = np.random.default_rng(0)
+    looks = [random_style(rng) for _ in range(6)]
+    assert len({st.font for st in looks}) > 1
+    for st in looks:
+        frames, t = V.render_frames(P4, S4, "partial", seed=0, style=st)
+        assert np.array_equal(_ink(frames[-1], BoardPainter(4, st)), t.grids[-1] > 0)

@@ -38,7 +38,7 @@ from mmgr.verify.synth.media import (
     write_image,
     write_video,
 )
-from mmgr.verify.synth.sudoku_board import FONT_NAMES, SKIN, BoardPainter, SudokuStyle, draw_hand
+from mmgr.verify.synth.sudoku_board import FONT_NAMES, SKIN, BoardPainter, SudokuStyle, draw_cursor, draw_hand
 from mmgr.verify.synth.sudoku_metrics import expected_metrics, final_grid
 
 __all__ = [
@@ -79,8 +79,9 @@ class SudokuTruth:
     Attributes:
         puzzle: (N, N) int8, 0 = blank. solution: (N, N) int8. scenario: one of ``SCENARIOS``.
         grids: (T, N, N) int8 digits drawn in each output frame (0 = blank), hidden cells included.
-        occluded: (T, N, N) bool, cells (partly) hidden by the hand in each frame.
-        board_visible: (T,) bool.
+        occluded: (T, N, N) bool, cells (partly) hidden by the hand or cursor in each frame.
+        board_visible: (T,) bool; False on cut-away frames (``cutaway``), where ``grids`` still
+            holds the state the solve has reached and ``board_quad_px`` the nominal position.
         metrics: the MMGR metrics of this output (``expected_metrics``).
         events: ``(frame, kind, (r, c), digit)`` in output frames; kinds: fill, wrong_fill,
             clue_change, clue_restore, overwrite, restore, erase_all (cell (-1, -1), digit 0).
@@ -267,8 +268,8 @@ def _hand_path(painter: BoardPainter, n_frames: int, start: int, stop: int, rng:
 
 def render_frames(puzzle: NDArray[np.integer], solution: NDArray[np.integer], scenario: str, *, seed: int,
                   style: SudokuStyle | None = None, fill_order: str = "row", is_video: bool = True,
-                  cells_per_step: int = 1, hold: int = 2, degradation: Degradation | None = None
-                  ) -> tuple[list[NDArray[np.uint8]], SudokuTruth]:
+                  cells_per_step: int = 1, hold: int = 2, degradation: Degradation | None = None,
+                  occluder: str = "hand", cutaway: int = 0) -> tuple[list[NDArray[np.uint8]], SudokuTruth]:
     """Render one scenario as RGB frames with its truth.
 
     Args:
@@ -281,6 +282,9 @@ def render_frames(puzzle: NDArray[np.integer], solution: NDArray[np.integer], sc
         cells_per_step: cells written per state change.
         hold: frames each new state is shown (the opening puzzle >= 3, the final state >= 4).
         degradation: applied per frame via ``media.degrade``; dropped frames are removed here.
+        occluder: what passes over the board in the "occlusion" scenario: "hand" or "cursor".
+        cutaway: replace this many frames after the opening by a plain grey frame (the board is not
+            visible there: ``board_visible`` False; the solve goes on meanwhile). Videos only.
 
     Returns:
         ``(frames, truth)``: (H, W, 3) uint8 frames and the ``SudokuTruth`` of exactly those frames.
@@ -294,6 +298,10 @@ def render_frames(puzzle: NDArray[np.integer], solution: NDArray[np.integer], sc
         raise ValueError(f"fill_order: expected one of {FILL_ORDERS}, got {fill_order!r}")
     if cells_per_step < 1 or hold < 1:
         raise ValueError(f"cells_per_step/hold: expected >= 1, got {cells_per_step}/{hold}")
+    if occluder not in ("hand", "cursor"):
+        raise ValueError(f"occluder: expected 'hand' or 'cursor', got {occluder!r}")
+    if cutaway < 0 or (cutaway and not is_video):
+        raise ValueError(f"cutaway: expected >= 0 frames, and 0 for images, got {cutaway}")
     if style is None:
         style = SudokuStyle(canvas=VIDEO_CANVAS if is_video else IMAGE_CANVAS)
     d = degradation or Degradation()
@@ -316,10 +324,16 @@ def render_frames(puzzle: NDArray[np.integer], solution: NDArray[np.integer], sc
         events = [(0, k, rc, dg) for _, k, rc, dg in events]
         if scenario == "occlusion":
             hand = {0: tuple(painter.quad[0] + (painter.quad[1, 0] - painter.quad[0, 0]) * srng.uniform(0.2, 0.8, 2))}
+    hidden: set[int] = set()
+    if cutaway:
+        first = max(3, hold)
+        last_ok = max(first + 1, len(grids) - max(4, hold) - cutaway)
+        start = int(np.random.default_rng([seed, 2]).integers(first, last_ok))
+        hidden = set(range(start, min(len(grids) - max(4, hold), start + cutaway)))
     t_raw = len(grids)
     drng = np.random.default_rng(seed)
     h, w = style.canvas[1], style.canvas[0]
-    frames, keep_idx, occ_list = [], [], []
+    frames, keep_idx, occ_list, vis_list = [], [], [], []
     for i, g in enumerate(grids):
         if not keep_frame(i, t_raw, d):
             continue
@@ -327,8 +341,14 @@ def render_frames(puzzle: NDArray[np.integer], solution: NDArray[np.integer], sc
         rgb = painter.draw(g, p > 0, glow=glow)
         occ = np.zeros(p.shape, bool)
         if i in hand:
-            rgb, mask = draw_hand(rgb, hand[i], hand_size, skin)
+            if occluder == "hand":
+                rgb, mask = draw_hand(rgb, hand[i], hand_size, skin)
+            else:
+                rgb, mask = draw_cursor(rgb, hand[i], 0.45 * hand_size)
             occ = painter.cell_coverage(mask) > 0.0
+        if i in hidden:
+            rgb = np.full_like(rgb, 128)
+        vis_list.append(i not in hidden)
         frames.append(rgb if d.is_clean else degrade(rgb, d, drng))
         keep_idx.append(i)
         occ_list.append(occ)
@@ -341,7 +361,7 @@ def render_frames(puzzle: NDArray[np.integer], solution: NDArray[np.integer], sc
             ev_out.append((out_of[later[0]], kind, rc, dg))
     g_arr = np.stack([grids[i] for i in keep_idx]).astype(np.int8)
     o_arr = np.stack(occ_list).astype(bool)
-    vis = np.ones(len(keep_idx), bool)
+    vis = np.array(vis_list, bool)
     truth = SudokuTruth(
         puzzle=p, solution=s, scenario=scenario, grids=g_arr, occluded=o_arr, board_visible=vis,
         metrics=expected_metrics(p, s, g_arr, o_arr, vis, is_video), events=tuple(ev_out),
@@ -363,7 +383,7 @@ def render_case(out_path: str | Path, puzzle: NDArray[np.integer], solution: NDA
         degradation: damage per frame; its ``crf`` sets lossy video quality, and
             ``extra["jpeg_quality"]`` the JPEG quality (default 90).
         fps: frames per second for videos and GIFs.
-        **render_kw: passed to ``render_frames`` (style, fill_order, cells_per_step, hold).
+        **render_kw: passed to ``render_frames`` (style, fill_order, cells_per_step, hold, occluder, cutaway).
 
     Returns:
         ``(path written, truth)``.

@@ -255,3 +255,41 @@ def draw_hand(rgb: NDArray[np.uint8], tip_xy: tuple[float, float], size_px: floa
     shade = 0.85 + 0.15 * np.cos((xx - tip[0]) / max(1.0, size_px) * 1.3)
     out[yy, xx] = np.clip(np.float32(skin)[None, :] * shade[:, None], 0, 255).astype(np.uint8)
     return out, mask
+
+
+def draw_cursor(rgb: NDArray[np.uint8], tip_xy: tuple[float, float], size_px: float
+                ) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
+    """Draw a mouse-pointer arrow (black, white outline) whose tip is at ``tip_xy``.
+
+    Returns:
+        (new frame, (H, W) bool mask of the pixels the cursor covers).
+    """
+    h, w = rgb.shape[:2]
+    shape = np.array([[0, 0], [0, 1.0], [0.27, 0.76], [0.45, 1.12], [0.58, 1.06], [0.40, 0.70], [0.72, 0.70]])
+    pts = np.round(np.asarray(tip_xy) + shape * size_px).astype(np.int32).reshape(-1, 1, 2)
+    m = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(m, [pts], 255)
+    outline = max(1, int(size_px / 14))
+    cv2.polylines(m, [pts], True, 255, outline * 2)
+    out = rgb.copy()
+    out[m > 0] = 255
+    inner = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(inner, [pts], 255)
+    out[inner > 0] = 0
+    cv2.polylines(out, [pts], True, (255, 255, 255), outline)
+    return out, m > 0
+
+
+def random_style(rng: np.random.Generator, canvas: tuple[int, int] = (640, 480)) -> SudokuStyle:
+    """A plausible generator look drawn at random: font, colours, line widths, board size, glow."""
+    font = FONT_NAMES[int(rng.integers(len(FONT_NAMES)))]
+    filled = ((30, 80, 200), (200, 30, 30), (20, 130, 40), (90, 90, 90), (120, 40, 160), (0, 0, 0))
+    thin = int(rng.integers(1, 4))
+    return SudokuStyle(
+        canvas=canvas, board_frac=float(rng.uniform(0.7, 0.9)), font=font,
+        given_color=(0, 0, 0) if rng.random() < 0.8 else (40, 40, 60),
+        filled_color=filled[int(rng.integers(len(filled)))],
+        background=(255, 255, 255) if rng.random() < 0.7 else tuple(int(v) for v in rng.integers(225, 256, 3)),
+        thin_px=thin, thick_px=thin + int(rng.integers(1, 4)), digit_frac=float(rng.uniform(0.5, 0.72)),
+        glow_on_success=bool(rng.random() < 0.3),
+    )
