@@ -262,16 +262,17 @@ def analyse(verdicts: dict[str, dict[str, Any]], judge: dict[str, dict[str, Any]
         labels = ["all"] + sorted(s for s in groups if s != "all")
         for m in _metric_order(task, names):
             pool = [i for i in scored if bins[i]["v"][m] is not None and bins[i]["j"][m] is not None]
+            pool_set = set(pool)
             pooled = cal.Confusion.from_pairs([bins[i]["j"][m] for i in pool], [bins[i]["v"][m] for i in pool])
             for s in labels:
                 members = groups[s]
-                pairs = [i for i in members if i in pool]
+                pairs = [i for i in members if i in pool_set]
                 conf = cal.Confusion.from_pairs([bins[i]["j"][m] for i in pairs], [bins[i]["v"][m] for i in pairs])
                 e = cal.metric_entry(task, m, s, conf, pooled, b=b, seed=seed)
                 e["n_unscorable"] = sum(verdicts[i]["status"] == "unscorable" for i in members)
                 e["n_verifier_missing"] = sum(verdicts[i]["status"] != "unscorable" and bins[i]["v"][m] is None
                                               for i in members)
-                e["n_judge_missing"] = sum(i in scored and bins[i]["v"][m] is not None and bins[i]["j"][m] is None
+                e["n_judge_missing"] = sum(bins[i]["v"][m] is not None and bins[i]["j"][m] is None
                                            for i in members)
                 e["judge_scale"] = scales[m]
                 e["human"] = _human(task, m, s, pairs, bins, b, seed) if human is not None else None
@@ -408,11 +409,12 @@ def run(args: Any) -> int:
                       "judge_only": sorted(set(judge) - set(verdicts)),
                       "human_missing": None if human is None else sorted(set(verdicts) & set(judge) - set(human))},
     })
-    (out / "calibration.json").write_text(dumps(doc) + "\n", encoding="utf-8")
+    text = dumps(doc)
+    (out / "calibration.json").write_text(text + "\n", encoding="utf-8")
     maps = [{"task": r["task"], "metric": r["metric"], "scale": r["scale"], **r["map"]} for r in doc["reliability"]]
     (out / "isotonic_map.json").write_text(dumps({"schema": MAP_SCHEMA, "maps": maps}) + "\n", encoding="utf-8")
     from mmgr.verify.calib_report import write_report
-    write_report(json.loads(dumps(doc)), out, plots=not args.no_plots, audit_limit=args.audit_limit)
+    write_report(json.loads(text), out, plots=not args.no_plots, audit_limit=args.audit_limit)
     _print_summary(doc, out)
     return 0
 
