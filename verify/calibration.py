@@ -19,7 +19,9 @@ Design notes:
 - Intervals are percentile bootstrap intervals (95%). Resampling ``n`` binary pairs with
   replacement is exactly a multinomial draw over the four confusion cells, so the bootstrap
   draws ``(B, 4)`` counts from ``np.random.default_rng([seed, crc32(key)])``: deterministic,
-  independent of the order in which entries are computed, and cheap for any ``n``.
+  independent of the order in which entries are computed, and cheap for any ``n``. A
+  percentile interval collapses at 0 and 1 (a judge that caught all 5 positives gets
+  sensitivity 1.0 [1.0, 1.0]); read such intervals together with ``n`` and the confusion counts.
 - Rogan-Gladen: ``true = (apparent + sp - 1) / (se + sp - 1)``, clipped to [0, 1]. The
   apparent rate is the judge's rate in the stratum; sensitivity and specificity are those of
   the whole task (all strata pooled), as a judge-only study would estimate them once on a
