@@ -33,7 +33,10 @@ from typing import Any
 
 from mmgr.errors import UsageError
 
-__all__ = ["GroupCount", "MetricRate", "Summary", "load_results", "summarize", "t_interval", "wilson"]
+__all__ = [
+    "Agreement", "GroupCount", "MetricRate", "Summary", "agreement", "load_results", "summarize", "t_interval",
+    "wilson",
+]
 
 Z95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975)
 UNSCORABLE = "unscorable"
@@ -129,7 +132,7 @@ class Summary:
         return next((r for r in self.rates if r.group == group and r.metric == metric), None)
 
 
-def load_results(paths: Iterable[str | Path]) -> tuple[list[dict[str, Any]], int]:
+def load_results(paths: Iterable[str | Path], key: str = "status") -> tuple[list[dict[str, Any]], int]:
     """Read result lines; return them and the number of torn (incomplete) last lines ignored.
 
     Raises:
@@ -152,8 +155,8 @@ def load_results(paths: Iterable[str | Path]) -> tuple[list[dict[str, Any]], int
                 doc = json.loads(ln)
             except json.JSONDecodeError as exc:
                 raise UsageError(f"'{path}' line {i} is not JSON ({exc.msg})") from None
-            if not isinstance(doc, dict) or "status" not in doc:
-                raise UsageError(f"'{path}' line {i} is not a result line (no 'status')")
+            if not isinstance(doc, dict) or key not in doc:
+                raise UsageError(f"'{path}' line {i} is not a result line (no {key!r})")
             docs.append(doc)
     return docs, torn
 
@@ -272,10 +275,7 @@ def markdown(s: Summary) -> str:
 
 
 def plain_table(s: Summary) -> str:
-    header, rows = table_rows(s)
-    widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join(fmt.format(*r) for r in [header, *rows])
+    return _plain(*table_rows(s))
 
 
 def plot_rates(docs: Sequence[Mapping[str, Any]], path: Path) -> Path:
@@ -315,12 +315,85 @@ def plot_rates(docs: Sequence[Mapping[str, Any]], path: Path) -> Path:
     return path
 
 
+# -- agreement with a known truth (synthetic benchmarks) ----------------------------------------
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """Verdicts against known truth in one group.
+
+    Attributes:
+        group: the group's values. n: rows with both a result and a truth line.
+        unscorable: rows the verifier abstained on. agree: scored rows whose status matches.
+        false_pass: verifier pass, truth fail. false_fail: verifier fail, truth pass.
+        metric_agree: metric -> (rows where verifier and truth give the same value, rows where both have one).
+    """
+
+    group: tuple[str, ...]
+    n: int
+    unscorable: int
+    agree: int
+    false_pass: int
+    false_fail: int
+    metric_agree: Mapping[str, tuple[int, int]]
+
+
+def agreement(docs: Sequence[Mapping[str, Any]], truths: Sequence[Mapping[str, Any]],
+              by: Sequence[str] = ("task",)) -> tuple[list[Agreement], int]:
+    """Compare result lines with truth lines (``make bench``'s truth.jsonl) joined on id.
+
+    Returns:
+        Per-group ``Agreement`` (sorted naturally) and the number of truth ids without a result.
+    """
+    truth = {str(t["id"]): t for t in truths}
+    groups: dict[tuple[str, ...], list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = {}
+    for d in docs:
+        t = truth.get(str(d.get("id")))
+        if t is not None:
+            groups.setdefault(tuple(_value(d, k) for k in by), []).append((d, t))
+    missing = len(set(truth) - {str(d.get("id")) for d in docs})
+    out = []
+    for g in sorted(groups, key=_natural):
+        pairs = groups[g]
+        scored = [(d, t) for d, t in pairs if d.get("status") != UNSCORABLE]
+        m_agree: dict[str, tuple[int, int]] = {}
+        for d, t in scored:
+            for m, tv in (t.get("metrics") or {}).items():
+                dv = (d.get("metrics") or {}).get(m)
+                if tv is None or dv is None:
+                    continue
+                same, both = m_agree.get(m, (0, 0))
+                m_agree[m] = (same + int(abs(float(dv) - float(tv)) <= 1e-6), both + 1)
+        out.append(Agreement(
+            g, len(pairs), len(pairs) - len(scored),
+            sum(d["status"] == t["expected_status"] for d, t in scored),
+            sum(d["status"] == "pass" and t["expected_status"] == "fail" for d, t in scored),
+            sum(d["status"] == "fail" and t["expected_status"] == "pass" for d, t in scored),
+            dict(sorted(m_agree.items()))))
+    return out, missing
+
+
+def agreement_table(rows: Sequence[Agreement], by: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: counts, then each metric's agreement as ``same/both``."""
+    metrics = sorted({m for a in rows for m in a.metric_agree})
+    header = [*by, "n", "unscorable", "status_agree", "false_pass", "false_fail", *metrics]
+    body = [[*a.group, str(a.n), str(a.unscorable), f"{a.agree}/{a.n - a.unscorable}", str(a.false_pass),
+             str(a.false_fail), *(("{}/{}".format(*a.metric_agree[m])) if m in a.metric_agree else "-"
+                                  for m in metrics)] for a in rows]
+    return header, body
+
+
+def _plain(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(fmt.format(*r) for r in [header, *rows])
+
+
 # -- CLI ----------------------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results", nargs="+", help="JSONL results of 'mmgr-verify run'")
     parser.add_argument("--by", default="model,task", help="grouping keys: model, task, or strata keys "
                         "(default: model,task)")
     parser.add_argument("--out", "-o", help="folder for summary.csv, summary.md and rates.png")
+    parser.add_argument("--truth", help="truth.jsonl of 'make bench': also print (and write) agreement.csv")
 
 
 def run(args: Any) -> int:
@@ -341,4 +414,13 @@ def run(args: Any) -> int:
         (out / "summary.md").write_text(markdown(s), encoding="utf-8")
         plot_rates(docs, out / "rates.png")
         print(f"wrote {out / 'summary.csv'}, {out / 'summary.md'}, {out / 'rates.png'}", file=sys.stderr)
+    if args.truth:
+        truths, _ = load_results([args.truth], key="expected_status")
+        agree, missing = agreement(docs, truths, by)
+        header, body = agreement_table(agree, by)
+        print(f"\nagreement with {args.truth} ({missing} truth ids without a result):")
+        print(_plain(header, body))
+        if args.out:
+            with (Path(args.out) / "agreement.csv").open("w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh, lineterminator="\n").writerows([header, *body])
     return 0

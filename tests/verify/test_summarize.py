@@ -117,3 +117,26 @@ def test_not_a_results_file(tmp_path: Path) -> None:
     p.write_text('{"id": 1}\n')
     with pytest.raises(UsageError, match="line 1 is not a result line"):
         load_results([p])
+
+
+def test_agreement_with_truth_by_hand(results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # truth: a1 pass (agree), a2 fail (verifier pass: a false pass), a3 pass (verifier fail: a false fail),
+    # a4 pass (agree), a5 pass (abstained), b1 fail (agree), b2..b4 absent except b3 (abstained); "zz" has no result.
+    expected = {"a1": "pass", "a2": "fail", "a3": "pass", "a4": "pass", "a5": "pass", "b1": "fail", "b3": "fail",
+                "zz": "fail"}
+    truth_metrics = {"a1": {"overall": 1, "completion_accuracy": 0.5}, "a2": {"overall": 0},
+                     "a3": {"overall": 1, "completion_accuracy": 1.0}}
+    tp = tmp_path / "truth.jsonl"
+    tp.write_text("".join(json.dumps({"id": k, "expected_status": v, "metrics": truth_metrics.get(k, {})}) + "\n"
+                          for k, v in expected.items()))
+    docs, _ = load_results([results])
+    truths, _ = load_results([tp], key="expected_status")
+    from mmgr.verify.summarize import agreement
+    rows, missing = agreement(docs, truths, ("model",))
+    a, b = rows
+    assert missing == 1
+    assert (a.n, a.unscorable, a.agree, a.false_pass, a.false_fail) == (5, 1, 2, 1, 1)
+    assert (b.n, b.unscorable, b.agree, b.false_pass, b.false_fail) == (2, 1, 1, 0, 0)
+    assert a.metric_agree == {"completion_accuracy": (1, 2), "overall": (1, 3)}  # a1 agrees; a2, a3 do not
+    assert main(["summarize", str(results), "--by", "model", "--truth", str(tp)]) == 0
+    assert "false_pass" in capsys.readouterr().out
