@@ -503,6 +503,9 @@ def _run_pool(todo: Sequence[ManifestRow], emit: Callable[[str, str], None], siz
 
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     ctx = mp.get_context(method)
+    if method == "forkserver":
+        # Workers fork from a server that has imported the tasks once (no effect if it already runs).
+        ctx.set_forkserver_preload(["mmgr.verify.batch", "mmgr.verify.api", "mmgr.verify.tasks"])
     queue: list[list[ManifestRow]] = _chunks(todo, size)
     queue.reverse()  # pop() from the end keeps manifest order
     suspects: list[ManifestRow] = []

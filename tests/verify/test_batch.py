@@ -246,3 +246,26 @@ def test_make_bench_is_reproducible_and_runs(tmp_path: Path) -> None:
     assert main(["run", str(man), "--out", str(out), "-q", "--exit-zero"]) == 0
     assert sorted(d["id"] for d in _lines(out)) == [r["id"] for r in rows]
     assert main(["make", "bench", "--tasks", "nope", "--out", str(tmp_path / "c")]) == 2
+
+
+def test_per_row_timeout_makes_that_row_unscorable(media: Path, tmp_path: Path) -> None:
+    rows = _good_rows(2)
+    rows[1]["params"] = {"sleep_s": 5.0}
+    out = tmp_path / "r.jsonl"
+    run_batch(read_manifest(_write_jsonl(media / "timeout.jsonl", rows)), out, plugins=[TOY], timeout_s=0.5)
+    got = {d["id"]: d for d in _lines(out)}
+    assert got["s00"]["status"] == "fail" and "error" not in got["s00"]  # s00 is a dark image
+    assert got["s01"]["status"] == "unscorable" and got["s01"]["error"]["type"] == "RowTimeout"
+
+
+def test_plain_progress_lines() -> None:
+    import io
+
+    from mmgr.verify.run_cmd import PlainProgress
+
+    buf = io.StringIO()
+    p = PlainProgress(buf, every_s=0.0)
+    for i in range(4):  # 0 announces the run, then one line per finished row (every_s=0)
+        p(i, 3)
+    lines = buf.getvalue().splitlines()
+    assert lines[0] == "[run] 3 to verify" and lines[-1].startswith("[run] 3/3 done, ") and "/s, eta 0s" in lines[-1]
