@@ -13,6 +13,7 @@ from typing import Any
 # task -> module providing add_make_arguments() and make()
 MAKERS: dict[str, str] = {
     "sudoku": "mmgr.verify.synth.sudoku",
+    "maze": "mmgr.verify.synth.maze",
     "arc": "mmgr.verify.synth.arc",
     "bench": "mmgr.verify.synth.bench",
 }

@@ -1,0 +1,305 @@
+"""Reading maze videos and images into symbols: the grid, walls, markers, the agent's track.
+
+``parse_maze(frames, ref, opts)`` registers every decoded frame to the input maze (frame 0
+or the spec), reads every inner wall and every coloured marker in maze coordinates, and
+identifies the agent as the marker class that moves (or the spec's agent colour). It never
+decides pass or fail: ``mmgr.verify.tasks.maze`` applies the rules to the ``MazeState``.
+
+Design notes:
+
+- Markers are connected components of "colourful" pixels (far from the wall-floor colour
+  line), split by hue class (red, yellow, green, blue, magenta), so that a red agent on a green
+  goal stays two markers.
+- A frame whose grid cannot be registered (cut off, faded, replaced by a non-maze) is skipped
+  and recorded with its reason; walls under markers are not read (the agent is masked out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from mmgr.errors import ParseError
+from mmgr.parsers.maze_grid import Grid, Palette, fit_grid, masks, read_walls, register
+from mmgr.parsers.types import Frame
+
+HUES = ("red", "yellow", "green", "blue", "magenta")
+# OpenCV hue (0..179) upper bounds of each class; red wraps around.
+_HUE_EDGES = ((10, "red"), (38, "yellow"), (83, "green"), (131, "blue"), (165, "magenta"), (180, "red"))
+
+__all__ = ["HUES", "FrameObs", "MazeRef", "MazeState", "Marker", "ParseOptions", "hue_class", "parse_maze"]
+
+
+def hue_class(rgb: tuple[float, float, float] | list[int]) -> str:
+    """Hue class of one colour.
+
+    >>> hue_class((0, 0, 255)), hue_class((20, 160, 230)), hue_class((240, 190, 20)), hue_class((230, 10, 10))
+    ('blue', 'blue', 'yellow', 'red')
+    """
+    px = np.uint8([[list(np.clip(np.round(rgb), 0, 255))]])
+    h = int(cv2.cvtColor(px, cv2.COLOR_RGB2HSV)[0, 0, 0])
+    return next(name for edge, name in _HUE_EDGES if h < edge)
+
+
+@dataclass(frozen=True, slots=True)
+class MazeRef:
+    """The input maze: the authority every frame is judged against.
+
+    Attributes:
+        conn: (2, R, C) bool, ``[0, r, c]`` open to (r + 1, c), ``[1, r, c]`` open to (r, c + 1).
+        start, goal: (row, col) cells, row 0 at the top; None when unknown (read later).
+        agent_hue, goal_hue, path_hue: hue classes from the spec, or None (found from the frames).
+        source: "spec", "input_image" or "frame0".
+    """
+
+    conn: NDArray[np.bool_]
+    start: tuple[int, int] | None
+    goal: tuple[int, int] | None
+    agent_hue: str | None = None
+    goal_hue: str | None = None
+    path_hue: str | None = None
+    source: str = "spec"
+
+    def __post_init__(self) -> None:
+        c = self.conn
+        if not isinstance(c, np.ndarray) or c.dtype != np.bool_ or c.ndim != 3 or c.shape[0] != 2:
+            raise ValueError(f"MazeRef.conn: expected (2, R, C) bool, got {getattr(c, 'shape', None)} "
+                             f"{getattr(c, 'dtype', type(c).__name__)}")
+        for name in ("start", "goal"):
+            v = getattr(self, name)
+            if v is not None and not (0 <= v[0] < c.shape[1] and 0 <= v[1] < c.shape[2]):
+                raise ValueError(f"MazeRef.{name}: expected a cell inside {c.shape[1]}x{c.shape[2]}, got {list(v)}")
+        for name in ("agent_hue", "goal_hue", "path_hue"):
+            v = getattr(self, name)
+            if v is not None and v not in HUES:
+                raise ValueError(f"MazeRef.{name}: expected one of {HUES}, got {v!r}")
+
+    @property
+    def rows(self) -> int:
+        return int(self.conn.shape[1])
+
+    @property
+    def cols(self) -> int:
+        return int(self.conn.shape[2])
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """One coloured blob in one frame.
+
+    Attributes:
+        hue: hue class; x, y: centroid in cell coordinates; area: in cells (1 = one cell's area
+        in the line geometry, a quarter of the 2x2 blocks in the block geometry);
+        box_px: (x0, y0, x1, y1) in frame pixels; rgb: mean colour.
+    """
+
+    hue: str
+    x: float
+    y: float
+    area: float
+    box_px: tuple[int, int, int, int]
+    rgb: tuple[int, int, int]
+
+    @property
+    def cell(self) -> tuple[int, int]:
+        return int(np.floor(self.y)), int(np.floor(self.x))
+
+
+@dataclass(frozen=True, slots=True)
+class FrameObs:
+    """What one frame shows, in maze coordinates.
+
+    Attributes:
+        index: decoded frame index.
+        grid: the registration of this frame, or None when skipped.
+        walls: (2, R, C) float32 wall-ness in [0, 1] (-1 = not read: masked or not applicable).
+        markers: coloured blobs.
+        skipped: reason the frame could not be read, or None.
+        path_cover: (R, C) share of each cell's centre covered by the path colour (images only).
+        path_on_walls: (2, R, C) path-colour share on each inner wall's sample region (images only).
+    """
+
+    index: int
+    grid: Grid | None
+    walls: NDArray[np.float32] | None
+    markers: tuple[Marker, ...]
+    skipped: str | None = None
+    path_cover: NDArray[np.float32] | None = None
+    path_on_walls: NDArray[np.float32] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOptions:
+    """Tuning of the parser (from the task's Params)."""
+
+    min_grid_score: float = 0.6
+    marker_dist: float = 70.0
+    min_marker_area: float = 0.015
+
+
+@dataclass(frozen=True, slots=True)
+class MazeState:
+    """The parse of one input.
+
+    Attributes:
+        ref: the input maze (spec, input image or frame 0), start/goal filled in.
+        palette: wall/floor colours and geometry found in frame 0.
+        grid0: the registration of frame 0 (or of the input image).
+        frames: one ``FrameObs`` per decoded frame.
+        agent_hue: hue class of the agent (None when no marker could be identified).
+        agent_how: how it was identified ("spec", "moves", "static at start", "none").
+        track: per frame, the agent's (x, y) in cell coordinates, or None when not seen.
+        duplicates: per frame, how many agent-like blobs were seen (> 1 = duplicated agent).
+        n_frames: number of decoded frames; is_image: a single-frame input.
+        frame0_walls: (2, R, C) wall-ness read in frame 0 (vs the spec, when one is given).
+    """
+
+    ref: MazeRef
+    palette: Palette
+    grid0: Grid
+    frames: tuple[FrameObs, ...]
+    agent_hue: str | None
+    agent_how: str
+    track: tuple[tuple[float, float] | None, ...]
+    duplicates: tuple[int, ...]
+    n_frames: int
+    is_image: bool
+    frame0_walls: NDArray[np.float32] = field(default_factory=lambda: np.zeros((2, 0, 0), np.float32))
+
+
+def _colourful(rgb: NDArray[np.uint8], marker: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    """(hue (H, W) uint8, marker mask restricted to saturated pixels): seams and text are not markers."""
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    return hsv[..., 0], (marker.astype(bool) & (hsv[..., 1] >= 80) & (hsv[..., 2] >= 50)).astype(np.uint8)
+
+
+def _class_mask(hsv_h: NDArray[np.uint8], name: str) -> NDArray[np.bool_]:
+    """Pixels whose hue falls in class ``name`` (red spans both ends of the hue circle)."""
+    sel = np.zeros(hsv_h.shape, bool)
+    lo = 0
+    for edge, nm in _HUE_EDGES:
+        if nm == name:
+            sel |= (hsv_h >= lo) & (hsv_h < edge)
+        lo = edge
+    return sel
+
+
+def _markers(rgb: NDArray[np.uint8], marker: NDArray[np.uint8], grid: Grid, opts: ParseOptions) -> list[Marker]:
+    hsv_h, marker = _colourful(rgb, marker)
+    ksz = max(3, int(0.1 * min(grid.sx, grid.sy)))  # opening removes thin seams and colour fringes
+    kernel = np.ones((ksz, ksz), np.uint8)
+    cell_area = grid.sx * grid.sy
+    out: list[Marker] = []
+    for name in HUES:
+        m = (marker.astype(bool) & _class_mask(hsv_h, name)).astype(np.uint8)
+        if not m.any():
+            continue
+        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel)
+        n, labels, stats, cents = cv2.connectedComponentsWithStats(m, connectivity=8)
+        for k in range(1, n):
+            area = stats[k, cv2.CC_STAT_AREA] / cell_area
+            if area < opts.min_marker_area:
+                continue
+            x0, y0 = int(stats[k, cv2.CC_STAT_LEFT]), int(stats[k, cv2.CC_STAT_TOP])
+            x1, y1 = x0 + int(stats[k, cv2.CC_STAT_WIDTH]), y0 + int(stats[k, cv2.CC_STAT_HEIGHT])
+            fill = stats[k, cv2.CC_STAT_AREA] / max(1, (x1 - x0) * (y1 - y0))
+            if fill < 0.15 and max(x1 - x0, y1 - y0) > 1.5 * max(grid.sx, grid.sy):
+                continue  # a thin sprawling structure (grid seams, a drawn path), not a marker
+            sel = labels[y0:y1, x0:x1] == k
+            mean = rgb[y0:y1, x0:x1][sel].mean(axis=0)
+            cx, cy = grid.to_cell(float(cents[k, 0]), float(cents[k, 1]))
+            out.append(Marker(name, cx, cy, float(area), (x0, y0, x1, y1), tuple(int(v) for v in np.round(mean))))
+    return sorted(out, key=lambda mk: (mk.hue, round(mk.y, 3), round(mk.x, 3)))
+
+
+def _path_reads(rgb: NDArray[np.uint8], marker: NDArray[np.uint8], hue: str, pal: Palette,
+                grid: Grid) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """(cell cover (R, C), share on each inner wall (2, R, C)) of the path-coloured pixels."""
+    hsv_h, marker = _colourful(rgb, marker)
+    sel = _class_mask(hsv_h, hue)
+    pm = (marker.astype(bool) & sel).astype(np.uint8)
+    on_walls = read_walls(pm, pal.geometry, grid)
+    if pal.geometry == "line":  # strips are thin: any path pixel across a wall line counts
+        on_walls = np.where(on_walls >= 0, np.clip(on_walls * 2.0, 0, 1), on_walls).astype(np.float32)
+    integral = cv2.integral(pm).astype(np.float64)
+    h, w = pm.shape
+    cover = np.zeros((grid.rows, grid.cols), np.float32)
+    for r in range(grid.rows):
+        for c in range(grid.cols):
+            xa, ya = grid.to_px(c + 0.38, r + 0.38)
+            xb, yb = grid.to_px(c + 0.62, r + 0.62)
+            xa, xb = int(np.clip(round(xa), 0, w)), int(np.clip(round(xb), 0, w))
+            ya, yb = int(np.clip(round(ya), 0, h)), int(np.clip(round(yb), 0, h))
+            if xb > xa and yb > ya:
+                s = integral[yb, xb] - integral[ya, xb] - integral[yb, xa] + integral[ya, xa]
+                cover[r, c] = s / ((yb - ya) * (xb - xa))
+    return cover, on_walls
+
+
+def _observe(frame: Frame, pal: Palette, grid0: Grid, ref_rows: int, ref_cols: int, opts: ParseOptions,
+             path_hue: str | None) -> FrameObs:
+    wall, marker = masks(frame.rgb, pal, opts.marker_dist)
+    if frame.index == 0:
+        grid: Grid | None = grid0
+    else:
+        grid = register(wall, pal.geometry, ref_rows, ref_cols, aspect=grid0.sy / grid0.sx)
+        if grid is None:
+            return FrameObs(frame.index, None, None, (), "no maze grid found (cut off, faded or replaced)")
+        if grid.score < opts.min_grid_score:
+            return FrameObs(frame.index, None, None, (), f"maze grid fits poorly (score {grid.score:.2f})")
+    assert grid is not None
+    walls = read_walls(wall, pal.geometry, grid)
+    mks = _markers(frame.rgb, marker, grid, opts)
+    covered = read_walls(marker, pal.geometry, grid)  # the agent, the goal, a drawn path: masked out
+    walls = np.where(covered > 0.02, np.float32(-1), walls).astype(np.float32)
+    cover = on_walls = None
+    if path_hue is not None:
+        cover, on_walls = _path_reads(frame.rgb, marker, path_hue, pal, grid)
+    return FrameObs(frame.index, grid, walls, tuple(mks), None, cover, on_walls)
+
+
+def parse_maze(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions | None = None,
+               input_grid: tuple[Palette, Grid] | None = None) -> MazeState:
+    """Read every frame of a maze output.
+
+    Args:
+        frames: decoded frames (single pass).
+        ref: the input maze from a spec or input image, or None (read it from frame 0).
+        opts: parser tuning.
+        input_grid: palette and grid already found on the input image (skips the frame-0 search size).
+
+    Raises:
+        ParseError: no maze grid in frame 0, or no frames.
+    """
+    from mmgr.parsers.maze_track import identify_agent  # the second half of the parse
+
+    opts = opts or ParseOptions()
+    obs: list[FrameObs] = []
+    pal: Palette | None = None
+    grid0: Grid | None = None
+    first_rgb: NDArray[np.uint8] | None = None
+    path_hue = None  # the path is read on single-frame inputs only (after the loop)
+    for frame in frames:
+        if pal is None:
+            first_rgb = frame.rgb
+            fit = fit_grid(frame.rgb, ref.rows if ref else None, ref.cols if ref else None)
+            if fit is None:
+                raise ParseError("no maze grid found in frame 0 (neither a block grid nor a line grid)")
+            pal, grid0 = fit
+        assert grid0 is not None
+        o = _observe(frame, pal, grid0, grid0.rows, grid0.cols, opts, path_hue)
+        obs.append(o)
+    if pal is None or grid0 is None or first_rgb is None:
+        raise ParseError("no frames")
+    wall0, marker0 = masks(first_rgb, pal, opts.marker_dist)
+    raw0 = read_walls(wall0, pal.geometry, grid0)  # unmasked: the input maze when there is no spec
+    if len(obs) == 1:  # an image: read the drawn path too
+        hue = (ref.path_hue if ref and ref.path_hue else "blue")
+        o = obs[0]
+        cover, on_walls = _path_reads(first_rgb, marker0, hue, pal, grid0)
+        obs[0] = FrameObs(o.index, o.grid, o.walls, o.markers, o.skipped, cover, on_walls)
+    return identify_agent(obs, ref, pal, grid0, raw0)

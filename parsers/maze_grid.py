@@ -1,0 +1,403 @@
+"""Finding a maze's grid in a frame: style, size, registration (camera), wall readings.
+
+Two geometries cover the styles seen in real outputs:
+
+- ``block``: a (2R+1) x (2C+1) grid of square blocks, walls are whole blocks (MMGR /
+  maze-dataset pixel grid with black walls; VR-Bench tiles with light-blue walls);
+- ``line``: thin wall lines on cell boundaries (maze-dataset plot style, axis labels outside).
+
+Both map continuous cell coordinates to pixels by an axis-aligned affine map
+``px = ox + sx * x``, ``py = oy + sy * y`` (``x`` in column units, cell (r, c) centred on
+(c + .5, r + .5)); registering a frame means recovering (ox, oy, sx, sy), so that camera zoom,
+pan and letterbox bars become a change of map, not a change of maze.
+
+Block grids are located from the *enclosed* non-wall pixels (pixels with wall pixels on both
+sides in their row and column): this ignores letterbox bars and white margins alike. Line
+grids are located from the two longest dark rows and columns (the outer border).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["Grid", "Palette", "fit_grid", "find_palette", "masks", "read_walls", "register"]
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """Wall and corridor colours (RGB floats) and the geometry they imply."""
+
+    wall: tuple[float, float, float]
+    floor: tuple[float, float, float]
+    geometry: str  # "block" or "line"
+
+    def __post_init__(self) -> None:
+        if self.geometry not in ("block", "line"):
+            raise ValueError(f"Palette.geometry: expected 'block' or 'line', got {self.geometry!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A registered grid: cell coordinates -> pixels of one frame, and how well it fits.
+
+    Attributes:
+        rows, cols: maze size in cells.
+        ox, oy, sx, sy: ``px = ox + sx * x``, ``py = oy + sy * y`` (pixels per cell in sx, sy).
+        score: fit quality in [0, 1] (1 = every sampled block/line as expected).
+    """
+
+    rows: int
+    cols: int
+    ox: float
+    oy: float
+    sx: float
+    sy: float
+    score: float
+
+    def __post_init__(self) -> None:
+        if self.rows < 1 or self.cols < 1 or self.sx <= 0 or self.sy <= 0:
+            raise ValueError(f"Grid: expected positive size and scale, got {self.rows}x{self.cols} "
+                             f"s=({self.sx}, {self.sy})")
+
+    def to_px(self, x: float, y: float) -> tuple[float, float]:
+        return self.ox + self.sx * x, self.oy + self.sy * y
+
+    def to_cell(self, px: float, py: float) -> tuple[float, float]:
+        return (px - self.ox) / self.sx, (py - self.oy) / self.sy
+
+    def box_px(self) -> tuple[int, int, int, int]:
+        """Outer box of the maze (walls included) in pixels."""
+        ext = 0.25 if self.sx > 0 else 0.0
+        x0, y0 = self.to_px(-ext, -ext)
+        x1, y1 = self.to_px(self.cols + ext, self.rows + ext)
+        return round(x0), round(y0), round(x1), round(y1)
+
+
+def masks(rgb: NDArray[np.uint8], pal: Palette,
+          marker_dist: float = 70.0) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    """(wall, marker) uint8 masks (0/1): wall = nearer the wall colour; marker = far from the wall-floor line."""
+    f = rgb.astype(np.float32)
+    w = np.float32(pal.wall)
+    fl = np.float32(pal.floor)
+    v = w - fl
+    d = f - fl
+    t = np.clip((d @ v) / max(1.0, float(v @ v)), 0.0, 1.0)
+    perp = np.linalg.norm(d - t[..., None] * v, axis=2)
+    thr = max(marker_dist, 0.25 * float(np.linalg.norm(v))) if pal.geometry == "block" else marker_dist
+    wall = ((t > 0.5) & (perp < thr)).astype(np.uint8)
+    marker = (perp >= thr).astype(np.uint8)
+    if pal.geometry == "block":
+        wall = cv2.medianBlur(wall * 255, 3) // 255
+    return wall, marker
+
+
+def find_palette(rgb: NDArray[np.uint8]) -> list[Palette]:
+    """Candidate palettes, most likely first: frequent colour pairs (block) and dark-on-light (line)."""
+    q = (rgb // 32).astype(np.int32)
+    code = (q[..., 0] * 64 + q[..., 1] * 8 + q[..., 2]).ravel()
+    counts = np.bincount(code, minlength=512)
+    top = [int(k) for k in np.argsort(counts)[::-1][:4] if counts[k] > 0.03 * code.size]
+    flat = rgb.reshape(-1, 3).astype(np.float64)
+    cols = [tuple(float(v) for v in flat[code == k].mean(axis=0)) for k in top]
+    lum = [0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2] for c in cols]
+    out: list[Palette] = []
+    light = [c for c, lu in zip(cols, lum, strict=True) if lu > 150]
+    floor = max(light, key=lambda c: sum(c)) if light else (255.0, 255.0, 255.0)
+    for c in cols:
+        if c != floor and np.linalg.norm(np.subtract(c, floor)) > 40:
+            out.append(Palette(c, floor, "block"))
+    out.append(Palette((0.0, 0.0, 0.0), floor, "line"))
+    return out
+
+
+def _enclosed_box(wall: NDArray[np.uint8]) -> tuple[int, int, int, int] | None:
+    """Bounding box (x0, y0, x1, y1 exclusive) of non-wall pixels walled in on all four sides."""
+    h, w = wall.shape
+    wb = wall.astype(bool)
+    any_r, any_c = wb.any(axis=1), wb.any(axis=0)
+    first_r = np.where(any_r, wb.argmax(axis=1), w)
+    last_r = np.where(any_r, w - 1 - wb[:, ::-1].argmax(axis=1), -1)
+    first_c = np.where(any_c, wb.argmax(axis=0), h)
+    last_c = np.where(any_c, h - 1 - wb[::-1, :].argmax(axis=0), -1)
+    xs = np.arange(w)[None, :]
+    ys = np.arange(h)[:, None]
+    inside = (~wb) & (xs > first_r[:, None]) & (xs < last_r[:, None]) & (ys > first_c[None, :]) & (ys < last_c[None, :])
+    rows = np.nonzero(inside.sum(axis=1) >= 2)[0]
+    colz = np.nonzero(inside.sum(axis=0) >= 2)[0]
+    if rows.size == 0 or colz.size == 0:
+        return None
+    return int(colz[0]), int(rows[0]), int(colz[-1]) + 1, int(rows[-1]) + 1
+
+
+def _block_values(integral: NDArray[np.float64], grid: Grid, frac: float = 0.5) -> NDArray[np.float64]:
+    """Mean wall-mask value in the central ``frac`` of every block: (2R+1, 2C+1) floats (-1 off-frame)."""
+    b_x, b_y = grid.sx / 2, grid.sy / 2
+    x0 = grid.ox - 0.5 * b_x
+    y0 = grid.oy - 0.5 * b_y
+    h, w = integral.shape[0] - 1, integral.shape[1] - 1
+    jx = np.arange(2 * grid.cols + 1)
+    iy = np.arange(2 * grid.rows + 1)
+    m = (1 - frac) / 2
+    xa = np.round(x0 + (jx + m) * b_x).astype(int)
+    xb = np.round(x0 + (jx + 1 - m) * b_x).astype(int)
+    ya = np.round(y0 + (iy + m) * b_y).astype(int)
+    yb = np.round(y0 + (iy + 1 - m) * b_y).astype(int)
+    xb = np.maximum(xb, xa + 1)
+    yb = np.maximum(yb, ya + 1)
+    ok = (xa[None, :] >= 0) & (xb[None, :] <= w) & (ya[:, None] >= 0) & (yb[:, None] <= h)
+    xa_, xb_ = np.clip(xa, 0, w), np.clip(xb, 0, w)
+    ya_, yb_ = np.clip(ya, 0, h), np.clip(yb, 0, h)
+    s = (integral[yb_[:, None], xb_[None, :]] - integral[ya_[:, None], xb_[None, :]]
+         - integral[yb_[:, None], xa_[None, :]] + integral[ya_[:, None], xa_[None, :]])
+    area = np.maximum(1, (yb_ - ya_)[:, None] * (xb_ - xa_)[None, :])
+    return np.where(ok, s / area, -1.0)
+
+
+def _block_score(vals: NDArray[np.float64]) -> float:
+    """How block-maze-like the sampled values are: pillars walls, cells free, every block pure."""
+    seen = vals >= 0
+    if seen.mean() < 0.6:
+        return 0.0
+    pill = vals[0::2, 0::2]
+    cell = vals[1::2, 1::2]
+    p_ok = float((pill[pill >= 0] > 0.5).mean()) if (pill >= 0).any() else 0.0
+    c_ok = float((cell[cell >= 0] < 0.5).mean()) if (cell >= 0).any() else 0.0
+    v = vals[seen]
+    purity = 1.0 - 2.0 * float(np.minimum(v, 1 - v).mean())
+    return p_ok * c_ok * purity
+
+
+def _block_grid_from_box(box: tuple[int, int, int, int], rows: int, cols: int) -> Grid:
+    x0, y0, x1, y1 = box
+    bw = (x1 - x0) / max(1, 2 * cols - 1)
+    bh = (y1 - y0) / max(1, 2 * rows - 1)
+    return Grid(rows, cols, x0 - 0.5 * bw, y0 - 0.5 * bh, 2 * bw, 2 * bh, 0.0)
+
+
+def _strip_bars(dark: NDArray[np.uint8]) -> tuple[int, int, int, int]:
+    """Frame region without uniform dark bars at the edges (letterbox / pillarbox)."""
+    h, w = dark.shape
+    rfull = dark.mean(axis=1) > 0.97
+    cfull = dark.mean(axis=0) > 0.97
+    y0 = 0
+    while y0 < h and rfull[y0]:
+        y0 += 1
+    y1 = h
+    while y1 > y0 and rfull[y1 - 1]:
+        y1 -= 1
+    x0 = 0
+    while x0 < w and cfull[x0]:
+        x0 += 1
+    x1 = w
+    while x1 > x0 and cfull[x1 - 1]:
+        x1 -= 1
+    return x0, y0, x1, y1
+
+
+def _line_border(dark: NDArray[np.uint8]) -> tuple[float, float, float, float] | None:
+    """Centres of the outer border lines (x0, y0, x1, y1) in pixels, or None."""
+    bx0, by0, bx1, by1 = _strip_bars(dark)
+    sub = dark[by0:by1, bx0:bx1]
+    if sub.size == 0:
+        return None
+    out = []
+    for axis in (0, 1):  # column profile -> x, row profile -> y
+        prof = sub.sum(axis=axis).astype(np.float64)
+        if prof.max() < 8:
+            return None
+        hot = np.nonzero(prof >= 0.6 * prof.max())[0]
+        lo, hi = hot[0], hot[-1]
+        lo_run = hot[hot <= lo + 8]
+        hi_run = hot[hot >= hi - 8]
+        off = bx0 if axis == 0 else by0
+        out.append((off + float(lo_run.mean()), off + float(hi_run.mean())))
+    (x0, x1), (y0, y1) = out
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    return x0, y0, x1, y1
+
+
+def _line_values(integral: NDArray[np.float64], grid: Grid) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Dark fraction along the middle of every horizontal (R+1, C) and vertical (R, C+1) wall segment."""
+    h, w = integral.shape[0] - 1, integral.shape[1] - 1
+    t = max(1.0, 0.1 * min(grid.sx, grid.sy))
+
+    def rect(xa, xb, ya, yb):  # type: ignore[no-untyped-def]
+        xa, xb = np.clip(np.round(xa).astype(int), 0, w), np.clip(np.round(xb).astype(int), 0, w)
+        ya, yb = np.clip(np.round(ya).astype(int), 0, h), np.clip(np.round(yb).astype(int), 0, h)
+        xb, yb = np.maximum(xb, np.minimum(xa + 1, w)), np.maximum(yb, np.minimum(ya + 1, h))
+        s = integral[yb, xb] - integral[ya, xb] - integral[yb, xa] + integral[ya, xa]
+        return s / np.maximum(1, (yb - ya) * (xb - xa))
+
+    r = np.arange(grid.rows + 1)[:, None]
+    c = np.arange(grid.cols)[None, :]
+    horiz = rect(grid.ox + grid.sx * (c + 0.25), grid.ox + grid.sx * (c + 0.75), grid.oy + grid.sy * r - t,
+                 grid.oy + grid.sy * r + t + 1)
+    r2 = np.arange(grid.rows)[:, None]
+    c2 = np.arange(grid.cols + 1)[None, :]
+    vert = rect(grid.ox + grid.sx * c2 - t, grid.ox + grid.sx * c2 + t + 1, grid.oy + grid.sy * (r2 + 0.25),
+                grid.oy + grid.sy * (r2 + 0.75))
+    return np.clip(horiz * 2.0, 0, 1), np.clip(vert * 2.0, 0, 1)
+
+
+def _cells_clear(integral: NDArray[np.float64], g: Grid) -> float:
+    """Share of cells whose central 40% holds (almost) no wall pixels: thin lines leave cells clear."""
+    h, w = integral.shape[0] - 1, integral.shape[1] - 1
+    c = np.arange(g.cols)
+    r = np.arange(g.rows)
+    xa = np.clip(np.round(g.ox + g.sx * (c + 0.3)).astype(int), 0, w)
+    xb = np.clip(np.round(g.ox + g.sx * (c + 0.7)).astype(int), 0, w)
+    ya = np.clip(np.round(g.oy + g.sy * (r + 0.3)).astype(int), 0, h)
+    yb = np.clip(np.round(g.oy + g.sy * (r + 0.7)).astype(int), 0, h)
+    xb, yb = np.maximum(xb, np.minimum(xa + 1, w)), np.maximum(yb, np.minimum(ya + 1, h))
+    s = (integral[yb[:, None], xb[None, :]] - integral[ya[:, None], xb[None, :]]
+         - integral[yb[:, None], xa[None, :]] + integral[ya[:, None], xa[None, :]])
+    frac = s / np.maximum(1, (yb - ya)[:, None] * (xb - xa)[None, :])
+    return float((frac < 0.15).mean())
+
+
+def _line_score(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> float:
+    border = np.concatenate([horiz[0], horiz[-1], vert[:, 0], vert[:, -1]])
+    v = np.concatenate([horiz[1:-1].ravel(), vert[:, 1:-1].ravel()])
+    purity = 1.0 - 2.0 * float(np.minimum(v, 1 - v).mean()) if v.size else 1.0
+    return float((border > 0.5).mean()) * purity * float(0.05 < (v > 0.5).mean() < 0.95 if v.size else 0.0)
+
+
+def _locate(wall: NDArray[np.uint8], geometry: str) -> tuple[float, float, float, float] | None:
+    """Size-independent anchor of the maze: the enclosed box (block) or the border line centres (line)."""
+    if geometry == "block":
+        box = _enclosed_box(wall)
+        return None if box is None else tuple(float(v) for v in box)  # type: ignore[return-value]
+    return _line_border(wall)
+
+
+def _grid_at(anchor: tuple[float, float, float, float], shape: tuple[int, int], geometry: str, rows: int, cols: int,
+             aspect: float | None) -> Grid | None:
+    x0, y0, x1, y1 = anchor
+    if geometry == "line":
+        return Grid(rows, cols, x0, y0, (x1 - x0) / cols, (y1 - y0) / rows, 0.0)
+    h, w = shape
+    bw = (x1 - x0) / max(1, 2 * cols - 1)
+    bh = (y1 - y0) / max(1, 2 * rows - 1)
+    ox, oy = x0 - 0.5 * bw, y0 - 0.5 * bh
+    if aspect is not None:  # a side cut by the frame edge: rebuild it from the other axis
+        cut_x = (x0 <= 1) or (x1 >= w - 1)
+        cut_y = (y0 <= 1) or (y1 >= h - 1)
+        if cut_x and cut_y:
+            return None
+        if cut_y:
+            bh = bw * aspect
+            oy = (y0 - 0.5 * bh) if y0 > 1 else (y1 - (2 * rows - 1) * bh - 0.5 * bh)
+        elif cut_x:
+            bw = bh / aspect
+            ox = (x0 - 0.5 * bw) if x0 > 1 else (x1 - (2 * cols - 1) * bw - 0.5 * bw)
+    if bw <= 0 or bh <= 0:
+        return None
+    return Grid(rows, cols, ox, oy, 2 * bw, 2 * bh, 0.0)
+
+
+def _score(integral: NDArray[np.float64], geometry: str, g: Grid) -> Grid:
+    if geometry == "block":
+        sc = _block_score(_block_values(integral, g))
+    else:
+        sc = _line_score(*_line_values(integral, g)) * _cells_clear(integral, g)
+    return Grid(g.rows, g.cols, g.ox, g.oy, g.sx, g.sy, sc)
+
+
+def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
+             aspect: float | None = None) -> Grid | None:
+    """Locate a grid of known size in a wall mask; None when no grid can be anchored.
+
+    Args:
+        wall: (H, W) uint8 0/1 wall mask (``masks``).
+        geometry: "block" or "line".
+        rows, cols: maze size in cells.
+        aspect: expected ``sy / sx`` (from frame 0); used when one side of the maze is cut off.
+
+    Returns:
+        The grid with its fit ``score`` (callers decide the threshold), or None.
+    """
+    anchor = _locate(wall, geometry)
+    if anchor is None:
+        return None
+    g = _grid_at(anchor, wall.shape, geometry, rows, cols, aspect)
+    if g is None:
+        return None
+    return _score(cv2.integral(wall).astype(np.float64), geometry, g)
+
+
+def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None = None,
+             max_size: int = 25) -> tuple[Palette, Grid] | None:
+    """Find palette, size and grid of the maze in one frame (frame 0 or the input image).
+
+    Tries every candidate palette and, when the size is not given, every size up to
+    ``max_size``; returns the best fit, or None when nothing scores above 0.5.
+    """
+    best: tuple[float, Palette, Grid] | None = None
+    for pal in find_palette(rgb):
+        wall, _ = masks(rgb, pal)
+        anchor = _locate(wall, pal.geometry)
+        if anchor is None:
+            continue
+        integral = cv2.integral(wall).astype(np.float64)
+        sizes_r = [rows] if rows else list(range(2, max_size + 1))
+        sizes_c = [cols] if cols else list(range(2, max_size + 1))
+        for r in sizes_r:
+            for c in sizes_c:
+                g0 = _grid_at(anchor, wall.shape, pal.geometry, r, c, None)
+                if g0 is None or min(g0.sx, g0.sy) < 4:
+                    continue
+                g = _score(integral, pal.geometry, g0)
+                key = g.score - 1e-3 * (r + c)  # prefer the smallest grid among equal fits
+                if g.score > 0.5 and _is_tree(read_walls(wall, pal.geometry, g)):
+                    key += 0.05  # MMGR mazes are perfect: R*C - 1 openings, all cells connected
+                if best is None or key > best[0]:
+                    best = (key, pal, g)
+    if best is None or best[2].score < 0.5:
+        return None
+    return best[1], best[2]
+
+
+def _is_tree(walls: NDArray[np.float32]) -> bool:
+    """Whether the walls read as open (< 0.5) make a spanning tree of the cells."""
+    rows, cols = walls.shape[1:]
+    down = (walls[0, :-1, :] >= 0) & (walls[0, :-1, :] < 0.5)
+    right = (walls[1, :, :-1] >= 0) & (walls[1, :, :-1] < 0.5)
+    if int(down.sum() + right.sum()) != rows * cols - 1:
+        return False
+    parent = list(range(rows * cols))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for r, c in zip(*np.nonzero(down), strict=True):
+        parent[find(r * cols + c)] = find((r + 1) * cols + c)
+    for r, c in zip(*np.nonzero(right), strict=True):
+        parent[find(r * cols + c)] = find(r * cols + c + 1)
+    return len({find(k) for k in range(rows * cols)}) == 1
+
+
+def read_walls(wall: NDArray[np.uint8], geometry: str, grid: Grid) -> NDArray[np.float32]:
+    """Wall-ness of every inner wall: (2, R, C) float32 in [0, 1], -1 where not applicable.
+
+    ``[0, r, c]`` is the wall below (r, c) (last row: -1), ``[1, r, c]`` the wall right of
+    (r, c) (last column: -1); same layout as the spec's connections (1 = wall, 0 = open).
+    """
+    integral = cv2.integral(wall).astype(np.float64)
+    out = np.full((2, grid.rows, grid.cols), -1.0, np.float32)
+    if geometry == "block":
+        v = _block_values(integral, grid)
+        out[0, :-1, :] = v[2:-1:2, 1::2]
+        out[1, :, :-1] = v[1::2, 2:-1:2]
+    else:
+        hz, vt = _line_values(integral, grid)
+        out[0, :-1, :] = hz[1:-1, :]
+        out[1, :, :-1] = vt[:, 1:-1]
+    return out
