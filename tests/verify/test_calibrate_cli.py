@@ -53,14 +53,33 @@ def _entry(doc: dict[str, Any], task: str, metric: str, stratum: str = "all") ->
 # ---------------------------------------------------------------- the end-to-end test of the issue
 
 
-def _maze_truth(rng: np.random.Generator, n: int) -> list[dict[str, int]]:
-    rows = []
-    for _ in range(n):
-        changed, crossed, reached = int(rng.random() < 0.1), int(rng.random() < 0.6), int(rng.random() < 0.75)
-        rows.append({"maze_changed": changed, "cross_wall": crossed, "target_achievement": reached,
-                     "action_reflection": 0, "ever_reached": reached,
-                     "overall": int(not changed and not crossed and reached)})
-    return rows
+# video kinds of the maze renderer: half cross a wall (clip, step between frames, teleport, duplicate)
+_MAZE_KINDS = ("correct", "clip1", "backtrack", "between", "short", "teleport", "goal_moved", "duplicate",
+               "correct", "clip1", "overshoot", "between")
+
+
+def _maze_verdicts(tmp: Path, n: int) -> list[tuple[dict[str, Any], dict[str, int | None]]]:
+    """(verdict row, truth) of ``n`` synthetic maze clips run through the real pipeline."""
+    from mmgr.verify.api import verify_media
+    from mmgr.verify.evidence import write_evidence
+    from mmgr.verify.synth.maze_cases import build_case, write_case
+
+    out = []
+    for k in range(n):
+        case = build_case(_MAZE_KINDS[k % len(_MAZE_KINDS)], ("block", "tile")[k % 2], seed=k, size=4)
+        path = write_case(case, tmp / f"maze-{k:02d}.mkv", codec="lossless")
+        verdict, state = verify_media(path, "maze", spec=case.spec, keep_state=True)
+        row = verdict.to_dict()
+        row.update(id=f"maze-{k:02d}", model=["veo", "sora"][k % 2], strata={"difficulty": "easy"})
+        if k < 6:
+            row["evidence_files"] = [str(f) for f in write_evidence(verdict, state, tmp / "evidence")]
+        out.append((row, case.truth))
+    bad = tmp / "maze-unreadable.mp4"
+    bad.write_text("not a video", encoding="utf-8")
+    row = verify_media(bad, "maze", spec=case.spec).to_dict()
+    row.update(id="maze-unreadable", model="veo", strata={"difficulty": "easy"})
+    out.append((row, {"maze_changed": 0, "cross_wall": 0, "target_achievement": 1}))
+    return out
 
 
 def _sudoku_truth(rng: np.random.Generator, n: int) -> list[dict[str, float]]:
@@ -78,18 +97,18 @@ def _sudoku_truth(rng: np.random.Generator, n: int) -> list[dict[str, float]]:
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
     """Verdicts of synthetic maze and Sudoku outputs and a judge with MMGR's two biases.
 
-    The verdict rows are constructed from the synthetic truth (the maze and Sudoku pipelines
-    are checked against the same truth by their own tests). The judge sees the truth and
-    misses each wall crossing with probability 0.75, and flags each valid Sudoku grid as
-    violating with probability 0.4; everything else it reports correctly.
+    The maze verdicts come from the real pipeline (36 short lossless clips rendered by
+    ``mmgr.verify.synth.maze_cases`` and read by the ``maze`` task, plus one unreadable file).
+    The Sudoku rows are constructed from synthetic truth. The judge sees the truth and misses
+    each wall crossing with probability 0.75, and flags each valid Sudoku grid as violating
+    with probability 0.4; everything else it reports correctly.
     """
     tmp = tmp_path_factory.mktemp("calib_e2e")
     rng = np.random.default_rng(2026)
     verdicts, judge = [], []
-    for k, m in enumerate(_maze_truth(rng, 56)):
-        sid = f"maze-{k:02d}"
-        verdicts.append(_row(sid, "maze", m, model=["veo", "sora"][k % 2], strata={"difficulty": "easy"}))
-        j = {"id": sid, "Maze Changed": m["maze_changed"], "Target Achievement": m["target_achievement"],
+    for row, m in _maze_verdicts(tmp, 36):
+        verdicts.append(row)
+        j = {"id": row["id"], "Maze Changed": m["maze_changed"], "Target Achievement": m["target_achievement"],
              "Cross Wall": m["cross_wall"] if not m["cross_wall"] else int(rng.random() >= 0.75)}
         j["Overall"] = int(not j["Maze Changed"] and not j["Cross Wall"] and j["Target Achievement"])
         judge.append(j)
@@ -101,8 +120,6 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
         judge.append({"id": sid, "Clues Changed": s["clues_changed"], "Constraints Violation": cv,
                       "Completion Accuracy": s["completion_accuracy"],
                       "Overall": int(not s["clues_changed"] and cv == 0 and s["completion_accuracy"] == 1)})
-    verdicts.append(_row("maze-unreadable", "maze", {}, status="unscorable"))
-    judge.append({"id": "maze-unreadable", "Maze Changed": 0, "Cross Wall": 0, "Target Achievement": 1, "Overall": 1})
     rc, out = _calibrate(tmp, _write_jsonl(tmp / "verdicts.jsonl", verdicts), _write_jsonl(tmp / "judge.jsonl", judge),
                          "--by", "model", "--no-plots")
     assert rc == 0
@@ -116,7 +133,8 @@ def test_e2e_recovers_judge_sensitivity_for_wall_crossings(simulated: tuple[dict
     assert lo <= 0.25 <= hi, e["sensitivity"]
     assert hi < 0.6  # and the interval is narrow enough to tell the judge misses most crossings
     assert e["specificity"] == 1.0 and e["judge_rate"] < e["verifier_rate"]
-    assert e["n_unscorable"] == 1 and e["n"] == 56  # the abstention is counted apart, never paired
+    assert e["n_unscorable"] == 1 and e["n"] == 36  # the abstention is counted apart, never paired
+    assert e["verifier_rate"] == 0.5  # the pipeline found exactly the 18 crossing clips
 
 
 def test_e2e_recovers_false_positive_rate_for_sudoku_constraints(simulated: tuple[dict[str, Any], Path]) -> None:
@@ -136,7 +154,7 @@ def test_e2e_ablation_names_the_sub_metric_behind_the_gap(simulated: tuple[dict[
     assert maze["swap"]["cross_wall"] == pytest.approx(maze["verifier_strict_rate"])
     assert sudoku["gap"] < 0 and sudoku["explains_most"] == "constraints_violation"
     assert {("maze", "veo"), ("maze", "sora"), ("sudoku", "veo"), ("sudoku", "sora")} <= set(by)
-    assert _entry(doc, "maze", "cross_wall", "model=veo")["n"] == 28
+    assert _entry(doc, "maze", "cross_wall", "model=veo")["n"] == 18
 
 
 def test_e2e_report_lists_abstentions_and_disagreements(simulated: tuple[dict[str, Any], Path]) -> None:
@@ -147,6 +165,9 @@ def test_e2e_report_lists_abstentions_and_disagreements(simulated: tuple[dict[st
     assert len(missed) == _entry(doc, "maze", "cross_wall")["confusion"]["fn"]
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "maze-unreadable" in md and "explains most" in md
+    linked = [a for a in doc["audit"] if a["evidence_links"]]
+    assert linked and all((out / f).is_file() for a in linked for f in a["evidence_links"])
+    assert f"]({linked[0]['evidence_links'][0]})" in md
     assert "<table>" in (out / "report.html").read_text(encoding="utf-8")
 
 
