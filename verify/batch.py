@@ -518,30 +518,46 @@ def _run_pool(todo: Sequence[ManifestRow], emit: Callable[[str, str], None], siz
     pool = new_pool()
     solo = False  # the only chunk in flight is one suspect row
     inflight: dict[Future[list[tuple[str, str]]], list[ManifestRow]] = {}
+
+    def submit(chunk: list[ManifestRow]) -> bool:
+        try:
+            inflight[pool.submit(run_chunk, chunk, timeout_s)] = chunk
+        except BrokenProcessPool:  # a worker died since the last wait: the pool takes no more work
+            return False
+        return True
+
     try:
         while queue or suspects or inflight:
+            refused = False
             if suspects and not queue:
                 if not inflight:  # a suspect runs alone
                     chunk = [suspects.pop()]
-                    inflight[pool.submit(run_chunk, chunk, timeout_s)] = chunk
-                    solo = True
+                    solo = submit(chunk)
+                    if not solo:
+                        suspects.append(chunk[0])
+                        refused = True
             else:
                 while queue and len(inflight) < 2 * jobs:
                     chunk = queue.pop()
-                    inflight[pool.submit(run_chunk, chunk, timeout_s)] = chunk
-            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                    if not submit(chunk):
+                        queue.append(chunk)
+                        refused = True
+                        break
             broken: list[list[ManifestRow]] = []
-            for fut in finished:
-                chunk = inflight.pop(fut)
-                try:
-                    pairs = fut.result()
-                except BrokenProcessPool:
-                    broken.append(chunk)
-                    continue
-                for rid, line in pairs:
-                    emit(rid, line)
-            if broken:
-                # Every future of a broken pool fails; collect them all, then start a fresh pool.
+            if not refused:
+                finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    chunk = inflight.pop(fut)
+                    try:
+                        pairs = fut.result()
+                    except BrokenProcessPool:
+                        broken.append(chunk)
+                        continue
+                    for rid, line in pairs:
+                        emit(rid, line)
+            if broken or refused:
+                # Every future of a broken pool ends (some may still have finished); collect them all,
+                # then start a fresh pool.
                 for fut, chunk in inflight.items():
                     try:
                         for rid, line in fut.result():
@@ -552,7 +568,7 @@ def _run_pool(todo: Sequence[ManifestRow], emit: Callable[[str, str], None], siz
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = new_pool()
                 _check_pool(pool)
-                if solo:
+                if solo and broken:
                     emit(broken[0][0].id, crash_line(broken[0][0]))
                     crashed += 1
                 else:
