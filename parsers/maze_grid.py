@@ -80,6 +80,8 @@ class Grid:
 def masks(rgb: NDArray[np.uint8], pal: Palette,
           marker_dist: float = 70.0) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
     """(wall, marker) uint8 masks (0/1): wall = nearer the wall colour; marker = far from the wall-floor line."""
+    if pal.geometry == "block":  # average out GIF dithering and codec noise; blocks are large
+        rgb = cv2.blur(rgb, (3, 3))
     f = rgb.astype(np.float32)
     w = np.float32(pal.wall)
     fl = np.float32(pal.floor)
@@ -118,6 +120,8 @@ def _enclosed_box(wall: NDArray[np.uint8]) -> tuple[int, int, int, int] | None:
     """Bounding box (x0, y0, x1, y1 exclusive) of non-wall pixels walled in on all four sides."""
     h, w = wall.shape
     wb = wall.astype(bool)
+    k = max(3, min(h, w) // 60)  # thin seams between tiles are not corridor
+    nonwall = cv2.morphologyEx((~wb).astype(np.uint8), cv2.MORPH_OPEN, np.ones((k, k), np.uint8)).astype(bool)
     any_r, any_c = wb.any(axis=1), wb.any(axis=0)
     first_r = np.where(any_r, wb.argmax(axis=1), w)
     last_r = np.where(any_r, w - 1 - wb[:, ::-1].argmax(axis=1), -1)
@@ -125,7 +129,8 @@ def _enclosed_box(wall: NDArray[np.uint8]) -> tuple[int, int, int, int] | None:
     last_c = np.where(any_c, h - 1 - wb[::-1, :].argmax(axis=0), -1)
     xs = np.arange(w)[None, :]
     ys = np.arange(h)[:, None]
-    inside = (~wb) & (xs > first_r[:, None]) & (xs < last_r[:, None]) & (ys > first_c[None, :]) & (ys < last_c[None, :])
+    inside = nonwall & (xs > first_r[:, None]) & (xs < last_r[:, None])
+    inside &= (ys > first_c[None, :]) & (ys < last_c[None, :])
     rows = np.nonzero(inside.sum(axis=1) >= 2)[0]
     colz = np.nonzero(inside.sum(axis=0) >= 2)[0]
     if rows.size == 0 or colz.size == 0:

@@ -26,13 +26,22 @@ def _largest(markers: Sequence[Marker], hue: str) -> Marker | None:
 
 
 def _motion(obs: Sequence[FrameObs], hue: str) -> float:
-    total, prev = 0.0, None
+    """Cells visited by the class's largest blob beyond the first (+ a small travel tie-break).
+
+    Counting cells, not travel, keeps a static marker that breaks into fragments (an agent
+    drawn over it) from looking like a mover.
+    """
+    cells: set[tuple[int, int]] = set()
+    travel, prev = 0.0, None
     for o in obs:
         m = _largest(o.markers, hue) if o.grid is not None else None
-        if m is not None and prev is not None:
-            total += float(np.hypot(m.x - prev.x, m.y - prev.y))
-        prev = m if m is not None else prev
-    return total
+        if m is None:
+            continue
+        cells.add(m.cell)
+        if prev is not None:
+            travel += float(np.hypot(m.x - prev.x, m.y - prev.y))
+        prev = m
+    return max(0, len(cells) - 1) + min(0.4, travel / 1000)
 
 
 def _convention(pal: Palette) -> str:
@@ -79,7 +88,9 @@ def identify_agent(obs: list[FrameObs], ref: MazeRef | None, pal: Palette, grid0
         else:
             last = next((o for o in reversed(obs) if o.grid is not None), frame0)
             s0 = base_ref.start
+            f0_hues = {m.hue for m in frame0.markers if m.cell == s0}
             at_start = [m for m in last.markers if s0 is not None and m.cell == s0]
+            at_start = [m for m in at_start if m.hue not in f0_hues] or at_start  # one that appeared is the agent
             at_start = at_start or [m for m in frame0.markers if s0 is not None and m.cell == s0]
             if at_start:
                 agent = max(at_start, key=lambda m: m.area).hue
