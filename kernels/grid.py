@@ -46,16 +46,20 @@ def unit_violations(grid: NDArray[np.int8], box_h: int, box_w: int) -> NDArray[n
 
 
 @njit(cache=True)
-def stable_events(readings: NDArray[np.int8], min_run: int) -> NDArray[np.int32]:  # pragma: no cover
+def stable_events(readings: NDArray[np.int8], dur_ms: NDArray[np.int32], min_run: int,
+                  min_hold_ms: int) -> NDArray[np.int32]:  # pragma: no cover
     """Debounced state changes of K independent cells over T frames.
 
     A cell's state becomes ``v`` once ``v`` has been observed in ``min_run`` consecutive
-    observations; frames where the reading is -1 (unknown) are not observations and neither
-    break nor extend a run.
+    observations, or in consecutive observations shown for ``min_hold_ms`` in total (a GIF
+    may show each state in a single long frame). Frames where the reading is -1 (unknown)
+    are not observations and neither break nor extend a run.
 
     Args:
         readings: (T, K) int8 readings, -1 = unknown.
-        min_run: observations needed to accept a new state (>= 1).
+        dur_ms: (T,) int32 display duration of each frame in milliseconds.
+        min_run: observations that confirm a new state (>= 1).
+        min_hold_ms: display time that confirms a new state (>= 1).
 
     Returns:
         (E, 4) int32 rows ``(cell, start_frame, old_state, new_state)`` ordered by cell then
@@ -70,17 +74,20 @@ def stable_events(readings: NDArray[np.int8], min_run: int) -> NDArray[np.int32]
         cand = -1
         cand_start = -1
         cand_len = 0
+        cand_ms = 0
         for t in range(t_n):
             v = readings[t, k]
             if v < 0:
                 continue
             if v == cand:
                 cand_len += 1
+                cand_ms += dur_ms[t]
             else:
                 cand = v
                 cand_start = t
                 cand_len = 1
-            if cand_len == min_run and cand != state:
+                cand_ms = dur_ms[t]
+            if cand != state and (cand_len >= min_run or cand_ms >= min_hold_ms):
                 out[e, 0] = k
                 out[e, 1] = cand_start
                 out[e, 2] = state

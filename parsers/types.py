@@ -55,11 +55,14 @@ class Frame:
         index: position among the decoded frames, from 0 (not the container's estimate).
         t_s: presentation time in seconds, exact (``pts * time_base``); ``index`` for images.
         rgb: (H, W, 3) uint8, RGB order.
+        dur_s: how long the frame is shown, in seconds, when the container says (GIF frame
+            delays, video packet durations); None when unknown.
     """
 
     index: int
     t_s: Fraction
     rgb: NDArray[np.uint8]
+    dur_s: Fraction | None = None
 
     def __post_init__(self) -> None:
         _check_rgb("Frame.rgb", self.rgb, 3)

@@ -185,9 +185,11 @@ class MediaReader:
                     t = Fraction(self.frames_decoded) / self.info.avg_rate
                 else:
                     t = Fraction(self.frames_decoded)
+                dur = getattr(frame, "duration", None)
+                dur_s = Fraction(dur) * Fraction(tb) if dur and tb is not None else None
                 idx = self.frames_decoded
                 self.frames_decoded += 1
-                yield Frame(idx, t, np.ascontiguousarray(rgb))
+                yield Frame(idx, t, np.ascontiguousarray(rgb), dur_s)
         except av.error.FFmpegError as exc:
             raise VideoReadError(self.path, f"decoding failed after {self.frames_decoded} frame(s) "
                                             f"({str(exc).splitlines()[0][:120]})",

@@ -20,7 +20,8 @@ def unit_violations(grid: NDArray[np.int8], box_h: int, box_w: int) -> NDArray[n
     return np.array(out, dtype=bool)
 
 
-def stable_events(readings: NDArray[np.int8], min_run: int) -> NDArray[np.int32]:
+def stable_events(readings: NDArray[np.int8], dur_ms: NDArray[np.int32], min_run: int,
+                  min_hold_ms: int) -> NDArray[np.int32]:
     """See ``mmgr.kernels.grid.stable_events``."""
     rows: list[tuple[int, int, int, int]] = []
     for k in range(readings.shape[1]):
@@ -31,7 +32,8 @@ def stable_events(readings: NDArray[np.int8], min_run: int) -> NDArray[np.int32]
             j = i
             while j < len(obs) and obs[j][1] == obs[i][1]:
                 j += 1
-            if j - i >= min_run and obs[i][1] != state:
+            run_ms = sum(int(dur_ms[t]) for t, _ in obs[i:j])
+            if (j - i >= min_run or run_ms >= min_hold_ms) and obs[i][1] != state:
                 rows.append((k, obs[i][0], state, obs[i][1]))
                 state = obs[i][1]
             i = j

@@ -188,7 +188,7 @@ def test_bad_media_are_unscorable_with_a_reason(capsys, name, reason):
     (["--task", "sudoku", "--param", "bogus=1"], "unknown param 'bogus'"),
     (["--task", "sudoku", "--param", "min_run=x"], "param min_run"),
     (["--task", "sudoku", "--spec", str(BAD / "not_json.json")], "not valid JSON"),
-    (["--task", "sudoku", "--spec", str(BAD / "wrong_shape.json")], "expected 81 characters"),
+    (["--task", "sudoku", "--spec", str(BAD / "wrong_shape.json")], "characters (size 9), got 3"),
     (["--task", "sudoku", "--spec", str(BAD / "missing.json")], "cannot read spec"),
 ])
 def test_usage_errors_exit_2(cases, capsys, argv, msg):

@@ -56,18 +56,28 @@ def test_stable_events_debounces(impl):
     # cell 0: blank, one misread 7 (ignored), then 5 for two frames (accepted at frame 4)
     # cell 1: unknown frames do not break the run of 3
     r = np.array([[0, 3], [0, -1], [7, 3], [0, -1], [5, -1], [5, 4]], np.int8)
-    ev = impl.stable_events(r, 2)
+    ev = impl.stable_events(r, np.full(6, 40, np.int32), 2, 200)
     assert ev.tolist() == [[0, 0, -1, 0], [0, 4, 0, 5], [1, 0, -1, 3]]
 
 
 @pytest.mark.parametrize("impl", IMPLS)
 def test_stable_events_min_run_one_is_every_change(impl):
     r = np.array([[1], [2], [2], [1]], np.int8)
-    assert impl.stable_events(r, 1)[:, 3].tolist() == [1, 2, 1]
+    assert impl.stable_events(r, np.ones(4, np.int32), 1, 10**6)[:, 3].tolist() == [1, 2, 1]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_stable_events_long_single_frames_confirm(impl):
+    """A GIF may show each state once, for a long time: display time confirms it."""
+    r = np.array([[0], [4], [0], [2]], np.int8)
+    dur = np.array([300, 40, 40, 500], np.int32)
+    assert impl.stable_events(r, dur, 2, 200).tolist() == [[0, 0, -1, 0], [0, 3, 0, 2]]
 
 
 @settings(max_examples=200, deadline=None)
 @given(hnp.arrays(np.int8, st.tuples(st.integers(1, 25), st.integers(1, 6)), elements=st.integers(-1, 4)),
-       st.integers(1, 4))
-def test_stable_events_matches_reference(r, min_run):
-    np.testing.assert_array_equal(jit.stable_events(r, min_run), ref.stable_events(r, min_run))
+       st.integers(1, 4), st.integers(1, 400), st.randoms(use_true_random=False))
+def test_stable_events_matches_reference(r, min_run, min_hold, rnd):
+    dur = np.array([rnd.choice([33, 40, 125, 250]) for _ in range(r.shape[0])], np.int32)
+    np.testing.assert_array_equal(jit.stable_events(r, dur, min_run, min_hold),
+                                  ref.stable_events(r, dur, min_run, min_hold))

@@ -24,7 +24,8 @@ def _state(grids, *, status=None, occluded=None, is_video=True):
     d = np.where(occ, -1, g).astype(np.int8)
     d[st != OK] = -1
     return SudokuState(4, d, np.ones(g.shape, np.float32), occ, st, np.zeros((t, 4, 2)),
-                       np.zeros((t, 4, 4, 4), np.float32), is_video, np.zeros(t, bool))
+                       np.zeros((t, 4, 4, 4), np.float32), is_video, np.zeros(t, bool),
+                       np.full(t, 125, np.int32))
 
 
 def _solve_frames(order=EMPTY, hold=2, start=None):

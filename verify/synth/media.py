@@ -148,17 +148,15 @@ def write_video(frames: Iterable[NDArray[np.uint8]], path: str | Path, *, codec:
 
 
 def write_gif(frames: Sequence[NDArray[np.uint8]], path: str | Path, *, fps: int = 8) -> Path:
-    """Write frames as an animated GIF through FFmpeg's GIF encoder."""
+    """Write frames as an animated GIF with an adaptive 256-colour palette per frame (as most tools do)."""
+    from PIL import Image
+
     path = Path(path).with_suffix(".gif")
-    with av.open(str(path), mode="w", format="gif") as out:
-        stream = out.add_stream("gif", rate=fps)
-        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
-        stream.pix_fmt = "rgb8"
-        for rgb in frames:
-            for pkt in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")):
-                out.mux(pkt)
-        for pkt in stream.encode():
-            out.mux(pkt)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ims = [Image.fromarray(np.ascontiguousarray(f)).quantize(256, method=Image.Quantize.MEDIANCUT,
+                                                             dither=Image.Dither.NONE) for f in frames]
+    ims[0].save(str(path), save_all=True, append_images=ims[1:], duration=round(1000 / fps), loop=0,
+                optimize=False, disposal=1)
     return path
 
 

@@ -56,6 +56,7 @@ class SudokuParams:
         max_side: frames are downscaled to this longer side before parsing (pixels).
         min_frames_video: a video (or GIF) with fewer decoded frames is unscorable.
         min_run: consecutive readable frames that confirm a cell's new content (videos).
+        min_hold_s: display time that also confirms it (a GIF may show a state in one long frame).
         min_conf: digit confidence below which a cell is unreadable.
         min_grid_score: grid-line contrast below which no board is registered.
         occlusion_delta: colour distance (8-bit levels) of a cell's background from the
@@ -68,6 +69,7 @@ class SudokuParams:
     max_side: int = 1280
     min_frames_video: int = 2
     min_run: int = 2
+    min_hold_s: float = 0.2
     min_conf: float = 0.9
     min_grid_score: float = 0.03
     occlusion_delta: float = 45.0
@@ -118,6 +120,7 @@ class SudokuState:
         boxes: (T, N, N, 4) float32 cell boxes x0, y0, x1, y1 in frame pixels.
         is_video: False for single images.
         reused: (T,) bool, frames whose reading was copied from an unchanged earlier frame.
+        dur_ms: (T,) int32 display time of each frame in milliseconds.
     """
 
     size: int
@@ -129,6 +132,7 @@ class SudokuState:
     boxes: NDArray[np.float32]
     is_video: bool
     reused: NDArray[np.bool_]
+    dur_ms: NDArray[np.int32]
 
     def __post_init__(self) -> None:
         t = self.status.shape[0]
@@ -197,8 +201,10 @@ class SudokuTask:
               params: SudokuParams) -> SudokuState:
         reader = SudokuFrameReader(reference.size if reference else None, params.reader())
         rows: list[Any] = []
+        times: list[tuple[Any, Any]] = []
         for frame in frames:
             rows.append(reader.read(frame.rgb))
+            times.append((frame.t_s, frame.dur_s))
         info = getattr(frames, "info", None)
         kind = info.kind if info is not None else "video"
         is_video = kind in ("video", "gif") or (kind == "frames" and len(rows) > 1)
@@ -226,7 +232,8 @@ class SudokuTask:
                 boxes[i] = r.cell_boxes_px
             elif r.status == OK:
                 status[i] = NO_BOARD  # a board of another size: not ours
-        return SudokuState(n, digits, conf, occ, status, quads, boxes, is_video, reused)
+        rate = getattr(info, "avg_rate", None)
+        return SudokuState(n, digits, conf, occ, status, quads, boxes, is_video, reused, _durations_ms(times, rate))
 
     # -- check -----------------------------------------------------------------------------
     def check(self, state: SudokuState, reference: SudokuReference | None, params: SudokuParams) -> CheckReport:
@@ -253,6 +260,22 @@ class SudokuTask:
         if len(violations) > 4:
             lines.append(f"... and {len(violations) - 4} more")
         return draw.banner(draw.upscale_to(img, 360), lines)
+
+
+def _durations_ms(times: list[tuple[Any, Any]], rate: Any) -> NDArray[np.int32]:
+    """Display time of each frame: the container's duration, else the gap to the next frame."""
+    t = len(times)
+    out = np.zeros(t, np.int32)
+    default = 1000.0 / float(rate) if rate else 1000.0
+    for i, (ts, dur) in enumerate(times):
+        if dur is not None and dur > 0:
+            ms = float(dur) * 1000
+        elif i + 1 < t and times[i + 1][0] > ts:
+            ms = float(times[i + 1][0] - ts) * 1000
+        else:
+            ms = default
+        out[i] = max(1, int(round(ms)))
+    return out
 
 
 def _box(state: SudokuState, frame: int, r: int, c: int) -> tuple[int, int, int, int] | None:
@@ -324,7 +347,7 @@ def _check(state: SudokuState, reference: SudokuReference | None, params: Sudoku
     # --- confirmed cell states ----------------------------------------------------------
     min_run = params.min_run if state.is_video else 1
     readings = np.where(ok[:, None], state.digits.reshape(t, n * n), -1).astype(np.int8)
-    events = stable_events(readings, min_run)
+    events = stable_events(readings, state.dur_ms, min_run, max(1, int(round(params.min_hold_s * 1000))))
     violations: list[Violation] = []
     # clues: any confirmed state other than the clue is a change
     clue_changed = 0
