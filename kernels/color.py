@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 @njit(cache=True)
 def cell_means(rgb: NDArray[np.uint8], ys: NDArray[np.int32], xs: NDArray[np.int32], inset_pct: int,
                tol: int) -> tuple[NDArray[np.int32], NDArray[np.int32]]:  # pragma: no cover
-    """Mean colour of the central part of every cell, and how uniform it is.
+    """Median colour of the central part of every cell, and how uniform it is.
 
     Args:
         rgb: (H, W, 3) uint8 image.
@@ -23,15 +23,16 @@ def cell_means(rgb: NDArray[np.uint8], ys: NDArray[np.int32], xs: NDArray[np.int
         xs: (C + 1,) int32 column boundaries in pixels.
         inset_pct: percent of the cell's side trimmed on each side (0-45) before sampling,
             so that grid lines and blurred edges are not sampled.
-        tol: a pixel is "near the mean" when its L1 distance (sum over channels) is <= tol.
+        tol: a pixel is "near" when its L1 distance (sum over channels) to the median is <= tol.
 
     Returns:
-        means: (R, C, 3) int32, floor of the mean colour of the sampled pixels.
-        near_pct: (R, C) int32, percent (floor) of sampled pixels near the mean (100 = uniform).
+        medians: (R, C, 3) int32, per-channel lower median of the sampled pixels (robust to
+            the blur of lines and neighbours bleeding into the cell's edge).
+        near_pct: (R, C) int32, percent (floor) of sampled pixels near the median (100 = uniform).
     """
     nr = ys.shape[0] - 1
     nc = xs.shape[0] - 1
-    means = np.zeros((nr, nc, 3), np.int32)
+    meds = np.zeros((nr, nc, 3), np.int32)
     near = np.zeros((nr, nc), np.int32)
     for r in range(nr):
         h = ys[r + 1] - ys[r]
@@ -49,31 +50,24 @@ def cell_means(rgb: NDArray[np.uint8], ys: NDArray[np.int32], xs: NDArray[np.int
             if x1 <= x0:
                 x0 = xs[c] + w // 2
                 x1 = x0 + 1
-            s0 = 0
-            s1 = 0
-            s2 = 0
-            n = 0
+            n = (y1 - y0) * (x1 - x0)
+            buf = np.empty((3, n), np.int32)
+            i = 0
             for y in range(y0, y1):
                 for x in range(x0, x1):
-                    s0 += rgb[y, x, 0]
-                    s1 += rgb[y, x, 1]
-                    s2 += rgb[y, x, 2]
-                    n += 1
-            m0 = s0 // n
-            m1 = s1 // n
-            m2 = s2 // n
-            means[r, c, 0] = m0
-            means[r, c, 1] = m1
-            means[r, c, 2] = m2
+                    buf[0, i] = rgb[y, x, 0]
+                    buf[1, i] = rgb[y, x, 1]
+                    buf[2, i] = rgb[y, x, 2]
+                    i += 1
+            for ch in range(3):
+                meds[r, c, ch] = np.sort(buf[ch])[(n - 1) // 2]
             k = 0
-            for y in range(y0, y1):
-                for x in range(x0, x1):
-                    d = abs(np.int32(rgb[y, x, 0]) - m0) + abs(np.int32(rgb[y, x, 1]) - m1) \
-                        + abs(np.int32(rgb[y, x, 2]) - m2)
-                    if d <= tol:
-                        k += 1
+            for j in range(n):
+                d = abs(buf[0, j] - meds[r, c, 0]) + abs(buf[1, j] - meds[r, c, 1]) + abs(buf[2, j] - meds[r, c, 2])
+                if d <= tol:
+                    k += 1
             near[r, c] = (100 * k) // n
-    return means, near
+    return meds, near
 
 
 @njit(cache=True)

@@ -36,6 +36,7 @@ from mmgr.parsers.arc_grid import (
     Box,
     GridRead,
     background_color,
+    edge_profiles,
     find_panels,
     grid_consistent,
     quantize,
@@ -147,10 +148,13 @@ def _fit_palette(panels: Sequence[tuple[NDArray[np.int8], NDArray[np.int32], NDA
     pal = ARC_RGB.astype(np.float64).copy()
     seen: dict[int, NDArray[np.float64]] = {}
     for v in range(10):
-        cols = [m[(g == v) & (u >= 55)] for g, m, u in panels]
-        allc = np.concatenate(cols) if cols else np.zeros((0, 3))
-        if len(allc):
-            seen[v] = np.median(allc, axis=0)
+        # the most uniform cells first: small or blurred cells mix in their neighbours and lines
+        for min_u in (90, 55):
+            cols = [m[(g == v) & (u >= min_u)] for g, m, u in panels]
+            allc = np.concatenate(cols) if cols else np.zeros((0, 3))
+            if len(allc):
+                seen[v] = np.median(allc, axis=0)
+                break
     if seen:
         src = np.stack([ARC_RGB[v] for v in seen]).astype(np.float64)
         dst = np.stack(list(seen.values()))
@@ -203,16 +207,18 @@ class _Frame0:
 
 
 def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.int8]]], *,
-                min_agreement: float = 0.9) -> _Frame0:
+                min_agreement: float = 0.75) -> _Frame0:
     """Locate the task's grids in frame 0 and learn the palette (raise ``ParseError`` if T1 is missing)."""
     found = find_panels(rgb)
+    crops = [p.rectify(rgb) for p in found]
+    profiles = [edge_profiles(c) for c in crops]
     scores: list[tuple[float, int, int, NDArray[np.int32], NDArray[np.int32], GridRead]] = []
     for ri, (_role, g) in enumerate(roles):
         h, w = g.shape
-        for pi, box in enumerate(found):
-            if not grid_consistent(rgb, box, h, w):
+        for pi, panel in enumerate(found):
+            if not grid_consistent(profiles[pi], h, w):
                 continue
-            gr = read_grid(rgb, box, size=(h, w))
+            gr = read_grid(rgb, panel, size=(h, w), crop=crops[pi])
             a = structure_agreement(gr.means, g)
             if a >= min_agreement:
                 scores.append((a, ri, pi, gr.means, gr.uniform, gr))
@@ -236,15 +242,17 @@ def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.in
     slot = _slot(boxes, rgb.shape[:2])
     # empty colours: the page, white, and the cells of an empty output panel in frame 0
     empties = [background_color(rgb), np.array([255, 255, 255], np.int32)]
-    for pi, box in enumerate(found):
-        if pi not in used_p and _inside(box, slot):
-            gr = read_grid(rgb, box)
+    for pi, panel in enumerate(found):
+        if pi not in used_p and _inside(panel.box, slot):
+            gr = read_grid(rgb, panel, crop=crops[pi])
             if gr.rows and gr.cols:
                 m = gr.means.reshape(-1, 3)[gr.uniform.reshape(-1) >= 55]
-                light = m[m.min(axis=1) >= 150]
+                # near-white cells that are no ARC colour (an answer may already be drawn there)
+                far = np.sqrt(((m[:, None, :] - palette10[None].astype(np.float64)) ** 2).sum(axis=2)).min(axis=1)
+                light = m[(m.min(axis=1) >= 200) & (far > 60)]
                 if len(light):
                     empties.append(np.median(light, axis=0).astype(np.int32))
-                    notes.append(f"frame 0: empty output panel {gr.rows}x{gr.cols} at {box.as_tuple()}")
+                    notes.append(f"frame 0: empty output panel {gr.rows}x{gr.cols} at {panel.box.as_tuple()}")
     palette = np.concatenate([palette10, np.stack(empties).astype(np.int32)])
     labels = np.array(list(range(10)) + [EMPTY] * len(empties), np.int8)
     panels = []
@@ -263,7 +271,7 @@ def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.in
 
 
 def _labels_at(rgb: NDArray[np.uint8], gr: GridRead, f0: _Frame0) -> NDArray[np.int8]:
-    _ys, _xs, means, near = sample_cells(rgb, gr.box, gr.rows, gr.cols)
+    _ys, _xs, means, near = sample_cells(gr.panel.rectify(rgb), gr.rows, gr.cols)
     return quantize(means, near, f0.palette, f0.labels)
 
 
@@ -309,15 +317,19 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
     last = window[-1]
     notes = list(f0.notes)
     known = [kp.read.box for kp in f0.panels]
-    cands = [b for b in find_panels(last.rgb) if all(b.iou(k) < 0.5 for k in known)]
+    # a panel of the final frame that is none of the known ones (nor text: far smaller than any grid)
+    min_area = 0.015 * float(np.median([k.w * k.h for k in known]))
+    cands = [p for p in find_panels(last.rgb)
+             if all(p.box.iou(k) < 0.5 for k in known) and p.box.w * p.box.h >= min_area]
     answer: GridRead | None = None
     in_slot = False
     if cands:
         # prefer a drawn (not blank) panel in the slot, then a drawn one elsewhere, then a blank one
         sx, sy = ((f0.slot[0] + f0.slot[2]) / 2, (f0.slot[1] + f0.slot[3]) / 2) if f0.slot else (0.0, 0.0)
         ranked = []
-        for b in cands:
-            gr = read_grid(last.rgb, b, hint=expected_hw)
+        for p in cands:
+            b = p.box
+            gr = read_grid(last.rgb, p, hint=expected_hw)
             drawn = 0.0
             if gr.rows and gr.cols:
                 lab = _labels_at(last.rgb, gr, f0)
@@ -332,6 +344,10 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
     if answer is None:
         raise ParseError(f"no answer grid found in the final frame {last.index} "
                          f"(every panel there is a demonstration or the test input)")
+    fh, fw = last.rgb.shape[:2]
+    b = answer.box
+    if b.x0 <= 0 or b.y0 <= 0 or b.x1 >= fw or b.y1 >= fh:
+        raise ParseError(f"the answer panel at {b.as_tuple()} in frame {last.index} is cut off by the frame edge")
     if answer.rows == 0 or answer.cols == 0:
         raise ParseError(f"the answer panel at {answer.box.as_tuple()} in frame {last.index} has no consistent "
                          f"rows/columns partition")

@@ -82,6 +82,73 @@ class Box:
         return (self.x0, self.y0, self.x1, self.y1)
 
 
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """A panel found in a frame: its outline (possibly rotated or in perspective) and its bounding box.
+
+    Attributes:
+        box: axis-aligned bounding box in frame pixels.
+        quad: (4, 2) float64 corner pixel centres (x, y): top-left, top-right, bottom-right, bottom-left.
+        w, h: size of the rectified (axis-aligned) panel in pixels.
+        to_frame: (3, 3) float64 homography from rectified pixel coordinates to frame coordinates.
+    """
+
+    box: Box
+    quad: NDArray[np.float64]
+    w: int
+    h: int
+    to_frame: NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        if self.quad.shape != (4, 2) or self.to_frame.shape != (3, 3):
+            raise ValueError(f"Panel: expected quad (4, 2) and to_frame (3, 3), got {self.quad.shape}, "
+                             f"{self.to_frame.shape}")
+
+    @staticmethod
+    def from_quad(quad: NDArray[np.float64]) -> Panel:
+        q = np.asarray(quad, np.float64)
+        w = int(round(max(np.hypot(*(q[1] - q[0])), np.hypot(*(q[2] - q[3]))))) + 1
+        h = int(round(max(np.hypot(*(q[3] - q[0])), np.hypot(*(q[2] - q[1]))))) + 1
+        dst = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float64)
+        hm = cv2.getPerspectiveTransform(dst.astype(np.float32), q.astype(np.float32)).astype(np.float64)
+        x0, y0 = int(np.floor(q[:, 0].min())), int(np.floor(q[:, 1].min()))
+        x1, y1 = int(np.floor(q[:, 0].max())) + 1, int(np.floor(q[:, 1].max())) + 1
+        return Panel(Box(x0, y0, x1, y1), q, w, h, hm)
+
+    @staticmethod
+    def from_box(box: Box) -> Panel:
+        return Panel.from_quad(np.array([[box.x0, box.y0], [box.x1 - 1, box.y0], [box.x1 - 1, box.y1 - 1],
+                                         [box.x0, box.y1 - 1]], np.float64))
+
+    @property
+    def axis_aligned(self) -> bool:
+        b = self.box
+        ref = np.array([[b.x0, b.y0], [b.x1 - 1, b.y0], [b.x1 - 1, b.y1 - 1], [b.x0, b.y1 - 1]], np.float64)
+        return bool(np.abs(self.quad - ref).max() < 1e-6)
+
+    def rectify(self, rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
+        """The panel warped to an axis-aligned (h, w, 3) image (a plain crop when axis-aligned)."""
+        if self.axis_aligned:
+            b = self.box
+            return np.ascontiguousarray(rgb[b.y0:b.y1, b.x0:b.x1])
+        out = cv2.warpPerspective(rgb, self.to_frame, (self.w, self.h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                  borderMode=cv2.BORDER_REPLICATE)
+        return np.ascontiguousarray(out)
+
+    def frame_box(self, x0: float, y0: float, x1: float, y1: float) -> tuple[int, int, int, int]:
+        """Frame-pixel bounding box of a rectangle given in rectified coordinates."""
+        pts = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]], np.float64) @ self.to_frame.T
+        xy = pts[:, :2] / pts[:, 2:3]
+        return (int(np.floor(xy[:, 0].min())), int(np.floor(xy[:, 1].min())),
+                int(np.ceil(xy[:, 0].max())), int(np.ceil(xy[:, 1].max())))
+
+
+def _order_quad(pts: NDArray[np.float64]) -> NDArray[np.float64]:
+    s = pts.sum(axis=1)
+    d = pts[:, 1] - pts[:, 0]
+    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], np.float64)
+
+
 def background_color(rgb: NDArray[np.uint8]) -> NDArray[np.int32]:
     """The page colour: the most common (16-level quantised) colour of the frame's 2-px border."""
     ring = np.concatenate([rgb[:2].reshape(-1, 3), rgb[-2:].reshape(-1, 3),
@@ -93,8 +160,46 @@ def background_color(rgb: NDArray[np.uint8]) -> NDArray[np.int32]:
     return np.median(ring[keys == top], axis=0).astype(np.int32)
 
 
-def find_panels(rgb: NDArray[np.uint8], *, min_side: int = 10, bg_tol: int = 48) -> list[Box]:
-    """Boxes of the grid-like panels of a frame, in reading order (top to bottom, left to right).
+def _refine_quad(mask: NDArray[np.bool_], hull: NDArray[np.int32]) -> NDArray[np.float64]:
+    """Corners of a (rotated or tilted) quadrilateral component: lines fitted to each side's boundary."""
+    approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
+    if len(approx) == 4:
+        q = _order_quad(approx.astype(np.float64))
+    else:
+        q = _order_quad(cv2.boxPoints(cv2.minAreaRect(hull)).astype(np.float64))
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return q
+    c = max(contours, key=len).reshape(-1, 2).astype(np.float64)
+    lines = []
+    for k in range(4):
+        a, b = q[k], q[(k + 1) % 4]
+        d = b - a
+        length = float(np.hypot(*d))
+        if length < 4:
+            return q
+        u = d / length
+        rel = c - a
+        t = rel @ u
+        dist = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
+        sel = c[(dist < 3.0) & (t > 0.1 * length) & (t < 0.9 * length)]
+        if len(sel) < 5:
+            return q
+        vx, vy, x0, y0 = cv2.fitLine(sel.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).reshape(-1)
+        lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
+    out = np.zeros((4, 2), np.float64)
+    for k in range(4):
+        (p1, d1), (p2, d2) = lines[k - 1], lines[k]
+        m = np.array([d1, -d2]).T
+        if abs(np.linalg.det(m)) < 1e-6:
+            return q
+        s1, _ = np.linalg.solve(m, p2 - p1)
+        out[k] = p1 + s1 * d1
+    return out
+
+
+def find_panels(rgb: NDArray[np.uint8], *, min_side: int = 10, bg_tol: int = 48) -> list[Panel]:
+    """The grid-like panels of a frame, in reading order (top to bottom, left to right).
 
     Args:
         rgb: (H, W, 3) uint8 frame.
@@ -102,26 +207,38 @@ def find_panels(rgb: NDArray[np.uint8], *, min_side: int = 10, bg_tol: int = 48)
         bg_tol: L1 colour distance (sum over channels) beyond which a pixel is not background.
 
     Returns:
-        Panel boxes. A component counts when it is large, and either mostly filled or framed
-        (grid lines around it): text and arrows are neither.
+        Panels. A component counts when it is large, and either mostly fills its convex hull, or
+        is framed (grid lines around it), or is a sparse lattice at least 24 px a side (an empty
+        grid whose faint lines break up): text and arrows are none of these. A component whose hull
+        is a clear quadrilateral that is not axis-aligned (a rotated or tilted frame) keeps
+        that outline, so that it can be rectified.
     """
     bg = background_color(rgb)
     fg = (np.abs(rgb.astype(np.int32) - bg).sum(axis=2) > bg_tol).astype(np.uint8)
     n, lab, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
-    boxes: list[Box] = []
+    panels: list[Panel] = []
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
         if w < min_side or h < min_side:
             continue
         sub = lab[y:y + h, x:x + w] == i
-        fill = area / float(w * h)
-        # share of the box's outline covered by the component (grid frames cover it all)
         edge = np.concatenate([sub[0], sub[-1], sub[:, 0], sub[:, -1]])
         framed = float(edge.mean())
-        if fill >= 0.6 or (framed >= 0.8 and fill >= 0.05):
-            boxes.append(Box(x, y, x + w, y + h))
-    boxes.sort(key=lambda b: (b.y0 // max(1, min_side), b.x0))
-    return boxes
+        fill = area / float(w * h)
+        box = Box(x, y, x + w, y + h)
+        pts = cv2.findNonZero(sub.astype(np.uint8))
+        hull = cv2.convexHull(pts)
+        hull_area = float(cv2.contourArea(hull))
+        if hull_area > 0 and area / hull_area >= 0.85:
+            quad = _refine_quad(sub, hull) + np.array([x, y], np.float64)
+            rect = np.array([[x, y], [x + w - 1, y], [x + w - 1, y + h - 1], [x, y + h - 1]], np.float64)
+            # an upright rectangle stays a plain crop (exact pixels); anything else is rectified
+            panels.append(Panel.from_box(box) if np.abs(quad - rect).max() <= 0.75 else Panel.from_quad(quad))
+        elif fill >= 0.05 and (framed >= 0.8 or min(w, h) >= 24):
+            # a lattice: an empty or partly drawn grid (its lines are the component)
+            panels.append(Panel.from_box(box))
+    panels.sort(key=lambda p: (p.box.y0 // max(1, min_side), p.box.x0))
+    return panels
 
 
 def edge_profiles(crop: NDArray[np.uint8], *, step_tol: int = 30) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -129,7 +246,8 @@ def edge_profiles(crop: NDArray[np.uint8], *, step_tol: int = 30) -> tuple[NDArr
 
     Args:
         crop: (H, W, 3) uint8 panel.
-        step_tol: L1 colour difference a step must exceed.
+        step_tol: L1 colour difference a step must exceed (raised to 6x the 25th percentile of
+            all differences, so that noise does not count as steps).
 
     Returns:
         px: (W + 1,) float, px[e] for the boundary between pixel columns e-1 and e (px[0] = px[W] = 0).
@@ -138,16 +256,17 @@ def edge_profiles(crop: NDArray[np.uint8], *, step_tol: int = 30) -> tuple[NDArr
     out = []
     for axis in (1, 0):
         a = crop.astype(np.int32)
-        # average 3 pixels across the axis (noise down, lines kept sharp)
-        k = (3, 1) if axis == 0 else (1, 3)  # cv2 ksize is (width, height)
+        # average 5 pixels across the axis (noise down, lines kept sharp)
+        k = (5, 1) if axis == 0 else (1, 5)  # cv2 ksize is (width, height)
         a = cv2.blur(a.astype(np.float32), k).astype(np.float32)
         g = np.abs(np.diff(a, axis=axis)).sum(axis=2)
         if axis == 0:
             g = g.T
         # g: (L, W-1) steps along the axis for each of L lines; keep local maxima above tol
+        tol = max(float(step_tol), 6.0 * float(np.percentile(g, 25))) if g.size else float(step_tol)
         left = np.pad(g, ((0, 0), (1, 0)))[:, :-1]
         right = np.pad(g, ((0, 0), (0, 1)))[:, 1:]
-        e = (g > step_tol) & (g >= left) & (g >= right)
+        e = (g > tol) & (g >= left) & (g >= right)
         prof = np.zeros(g.shape[1] + 2)
         prof[1:-1] = e.mean(axis=0)
         out.append(prof)
@@ -155,23 +274,34 @@ def edge_profiles(crop: NDArray[np.uint8], *, step_tol: int = 30) -> tuple[NDArr
 
 
 def _consistency(prof: NDArray[np.float64], n: int) -> tuple[float, float]:
-    """(worst edge share inside a cell, share of inner boundaries carrying a line) for ``n`` cells."""
+    """(share of the edge evidence lying inside cells, share of inner boundaries carrying a line) for ``n`` cells.
+
+    Edges within ``max(1.5, 0.25 * pitch)`` pixels of a cell boundary (or of the panel's outline)
+    belong to that boundary; the rest lie inside cells. Shares, not maxima, so that a few
+    stray edges (noise, compression) do not veto the right partition. The grid may start and
+    end up to a pixel inside or outside the panel's outline (blur moves outlines); the best
+    such placement counts.
+    """
     length = len(prof) - 1
-    p = length / n
-    r = max(1.5, 0.22 * p)
     pos = np.arange(len(prof), dtype=np.float64)
-    nearest = np.round(pos / p) * p
-    interior = np.abs(pos - nearest) > r
-    worst = float(prof[interior].max()) if interior.any() else 0.0
-    if n == 1:
-        return worst, 1.0
-    hits = 0
-    for k in range(1, n):
-        b = k * p
-        lo, hi = int(np.floor(b - r)), int(np.ceil(b + r))
-        if prof[max(0, lo):hi + 1].max() >= 0.6:
-            hits += 1
-    return worst, hits / (n - 1)
+    total = float(prof.sum())
+    best = (np.inf, 0.0)
+    for a in (-1.0, 0.0, 1.0):
+        for b in (-1.0, 0.0, 1.0):
+            p = (length + b - a) / n
+            r = max(1.5, 0.25 * p)
+            nearest = a + np.round((pos - a) / p) * p
+            interior = np.abs(pos - nearest) > r
+            inside = float(prof[interior].sum()) / total if total > 0 else 0.0
+            if inside < best[0]:
+                hits = 0
+                for k in range(1, n):
+                    c = a + k * p
+                    lo, hi = int(np.floor(c - r)), int(np.ceil(c + r))
+                    if prof[max(0, lo):hi + 1].max() >= 0.6:
+                        hits += 1
+                best = (inside, 1.0 if n == 1 else hits / (n - 1))
+    return best
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +320,7 @@ class AxisFit:
 
 
 def fit_axis(prof: NDArray[np.float64], *, hint: int | None = None, min_pitch: float = 2.5,
-             inside_tol: float = 0.02) -> AxisFit:
+             inside_tol: float = 0.12) -> AxisFit:
     """Smallest consistent cell count along one axis (see the module notes)."""
     length = len(prof) - 1
     top = int(min(MAX_CELLS, length // min_pitch))
@@ -215,16 +345,16 @@ class GridRead:
     """One panel read into cells.
 
     Attributes:
-        box: the panel in frame pixels.
+        panel: the panel (its outline in the frame and the rectification).
         rows, cols: cell counts (0 when no consistent partition was found).
-        ys, xs: (rows + 1,), (cols + 1,) int32 cell boundaries in frame pixels.
+        ys, xs: (rows + 1,), (cols + 1,) int32 cell boundaries in rectified panel pixels.
         means: (rows, cols, 3) int32 mean colour of each cell's centre.
         uniform: (rows, cols) int32 percent of each cell's centre near its mean.
         lines: share of inner boundaries with a visible line or step (min over both axes).
         size_from_hint: True when the expected size resolved an ambiguous count (lines absent).
     """
 
-    box: Box
+    panel: Panel
     rows: int
     cols: int
     ys: NDArray[np.int32]
@@ -234,33 +364,40 @@ class GridRead:
     lines: float
     size_from_hint: bool
 
+    @property
+    def box(self) -> Box:
+        return self.panel.box
+
     def cell_box(self, r: int, c: int) -> tuple[int, int, int, int]:
-        return (int(self.xs[c]), int(self.ys[r]), int(self.xs[c + 1]), int(self.ys[r + 1]))
+        """The cell's bounding box in frame pixels."""
+        return self.panel.frame_box(float(self.xs[c]), float(self.ys[r]), float(self.xs[c + 1]), float(self.ys[r + 1]))
 
 
-def sample_cells(rgb: NDArray[np.uint8], box: Box, rows: int, cols: int, *, inset_pct: int = 25,
-                 tol: int = 60) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
-    """Cell boundaries and centre statistics for a known partition of ``box``."""
-    ys = cell_edges(box.y0, box.h, rows)
-    xs = cell_edges(box.x0, box.w, cols)
-    means, near = cell_means(np.ascontiguousarray(rgb), ys, xs, inset_pct, tol)
+def sample_cells(crop: NDArray[np.uint8], rows: int, cols: int, *, inset_pct: int = 25, tol: int = 60
+                 ) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
+    """Cell boundaries and centre statistics for a rows x cols partition of a rectified panel."""
+    ys = cell_edges(0, crop.shape[0], rows)
+    xs = cell_edges(0, crop.shape[1], cols)
+    means, near = cell_means(np.ascontiguousarray(crop), ys, xs, inset_pct, tol)
     return ys, xs, means, near
 
 
-def read_grid(rgb: NDArray[np.uint8], box: Box, *, hint: tuple[int, int] | None = None,
-              size: tuple[int, int] | None = None) -> GridRead:
+def read_grid(rgb: NDArray[np.uint8], panel: Panel, *, hint: tuple[int, int] | None = None,
+              size: tuple[int, int] | None = None, crop: NDArray[np.uint8] | None = None) -> GridRead:
     """Find the rows and columns of a panel (or take ``size``) and sample every cell.
 
     Args:
         rgb: (H, W, 3) uint8 frame.
-        box: the panel.
+        panel: the panel.
         hint: expected (rows, cols), used only to resolve an ambiguous count (see module notes).
         size: force this (rows, cols) instead of detecting it.
+        crop: the rectified panel when already computed.
     """
+    crop = panel.rectify(rgb) if crop is None else crop
     lines = 1.0
     from_hint = False
     if size is None:
-        px, py = edge_profiles(rgb[box.y0:box.y1, box.x0:box.x1])
+        px, py = edge_profiles(crop)
         fy = fit_axis(py, hint=None if hint is None else hint[0])
         fx = fit_axis(px, hint=None if hint is None else hint[1])
         rows, cols, lines, from_hint = fy.n, fx.n, min(fx.lines, fy.lines), fx.from_hint or fy.from_hint
@@ -268,23 +405,29 @@ def read_grid(rgb: NDArray[np.uint8], box: Box, *, hint: tuple[int, int] | None 
         rows, cols = size
     if rows == 0 or cols == 0:
         z = np.zeros(0, np.int32)
-        return GridRead(box, rows, cols, z, z, np.zeros((0, 0, 3), np.int32), np.zeros((0, 0), np.int32),
+        return GridRead(panel, rows, cols, z, z, np.zeros((0, 0, 3), np.int32), np.zeros((0, 0), np.int32),
                         0.0, False)
-    ys, xs, means, near = sample_cells(rgb, box, rows, cols)
-    return GridRead(box, rows, cols, ys, xs, means, near, lines, from_hint)
+    ys, xs, means, near = sample_cells(crop, rows, cols)
+    return GridRead(panel, rows, cols, ys, xs, means, near, lines, from_hint)
 
 
-def grid_consistent(rgb: NDArray[np.uint8], box: Box, rows: int, cols: int) -> bool:
-    """Whether a rows x cols partition of the panel puts no colour step inside a cell."""
-    if box.w / cols < 2.0 or box.h / rows < 2.0:
+def grid_consistent(profiles: tuple[NDArray[np.float64], NDArray[np.float64]], rows: int, cols: int, *,
+                    tol: float = 0.3) -> bool:
+    """Whether a rows x cols partition puts no colour step inside a cell.
+
+    Args:
+        profiles: ``edge_profiles`` of the panel (px, py).
+        rows, cols: the partition to test.
+    """
+    px, py = profiles
+    if (len(px) - 1) / cols < 2.0 or (len(py) - 1) / rows < 2.0:
         return False
-    px, py = edge_profiles(rgb[box.y0:box.y1, box.x0:box.x1])
-    return _consistency(px, cols)[0] <= 0.02 and _consistency(py, rows)[0] <= 0.02
+    return _consistency(px, cols)[0] <= tol and _consistency(py, rows)[0] <= tol
 
 
 def quantize(means: NDArray[np.int32], uniform: NDArray[np.int32], palette: NDArray[np.int32],
-             labels: NDArray[np.int8] | None = None, *, max_dist: float = 80.0, margin: float = 0.35,
-             min_uniform: int = 55) -> NDArray[np.int8]:
+             labels: NDArray[np.int8] | None = None, *, max_dist: float = 80.0, margin: float = 0.45,
+             min_uniform: int = 30) -> NDArray[np.int8]:
     """Labels of cells from their mean colours, abstaining on ambiguous cells.
 
     Args:

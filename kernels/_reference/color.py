@@ -26,7 +26,7 @@ def cell_means(rgb: NDArray[np.uint8], ys: NDArray[np.int32], xs: NDArray[np.int
         for c in range(nc):
             x0, x1 = _span(int(xs[c]), int(xs[c + 1]), inset_pct)
             patch = rgb[y0:y1, x0:x1].reshape(-1, 3).astype(np.int64)
-            m = patch.sum(axis=0) // len(patch)
+            m = np.sort(patch, axis=0)[(len(patch) - 1) // 2]
             means[r, c] = m
             d = np.abs(patch - m).sum(axis=1)
             near[r, c] = (100 * int((d <= tol).sum())) // len(patch)

@@ -46,7 +46,7 @@ class Style:
         palette: (10, 3) int RGB of the ARC colours (the standard palette by default).
     """
 
-    box_px: int = 224
+    box_px: int = 216
     lines: str = "present"
     max_demos: int = 4
     output_panel: str = "empty"
@@ -111,7 +111,7 @@ class Layout:
 
 
 def _layout_slots(n_demos: int, style: Style, extra_row: bool) -> tuple[tuple[int, int], dict[str, Any]]:
-    b, gap, label_w, arrow_w, margin = style.box_px, 16, 44, 56, 16
+    b, gap, label_w, arrow_w, margin = style.box_px, 16, 44, 56, 48
     rows = n_demos + 1 + (1 if extra_row else 0)
     width = margin + label_w + b + arrow_w + b + margin
     height = margin + rows * (b + gap) - gap + margin
