@@ -313,6 +313,33 @@ def _score(integral: NDArray[np.float64], geometry: str, g: Grid) -> Grid:
     return Grid(g.rows, g.cols, g.ox, g.oy, g.sx, g.sy, sc)
 
 
+def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 2) -> Grid:
+    """Nudge each edge of the grid by up to ``reach`` pixels (x edges, then y edges) to maximise the fit."""
+    best = g
+    for axis in ("x", "y"):
+        base = best
+        n = 2 * base.cols if axis == "x" else 2 * base.rows  # pixel span between the outer block centres
+        if geometry == "line":
+            n = base.cols if axis == "x" else base.rows
+        o0 = base.ox if axis == "x" else base.oy
+        s0 = base.sx if axis == "x" else base.sy
+        lo, hi = o0, o0 + s0 * (n / 2 if geometry == "block" else n)
+        for d0 in range(-reach, reach + 1):
+            for d1 in range(-reach, reach + 1):
+                if d0 == d1 == 0:
+                    continue
+                span = (hi + d1) - (lo + d0)
+                if span <= 4:
+                    continue
+                s = span / (n / 2 if geometry == "block" else n)
+                cand = (Grid(base.rows, base.cols, lo + d0, base.oy, s, base.sy, 0.0) if axis == "x"
+                        else Grid(base.rows, base.cols, base.ox, lo + d0, base.sx, s, 0.0))
+                cand = _score(integral, geometry, cand)
+                if cand.score > best.score + 1e-9:
+                    best = cand
+    return best
+
+
 def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
              aspect: float | None = None) -> Grid | None:
     """Locate a grid of known size in a wall mask; None when no grid can be anchored.
@@ -332,7 +359,9 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
     g = _grid_at(anchor, wall.shape, geometry, rows, cols, aspect)
     if g is None:
         return None
-    return _score(cv2.integral(wall).astype(np.float64), geometry, g)
+    integral = cv2.integral(wall).astype(np.float64)
+    g = _score(integral, geometry, g)
+    return g if g.score >= 0.95 else _refine(integral, geometry, g)
 
 
 def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None = None,
@@ -342,7 +371,7 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
     Tries every candidate palette and, when the size is not given, every size up to
     ``max_size``; returns the best fit, or None when nothing scores above 0.5.
     """
-    best: tuple[float, Palette, Grid] | None = None
+    scored: list[tuple[float, Palette, Grid, NDArray[np.float64], NDArray[np.uint8]]] = []
     for pal in find_palette(rgb):
         wall, _ = masks(rgb, pal)
         anchor = _locate(wall, pal.geometry)
@@ -356,12 +385,16 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
                 g0 = _grid_at(anchor, wall.shape, pal.geometry, r, c, None)
                 if g0 is None or min(g0.sx, g0.sy) < 4:
                     continue
-                g = _score(integral, pal.geometry, g0)
-                key = g.score - 1e-3 * (r + c)  # prefer the smallest grid among equal fits
-                if g.score > 0.5 and _is_tree(read_walls(wall, pal.geometry, g)):
-                    key += 0.05  # MMGR mazes are perfect: R*C - 1 openings, all cells connected
-                if best is None or key > best[0]:
-                    best = (key, pal, g)
+                scored.append((_score(integral, pal.geometry, g0).score, pal, g0, integral, wall))
+    scored.sort(key=lambda t: -t[0])
+    best: tuple[float, Palette, Grid] | None = None
+    for _, pal, g0, integral, wall in scored[:12]:  # refine the likeliest sizes only
+        g = _refine(integral, pal.geometry, _score(integral, pal.geometry, g0))
+        key = g.score - 1e-3 * (g.rows + g.cols)  # prefer the smallest grid among equal fits
+        if g.score > 0.5 and _is_tree(read_walls(wall, pal.geometry, g)):
+            key += 0.05  # MMGR mazes are perfect: R*C - 1 openings, all cells connected
+        if best is None or key > best[0]:
+            best = (key, pal, g)
     if best is None or best[2].score < 0.5:
         return None
     return best[1], best[2]

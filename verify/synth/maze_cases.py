@@ -46,6 +46,7 @@ class MazeCase:
         frames: list of (H, W, 3) uint8 frames (one for image outputs).
         truth: metric name -> 0/1 (None where not applicable).
         event_frames: frames where the defect is visible (for evidence checks).
+        track: per frame, the true agent centre (x, y) in cell coordinates, None when hidden.
     """
 
     kind: str
@@ -55,6 +56,7 @@ class MazeCase:
     frames: list[NDArray[np.uint8]]
     truth: dict[str, int | None]
     event_frames: tuple[int, ...] = field(default=())
+    track: tuple[Pos | None, ...] = field(default=())
 
 
 def _centre(cell: Cell) -> Pos:
@@ -223,7 +225,7 @@ def build_case(kind: str, style: str, seed: int, *, size: int = 4, cell_px: int 
         "action_reflection": _reflection(seen, path) if kind != "clip1" else 0,
         "overall": int(changed == 0 and cross == 0 and target == 1),
     }
-    return MazeCase(kind, style, seed, spec, frames, truth, tuple(events))
+    return MazeCase(kind, style, seed, spec, frames, truth, tuple(events), tuple(seen))
 
 
 def _image_case(kind: str, style: str, seed: int, conn: NDArray[np.bool_], start: Cell, goal: Cell,

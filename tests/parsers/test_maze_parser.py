@@ -1,0 +1,105 @@
+"""Maze parser: synthetic media -> parsed state equals the renderer's truth.
+
+Checks the grid (size, walls read from frame 0 without a spec), start and goal, the agent's
+position in every frame (in maze coordinates, so camera zoom/pan must be undone), the drawn
+path of image outputs, and the geometry search on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mmgr.parsers.maze import MazeRef, hue_class, parse_maze
+from mmgr.parsers.maze_grid import fit_grid
+from mmgr.parsers.video import open_media
+from mmgr.verify.synth.maze import generate
+from mmgr.verify.synth.maze_cases import build_case, write_case
+from mmgr.verify.synth.maze_render import render_base
+from mmgr.verify.synth.media import Degradation
+
+STYLES = ("block", "tile", "plot")
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, str], tuple[Path, object]]:
+    tmp = tmp_path_factory.mktemp("maze_parser")
+    out = {}
+    for style in STYLES:
+        for kind, codec in (("backtrack", "lossless"), ("camera", "lossless"), ("correct", "h264"),
+                            ("image_correct", "png")):
+            case = build_case(kind, style, seed=11)
+            d = Degradation(blur_sigma=0.6, noise_sigma=3, crf=28) if codec == "h264" else None
+            out[(style, kind, codec)] = (write_case(case, tmp / f"{style}_{kind}", codec=codec, degradation=d), case)
+    return out
+
+
+def _truth_conn(case) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return np.array(case.spec["connections"], bool)
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize(("kind", "codec", "tol"), [("backtrack", "lossless", 0.12), ("camera", "lossless", 0.15),
+                                                    ("correct", "h264", 0.2)])
+def test_parse_without_spec_equals_truth(clips: dict, style: str, kind: str, codec: str, tol: float) -> None:
+    path, case = clips[(style, kind, codec)]
+    state = parse_maze(open_media(str(path), max_side=640), None)
+    assert state.ref.conn.shape == (2, case.spec["rows"], case.spec["cols"])
+    np.testing.assert_array_equal(state.ref.conn, _truth_conn(case))
+    assert list(state.ref.start) == case.spec["start"] and list(state.ref.goal) == case.spec["goal"]
+    assert state.agent_how == "moves"
+    assert len(state.track) == len(case.track)
+    for i, (got, want) in enumerate(zip(state.track, case.track, strict=True)):
+        if want is None:
+            assert got is None, f"frame {i}: agent seen where none is drawn"
+            continue
+        assert got is not None, f"frame {i}: agent missed"
+        assert abs(got[0] - want[0]) < tol and abs(got[1] - want[1]) < tol, f"frame {i}: {got} vs {want}"
+    assert all(n <= 1 for n in state.duplicates)
+    assert not [o.skipped for o in state.frames if o.skipped]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_parse_image_path_cells(clips: dict, style: str) -> None:
+    path, case = clips[(style, "image_correct", "png")]
+    spec = case.spec
+    ref = MazeRef(_truth_conn(case), tuple(spec["start"]), tuple(spec["goal"]))
+    state = parse_maze(open_media(str(path)), ref)
+    assert state.is_image
+    from mmgr.solvers.maze import shortest_path
+    sol = shortest_path(ref.conn, ref.start, ref.goal)
+    cover = state.frames[0].path_cover
+    on = {(int(r), int(c)) for r, c in zip(*np.nonzero(cover >= 0.3), strict=True)}
+    assert on | {ref.start, ref.goal} == set(sol)
+    assert float(state.frames[0].path_on_walls[~ref.conn].max()) < 0.3
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("size", [3, 8, 13])
+def test_fit_grid_finds_size_and_walls(style: str, size: int) -> None:
+    conn = generate(size, size, "wilson", np.random.default_rng(size))
+    base = render_base(conn, style, cell_px=10 if style != "plot" else 20)
+    fit = fit_grid(base.rgb)
+    assert fit is not None
+    pal, grid = fit
+    assert (grid.rows, grid.cols) == (size, size)
+    assert pal.geometry == ("line" if style == "plot" else "block")
+    assert abs(grid.ox - base.ox) < 1.5 and abs(grid.sx - base.sx) < 0.5
+
+
+def test_fit_grid_refuses_noise() -> None:
+    noise = np.random.default_rng(0).integers(0, 255, (80, 80, 3), dtype=np.uint8)
+    assert fit_grid(noise) is None
+
+
+def test_hue_classes() -> None:
+    assert [hue_class(c) for c in ((255, 0, 0), (0, 255, 0), (0, 0, 255), (250, 200, 30), (200, 0, 200))] == [
+        "red", "green", "blue", "yellow", "magenta"]
+
+
+def test_spec_roundtrip_is_json(clips: dict) -> None:
+    _, case = clips[("block", "backtrack", "lossless")]
+    assert json.loads(json.dumps(case.spec)) == case.spec
