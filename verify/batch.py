@@ -41,8 +41,8 @@ from mmgr.errors import InternalError, UsageError
 from mmgr.verify.types import SCHEMA, dumps
 
 __all__ = [
-    "BatchStats", "ManifestRow", "ResultsFile", "load_plugins", "read_manifest", "run_batch", "sort_results",
-    "verify_row",
+    "BatchStats", "ManifestRow", "ResultsFile", "load_plugins", "read_manifest", "result_line", "run_batch",
+    "sort_results", "verify_row",
 ]
 
 REQUIRED = ("id", "task", "media")
@@ -321,7 +321,8 @@ def _error_doc(row: ManifestRow, etype: str, message: str) -> dict[str, Any]:
     }
 
 
-def _finish(doc: dict[str, Any], row: ManifestRow) -> str:
+def result_line(doc: dict[str, Any], row: ManifestRow) -> str:
+    """A verdict document plus the row's id, model and strata (and its media as written), as one JSON line."""
     doc["id"], doc["model"], doc["strata"], doc["media"] = row.id, row.model, dict(row.strata), row.media
     return dumps(doc, indent=None)
 
@@ -341,13 +342,13 @@ def verify_row(row: ManifestRow, timeout_s: float | None = None) -> str:
         doc = verdict.to_dict()  # type: ignore[union-attr]
     except Exception as exc:  # noqa: BLE001 - one broken row must not stop the batch
         doc = _error_doc(row, type(exc).__name__, str(exc) or type(exc).__name__)
-    return _finish(doc, row)
+    return result_line(doc, row)
 
 
 def crash_line(row: ManifestRow) -> str:
     """The result line of a row during which the worker process died on its own."""
     msg = "the worker process died while verifying this row (crash or out of memory); it was retried alone"
-    return _finish(_error_doc(row, "WorkerCrash", msg), row)
+    return result_line(_error_doc(row, "WorkerCrash", msg), row)
 
 
 # -- plugins and workers ------------------------------------------------------------------------
