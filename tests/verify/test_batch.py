@@ -95,7 +95,7 @@ def test_broken_rows_are_unscorable_and_the_rest_is_scored(serial: Path) -> None
         assert doc["schema"] == "mmgr-verify/verdict@1" and doc["task_version"] == 1
 
 
-def test_csv_manifest_reads_like_jsonl(media: Path, manifest: Path) -> None:
+def test_csv_manifest_reads_like_jsonl(media: Path, manifest: Path, serial: Path) -> None:
     path = media / "manifest.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -112,6 +112,10 @@ def test_csv_manifest_reads_like_jsonl(media: Path, manifest: Path) -> None:
         assert (r.media_path, r.spec, r.model) == (j.media_path, j.spec, j.model)
         assert r.strata == {"size": "4"}  # CSV cells are text
     assert from_csv[4].spec == str(media / "no_such_spec.json") and from_csv[4].params == {"threshold": 100}
+    out = media.parent / "csv_results.jsonl"
+    run_batch(from_csv[:4], out, plugins=[TOY])
+    want = {d["id"]: {**d, "strata": {"size": str(d["strata"]["size"])}} for d in _lines(serial) if d["strata"]}
+    assert all(d == want[d["id"]] for d in _lines(out))  # same verdicts as the JSONL rows
 
 
 def test_duplicate_ids_are_a_usage_error_naming_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
