@@ -457,9 +457,10 @@ def ablation(task: str, judge: Sequence[Mapping[str, int]], verifier: Sequence[M
 
     The strict overall is the conjunction of the task's gates (``GATES``). It is recomputed
     with each gate taken from the verifier while the others stay the judge's (``swap``) and
-    with each gate left out (``drop``). ``explained[m]`` is the share of the absolute gap
-    (judge - verifier) that swapping ``m`` removes; ``explains_most`` is the gate with the
-    largest share (ties: first in gate order), None when there is no gap.
+    with each gate left out (``drop``). ``explained[m] = (judge - swap[m]) / (judge - verifier)``
+    is the share of the gap that swapping ``m`` closes (above 1: it overshoots, because gates
+    interact; below 0: it widens the gap); ``explains_most`` is the gate with the largest
+    positive share (ties: first in gate order), None when there is no gap.
 
     Args:
         task: task name (a key of ``GATES``).
@@ -500,7 +501,7 @@ def ablation(task: str, judge: Sequence[Mapping[str, int]], verifier: Sequence[M
         out["swap"][g] = rate
         keep = [i for i in range(len(names)) if i != k]
         out["drop"][g] = float(ok_j[:, keep].all(axis=1).mean()) if keep else 1.0
-        share = (abs(gap) - abs(rate - vr)) / abs(gap) if abs(gap) > _EPS else None
+        share = (jr - rate) / gap if abs(gap) > _EPS else None
         out["explained"][g] = share
         if share is not None and share > best_share + _EPS:
             best, best_share = g, share
