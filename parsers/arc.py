@@ -206,6 +206,29 @@ class _Frame0:
     notes: tuple[str, ...]
 
 
+def _assign(scored: Sequence[tuple[float, int, int, GridRead]], roles: Sequence[tuple[str, NDArray[np.int8]]]
+            ) -> dict[int, tuple[float, int, GridRead]]:
+    """Greedy one-to-one role <-> panel assignment by score; a demonstration needs its partner too.
+
+    Returns:
+        role index -> (score, panel index, read).
+    """
+    used_p: set[int] = set()
+    chosen: dict[int, tuple[float, int, GridRead]] = {}
+    for a, ri, pi, gr in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
+        if ri in chosen or pi in used_p:
+            continue
+        used_p.add(pi)
+        chosen[ri] = (a, pi, gr)
+    names = {roles[ri][0]: ri for ri in chosen}
+    for name in list(names):
+        if name.startswith("E"):
+            partner = name.rsplit("-", 1)[0] + ("-out" if name.endswith("-in") else "-in")
+            if partner not in names:
+                del chosen[names[name]]
+    return chosen
+
+
 def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.int8]]], *,
                 min_agreement: float = 0.75) -> _Frame0:
     """Locate the task's grids in frame 0 and learn the palette (raise ``ParseError`` if T1 is missing)."""
@@ -222,23 +245,26 @@ def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.in
             a = structure_agreement(gr.means, g)
             if a >= min_agreement:
                 scores.append((a, ri, pi, gr.means, gr.uniform, gr))
-    scores.sort(key=lambda s: (-s[0], s[1], s[2]))
-    used_r: set[int] = set()
-    used_p: set[int] = set()
-    chosen: dict[int, tuple[float, GridRead]] = {}
-    for a, ri, pi, _m, _u, gr in scores:
-        if ri in used_r or pi in used_p:
-            continue
-        used_r.add(ri)
-        used_p.add(pi)
-        chosen[ri] = (a, gr)
+    # pass 1, colour-blind: structure agreement; pass 2: exact colours under the palette pass 1 taught
+    chosen = _assign([(a, ri, pi, gr) for a, ri, pi, _m, _u, gr in scores], roles)
+    palette10 = _fit_palette([(roles[ri][1], gr.means, gr.uniform) for ri, (_a, _pi, gr) in chosen.items()])
+    pal_tmp = np.concatenate([palette10, background_color(rgb)[None], np.array([[255, 255, 255]], np.int32)])
+    lab_tmp = np.array(list(range(10)) + [EMPTY, EMPTY], np.int8)
+    rescored = []
+    for _a, ri, pi, _m, _u, gr in scores:
+        lab = quantize(gr.means, gr.uniform, pal_tmp, lab_tmp)
+        la = float((lab == roles[ri][1]).mean())
+        if la >= min_agreement:
+            rescored.append((la, ri, pi, gr))
+    chosen = _assign(rescored, roles)
+    used_p = {pi for _a, pi, _gr in chosen.values()}
     t_idx = next((i for i, (r, _) in enumerate(roles) if r == "T1-in"), None)
     if t_idx is None or t_idx not in chosen:
         raise ParseError(f"the test input grid was not found in frame 0 ({len(found)} panels seen, "
                          f"{len(chosen)} matched the task)")
     notes = [f"frame 0: {len(found)} panels, {len(chosen)} matched the task's {len(roles)} shown grids"]
-    palette10 = _fit_palette([(roles[ri][1], gr.means, gr.uniform) for ri, (_a, gr) in chosen.items()])
-    boxes = {roles[ri][0]: gr.box for ri, (_a, gr) in chosen.items()}
+    palette10 = _fit_palette([(roles[ri][1], gr.means, gr.uniform) for ri, (_a, _pi, gr) in chosen.items()])
+    boxes = {roles[ri][0]: gr.box for ri, (_a, _pi, gr) in chosen.items()}
     slot = _slot(boxes, rgb.shape[:2])
     # empty colours: the page, white, and the cells of an empty output panel in frame 0
     empties = [background_color(rgb), np.array([255, 255, 255], np.int32)]
@@ -257,7 +283,7 @@ def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.in
     labels = np.array(list(range(10)) + [EMPTY] * len(empties), np.int8)
     panels = []
     for ri in sorted(chosen):
-        a, gr = chosen[ri]
+        a, _pi, gr = chosen[ri]
         lab0 = quantize(gr.means, gr.uniform, palette, labels)
         panels.append(KnownPanel(roles[ri][0], roles[ri][1], gr, lab0, a))
         if not np.array_equal(lab0, roles[ri][1]):

@@ -273,10 +273,10 @@ def edge_profiles(crop: NDArray[np.uint8], *, step_tol: int = 30) -> tuple[NDArr
     return out[0], out[1]
 
 
-def _consistency(prof: NDArray[np.float64], n: int) -> tuple[float, float]:
+def _consistency(prof: NDArray[np.float64], n: int, *, zone: float = 0.25) -> tuple[float, float]:
     """(share of the edge evidence lying inside cells, share of inner boundaries carrying a line) for ``n`` cells.
 
-    Edges within ``max(1.5, 0.25 * pitch)`` pixels of a cell boundary (or of the panel's outline)
+    Edges within ``max(1.5, zone * pitch)`` pixels of a cell boundary (or of the panel's outline)
     belong to that boundary; the rest lie inside cells. Shares, not maxima, so that a few
     stray edges (noise, compression) do not veto the right partition. The grid may start and
     end up to a pixel inside or outside the panel's outline (blur moves outlines); the best
@@ -289,7 +289,7 @@ def _consistency(prof: NDArray[np.float64], n: int) -> tuple[float, float]:
     for a in (-1.0, 0.0, 1.0):
         for b in (-1.0, 0.0, 1.0):
             p = (length + b - a) / n
-            r = max(1.5, 0.25 * p)
+            r = max(1.5, zone * p)
             nearest = a + np.round((pos - a) / p) * p
             interior = np.abs(pos - nearest) > r
             inside = float(prof[interior].sum()) / total if total > 0 else 0.0
@@ -329,10 +329,14 @@ def fit_axis(prof: NDArray[np.float64], *, hint: int | None = None, min_pitch: f
         return AxisFit(0, 0.0, False)
     n0 = ok[0]
     lines = _consistency(prof, n0)[1]
-    if lines < 0.9 or n0 == 1:
-        if hint is not None and hint != n0 and hint in ok and hint % n0 == 0:
-            return AxisFit(hint, _consistency(prof, hint)[1], True)
-    return AxisFit(n0, lines, False)
+    if lines >= 0.9 and n0 > 2:  # every one of >= 2 inner boundaries shows an edge: grid lines
+        return AxisFit(n0, lines, False)
+    # no visible lines: only colour steps mark boundaries, and every partition that puts them all
+    # on boundaries fits; judge with a tight boundary zone (colour steps are sharp, lines are not)
+    tight = [n for n in ok if _consistency(prof, n, zone=0.12)[0] <= inside_tol]
+    if hint is not None and hint in tight:
+        return AxisFit(hint, _consistency(prof, hint)[1], hint != tight[0])
+    return AxisFit(tight[0] if tight else n0, lines, False)
 
 
 def cell_edges(start: int, length: int, n: int) -> NDArray[np.int32]:
