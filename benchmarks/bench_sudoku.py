@@ -21,21 +21,34 @@ from mmgr.solvers.sudoku import make_puzzle
 from mmgr.verify.api import verify_media
 from mmgr.verify.synth.media import Degradation
 from mmgr.verify.synth.sudoku import DEGRADED_MIX, SCENARIOS, render_case
+from mmgr.verify.synth.sudoku_board import random_style
 
 METRICS = ("clues_changed", "constraints_violation", "completion_accuracy", "action_reflection", "overall")
 
 
 def _cases(n: int, degraded: bool, seed: int) -> list[dict]:
+    """Case table: sizes, levels, scenarios, fill orders cycle; the degraded mix also draws a
+    degradation preset, a random board style (font, colours, line widths, glow), the codec and the
+    occluder at random."""
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
         size = 9 if i % 3 else 4
         level = ("easy", "medium", "hard")[i % 3]
         scenario = SCENARIOS[i % len(SCENARIOS)]
-        media = "h264" if degraded else ("lossless" if i % 4 else "h264")
-        deg = DEGRADED_MIX[int(rng.integers(len(DEGRADED_MIX)))] if degraded else Degradation(crf=18)
+        kw: dict = {"fill_order": ("row", "random", "box")[i % 3], "cells_per_step": 1 if size == 4 else 2}
+        if degraded:
+            media = ("h264", "h264", "h264", "hevc", "vp9", "gif")[int(rng.integers(6))]
+            deg = DEGRADED_MIX[int(rng.integers(len(DEGRADED_MIX)))]
+            kw["style"] = random_style(rng)
+            kw["occluder"] = ("hand", "cursor")[int(rng.integers(2))]
+            if media == "gif" and deg.drop_every:
+                deg = Degradation(crf=deg.crf)
+        else:
+            media = "lossless" if i % 4 else "h264"
+            deg = Degradation(crf=18)
         out.append({"i": i, "size": size, "level": level, "scenario": scenario, "media": media, "deg": deg,
-                    "seed": seed * 1000 + i, "order": ("row", "random", "box")[i % 3]})
+                    "seed": seed * 1000 + i, "kw": kw})
     return out
 
 
@@ -51,8 +64,7 @@ def run(n: int, degraded: bool, out: Path, seed: int) -> dict:
         rng = np.random.default_rng(c["seed"])
         puzzle, solution = make_puzzle(c["size"], c["level"], rng)
         path, truth = render_case(out / f"{'deg' if degraded else 'clean'}_{c['i']:03d}", puzzle, solution,
-                                  c["scenario"], seed=c["seed"], media=c["media"], degradation=c["deg"],
-                                  fill_order=c["order"], cells_per_step=1 if c["size"] == 4 else 2)
+                                  c["scenario"], seed=c["seed"], media=c["media"], degradation=c["deg"], **c["kw"])
         t0 = time.perf_counter()
         decode_only(path)
         t_decode += time.perf_counter() - t0

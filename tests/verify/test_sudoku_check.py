@@ -158,9 +158,26 @@ def test_no_board_anywhere_is_unscorable():
 
 def test_unreadable_frame0_without_spec_is_unscorable():
     occ = np.zeros((3, 4, 4), bool)
-    occ[0, 1, 1] = True
+    occ[:, 1, 1] = True
     rep = _check(_state([PUZ] * 3, occluded=occ), None, P)
     assert rep.status is Status.UNSCORABLE and "(1, 1)" in rep.reason
+
+
+def test_cell_unreadable_in_frame0_is_read_in_the_opening_frames():
+    frames = _solve_frames()
+    occ = np.zeros((len(frames), 4, 4), bool)
+    occ[0, 1, 1] = True
+    rep = _check(_state(frames, occluded=occ), None, P)
+    assert rep.status is Status.PASS and rep.details["puzzle"] == "".join(str(v) for v in PUZ.ravel())
+
+
+def test_opening_ends_with_the_first_write():
+    """A cell unreadable until after the first write is not guessed from later frames."""
+    frames = _solve_frames()
+    occ = np.zeros((len(frames), 4, 4), bool)
+    occ[:4, 1, 1] = True  # hidden during the opening (frames 0-2) and the first written frame
+    rep = _check(_state(frames, occluded=occ), None, P)
+    assert rep.status is Status.UNSCORABLE
 
 
 def test_puzzle_with_two_solutions_is_unscorable():

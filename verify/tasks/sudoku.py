@@ -262,6 +262,31 @@ class SudokuTask:
         return draw.banner(draw.upscale_to(img, 360), lines)
 
 
+def _opening_puzzle(state: SudokuState) -> NDArray[np.int8]:
+    """The puzzle as frame 0 shows it; a cell frame 0 cannot read is taken from the opening frames.
+
+    The opening lasts while every cell frame 0 could read still reads the same (nothing has been
+    written yet); an unreadable cell takes its most frequent confident reading there (-1 if none).
+    """
+    first = state.digits[0]
+    known = first >= 0
+    out = first.copy()
+    if known.all():
+        return out
+    t_end = 1
+    while t_end < state.n_frames:
+        d = state.digits[t_end]
+        if state.status[t_end] == OK and np.any(known & (d >= 0) & (d != first)):
+            break
+        t_end += 1
+    for r, c in np.argwhere(~known).tolist():
+        vals = [int(v) for v in state.digits[1:t_end, r, c] if v >= 0]
+        if vals:
+            counts = np.bincount(vals, minlength=10)
+            out[r, c] = int(np.argmax(counts))
+    return out
+
+
 def _durations_ms(times: list[tuple[Any, Any]], rate: Any) -> NDArray[np.int32]:
     """Display time of each frame: the container's duration, else the gap to the next frame."""
     t = len(times)
@@ -319,12 +344,13 @@ def _check(state: SudokuState, reference: SudokuReference | None, params: Sudoku
         if not ok[0]:
             return _unscorable("no Sudoku board found in frame 0, and no --spec or --input-image was given",
                                details)
-        unknown = np.argwhere(state.digits[0] < 0)
+        puzzle = _opening_puzzle(state)
+        unknown = np.argwhere(puzzle < 0)
         if unknown.size:
             r, c = (int(x) for x in unknown[0])
             return _unscorable(f"frame 0: {len(unknown)} cell(s) cannot be read with confidence, first ({r}, {c}); "
                                "give --spec to make the puzzle authoritative", details)
-        puzzle, solution, source = state.digits[0].copy(), None, "frame0"
+        solution, source = None, "frame0"
     details["puzzle_source"] = source
     details["puzzle"] = puzzle_to_string(puzzle)
     if solution is None:
