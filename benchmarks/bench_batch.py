@@ -65,22 +65,34 @@ def _hwm_kb(pid: int) -> int | None:
     return None
 
 
+def _cpu_s(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            f = fh.read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class PeakSampler(threading.Thread):
-    """Records the peak RSS (VmHWM) of every descendant process that ran a verification."""
+    """Records the peak RSS (VmHWM) and the CPU time of every descendant process (the workers)."""
 
     def __init__(self, every_s: float = 0.25) -> None:
         super().__init__(daemon=True)
         self.every_s = every_s
         self.peaks: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}
         self.stop = threading.Event()
 
     def run(self) -> None:
         me = os.getpid()
         while not self.stop.is_set():
             for pid in _descendants(me):
-                kb = _hwm_kb(pid)
+                kb, cpu = _hwm_kb(pid), _cpu_s(pid)
                 if kb is not None:
                     self.peaks[pid] = max(self.peaks.get(pid, 0), kb)
+                if cpu is not None:
+                    self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu)
             self.stop.wait(self.every_s)
 
 
@@ -166,13 +178,20 @@ def main() -> int:
         sampler.stop.set()
         sampler.join()
         workers = sorted((kb / 1024 for kb in sampler.peaks.values()), reverse=True)[:j]
+        busiest = sorted(sampler.cpu.values(), reverse=True)[:j]
+        # On a saturated machine wall time measures the neighbours; CPU time does not: with j free
+        # cores the pool would take as long as its busiest worker's CPU time.
+        cpu_speedup = c1 / busiest[0] if busiest and busiest[0] > 0 else None
         same = sorted((outs / f"jobs{j}.jsonl").read_bytes().splitlines()) == \
             sorted((outs / "jobs1.jsonl").read_bytes().splitlines())
         res[f"jobs{j}"] = {"wall_s": wj, "per_min": 60 * n / wj, "speedup_vs_jobs1": w1 / wj,
-                           "worker_peak_rss_mb": workers, "same_lines_as_jobs1": same}
+                           "worker_peak_rss_mb": workers, "worker_cpu_s": busiest,
+                           "cpu_bound_speedup": cpu_speedup, "same_lines_as_jobs1": same}
         print(f"jobs={j}    : {wj:7.1f}s wall           {60 * n / wj:7.1f} outputs/min, speed-up {w1 / wj:.2f}x "
               f"(target >= 1.7x for 2), worker peak RSS {', '.join(f'{m:.0f}' for m in workers)} MB "
               f"(target <= 1536), same lines as jobs=1: {same}")
+        print(f"            worker CPU {', '.join(f'{c:.1f}' for c in busiest)} s vs {c1:.1f} s at jobs=1: "
+              f"speed-up on {j} free cores ~ {cpu_speedup or 0:.2f}x")
     res["loadavg_after"] = os.getloadavg()
     docs, _ = load_results([outs / "jobs1.jsonl"])
     truths, _ = load_results([work / "truth.jsonl"], key="expected_status")
