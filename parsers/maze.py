@@ -24,12 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
-from mmgr.parsers.maze_grid import Grid, Palette, fit_grid, masks, read_walls, register
+from mmgr.parsers.maze_grid import HUE_EDGES, HUES, Grid, Palette, classify, fit_grid, read_walls, register
 from mmgr.parsers.types import Frame
-
-HUES = ("red", "yellow", "green", "blue", "magenta")
-# OpenCV hue (0..179) upper bounds of each class; red wraps around.
-_HUE_EDGES = ((10, "red"), (38, "yellow"), (83, "green"), (131, "blue"), (165, "magenta"), (180, "red"))
 
 __all__ = ["HUES", "FrameObs", "MazeRef", "MazeState", "Marker", "ParseOptions", "hue_class", "parse_maze"]
 
@@ -42,7 +38,7 @@ def hue_class(rgb: tuple[float, float, float] | list[int]) -> str:
     """
     px = np.uint8([[list(np.clip(np.round(rgb), 0, 255))]])
     h = int(cv2.cvtColor(px, cv2.COLOR_RGB2HSV)[0, 0, 0])
-    return next(name for edge, name in _HUE_EDGES if h < edge)
+    return next(name for edge, name in HUE_EDGES if h < edge)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,33 +167,16 @@ class MazeState:
     frame0_walls: NDArray[np.float32] = field(default_factory=lambda: np.zeros((2, 0, 0), np.float32))
 
 
-def _colourful(rgb: NDArray[np.uint8], marker: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
-    """(hue (H, W) uint8, marker mask restricted to saturated pixels): seams and text are not markers."""
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    return hsv[..., 0], (marker.astype(bool) & (hsv[..., 1] >= 80) & (hsv[..., 2] >= 50)).astype(np.uint8)
-
-
-def _class_mask(hsv_h: NDArray[np.uint8], name: str) -> NDArray[np.bool_]:
-    """Pixels whose hue falls in class ``name`` (red spans both ends of the hue circle)."""
-    sel = np.zeros(hsv_h.shape, bool)
-    lo = 0
-    for edge, nm in _HUE_EDGES:
-        if nm == name:
-            sel |= (hsv_h >= lo) & (hsv_h < edge)
-        lo = edge
-    return sel
-
-
-def _markers(rgb: NDArray[np.uint8], marker: NDArray[np.uint8], grid: Grid, opts: ParseOptions) -> list[Marker]:
-    hsv_h, marker = _colourful(rgb, marker)
+def _markers(rgb: NDArray[np.uint8], hue: NDArray[np.uint8], grid: Grid, opts: ParseOptions) -> list[Marker]:
     ksz = max(3, int(0.1 * min(grid.sx, grid.sy)))  # opening removes thin seams and colour fringes
     kernel = np.ones((ksz, ksz), np.uint8)
     cell_area = grid.sx * grid.sy
     out: list[Marker] = []
-    for name in HUES:
-        m = (marker.astype(bool) & _class_mask(hsv_h, name)).astype(np.uint8)
-        if not m.any():
+    present = np.bincount(hue.ravel(), minlength=len(HUES) + 1)
+    for k, name in enumerate(HUES):
+        if present[k + 1] == 0:
             continue
+        m = (hue == k + 1).astype(np.uint8)
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel)
         n, labels, stats, cents = cv2.connectedComponentsWithStats(m, connectivity=8)
         for k in range(1, n):
@@ -216,12 +195,10 @@ def _markers(rgb: NDArray[np.uint8], marker: NDArray[np.uint8], grid: Grid, opts
     return sorted(out, key=lambda mk: (mk.hue, round(mk.y, 3), round(mk.x, 3)))
 
 
-def _path_reads(rgb: NDArray[np.uint8], marker: NDArray[np.uint8], hue: str, pal: Palette,
+def _path_reads(hue_map: NDArray[np.uint8], hue: str, pal: Palette,
                 grid: Grid) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """(cell cover (R, C), share on each inner wall (2, R, C)) of the path-coloured pixels."""
-    hsv_h, marker = _colourful(rgb, marker)
-    sel = _class_mask(hsv_h, hue)
-    pm = (marker.astype(bool) & sel).astype(np.uint8)
+    pm = (hue_map == HUES.index(hue) + 1).astype(np.uint8)
     on_walls = read_walls(pm, pal.geometry, grid)
     if pal.geometry == "line":  # strips are thin: any path pixel across a wall line counts
         on_walls = np.where(on_walls >= 0, np.clip(on_walls * 2.0, 0, 1), on_walls).astype(np.float32)
@@ -241,24 +218,24 @@ def _path_reads(rgb: NDArray[np.uint8], marker: NDArray[np.uint8], hue: str, pal
 
 
 def _observe(frame: Frame, pal: Palette, grid0: Grid, ref_rows: int, ref_cols: int, opts: ParseOptions,
-             path_hue: str | None) -> FrameObs:
-    wall, marker = masks(frame.rgb, pal, opts.marker_dist)
+             path_hue: str | None, cache: dict) -> FrameObs:
+    wall, marker, hue_map = classify(frame.rgb, pal, opts.marker_dist)
     if frame.index == 0:
         grid: Grid | None = grid0
     else:
-        grid = register(wall, pal.geometry, ref_rows, ref_cols, aspect=grid0.sy / grid0.sx)
+        grid = register(wall, pal.geometry, ref_rows, ref_cols, aspect=grid0.sy / grid0.sx, cache=cache)
         if grid is None:
             return FrameObs(frame.index, None, None, (), "no maze grid found (cut off, faded or replaced)")
         if grid.score < opts.min_grid_score:
             return FrameObs(frame.index, None, None, (), f"maze grid fits poorly (score {grid.score:.2f})")
     assert grid is not None
     walls = read_walls(wall, pal.geometry, grid)
-    mks = _markers(frame.rgb, marker, grid, opts)
+    mks = _markers(frame.rgb, hue_map, grid, opts)
     covered = read_walls(marker, pal.geometry, grid)  # the agent, the goal, a drawn path: masked out
     walls = np.where(covered > 0.02, np.float32(-1), walls).astype(np.float32)
     cover = on_walls = None
     if path_hue is not None:
-        cover, on_walls = _path_reads(frame.rgb, marker, path_hue, pal, grid)
+        cover, on_walls = _path_reads(hue_map, path_hue, pal, grid)
     return FrameObs(frame.index, grid, walls, tuple(mks), None, cover, on_walls)
 
 
@@ -283,6 +260,7 @@ def parse_maze(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions 
     grid0: Grid | None = None
     first_rgb: NDArray[np.uint8] | None = None
     path_hue = None  # the path is read on single-frame inputs only (after the loop)
+    cache: dict = {}  # registration of the previous frame, reused while the maze does not move
     for frame in frames:
         if pal is None:
             first_rgb = frame.rgb
@@ -291,15 +269,15 @@ def parse_maze(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions 
                 raise ParseError("no maze grid found in frame 0 (neither a block grid nor a line grid)")
             pal, grid0 = fit
         assert grid0 is not None
-        o = _observe(frame, pal, grid0, grid0.rows, grid0.cols, opts, path_hue)
+        o = _observe(frame, pal, grid0, grid0.rows, grid0.cols, opts, path_hue, cache)
         obs.append(o)
     if pal is None or grid0 is None or first_rgb is None:
         raise ParseError("no frames")
-    wall0, marker0 = masks(first_rgb, pal, opts.marker_dist)
+    wall0, _, hue0 = classify(first_rgb, pal, opts.marker_dist)
     raw0 = read_walls(wall0, pal.geometry, grid0)  # unmasked: the input maze when there is no spec
     if len(obs) == 1:  # an image: read the drawn path too
         hue = (ref.path_hue if ref and ref.path_hue else "blue")
         o = obs[0]
-        cover, on_walls = _path_reads(first_rgb, marker0, hue, pal, grid0)
+        cover, on_walls = _path_reads(hue0, hue, pal, grid0)
         obs[0] = FrameObs(o.index, o.grid, o.walls, o.markers, o.skipped, cover, on_walls)
     return identify_agent(obs, ref, pal, grid0, raw0)

@@ -18,13 +18,15 @@ grids are located from the two longest dark rows and columns (the outer border).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Grid", "Palette", "fit_grid", "find_palette", "masks", "read_walls", "register"]
+__all__ = ["HUES", "HUE_EDGES", "Grid", "Palette", "classify", "fit_grid", "find_palette", "masks", "read_walls",
+           "register"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,23 +79,60 @@ class Grid:
         return round(x0), round(y0), round(x1), round(y1)
 
 
+HUES = ("red", "yellow", "green", "blue", "magenta")
+# OpenCV hue (0..179) upper bounds of each class; red wraps around.
+HUE_EDGES = ((10, "red"), (38, "yellow"), (83, "green"), (131, "blue"), (165, "magenta"), (180, "red"))
+
+
+@functools.lru_cache(maxsize=16)
+def _lut(pal: Palette, marker_dist: float) -> NDArray[np.uint8]:
+    """Per quantised colour (5 bits a channel): bit 0 wall, bit 1 marker, bits 2-4 hue class + 1 (colourful only)."""
+    q = np.arange(32, dtype=np.float32) * 8 + 4
+    rgb = np.stack(np.meshgrid(q, q, q, indexing="ij"), axis=-1).reshape(-1, 3)
+    w, fl = np.float32(pal.wall), np.float32(pal.floor)
+    v = w - fl
+    d = rgb - fl
+    t = np.clip((d @ v) / max(1.0, float(v @ v)), 0.0, 1.0)
+    perp = np.linalg.norm(d - t[:, None] * v, axis=1)
+    thr = max(marker_dist, 0.25 * float(np.linalg.norm(v))) if pal.geometry == "block" else marker_dist
+    wall = (t > 0.5) & (perp < thr)
+    marker = perp >= thr
+    hsv = cv2.cvtColor(np.round(rgb).astype(np.uint8)[None], cv2.COLOR_RGB2HSV)[0]
+    colourful = marker & (hsv[:, 1] >= 80) & (hsv[:, 2] >= 50)
+    cls = np.zeros(rgb.shape[0], np.uint8)
+    lo = 0
+    for edge, name in HUE_EDGES:
+        cls[(hsv[:, 0] >= lo) & (hsv[:, 0] < edge)] = HUES.index(name) + 1
+        lo = edge
+    code = wall.astype(np.uint8) | (marker.astype(np.uint8) << 1) | (np.where(colourful, cls, 0) << 2)
+    return code.astype(np.uint8)
+
+
+def classify(rgb: NDArray[np.uint8], pal: Palette, marker_dist: float = 70.0
+             ) -> tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]:
+    """(wall, marker, hue) per pixel: wall and marker 0/1 masks; hue 0 = not a colourful marker, else HUES index + 1.
+
+    Wall = nearer the wall colour on the wall-floor colour line; marker = far from that line.
+    One table lookup per pixel (colours quantised to 5 bits a channel).
+    """
+    lut = _lut(pal, float(marker_dist))
+    code = lut[_index(rgb)]
+    if pal.geometry == "block":  # walls from a blurred copy: averages out GIF dithering and codec noise
+        wall = cv2.medianBlur((lut[_index(cv2.blur(rgb, (3, 3)))] & 1) * 255, 3) // 255
+    else:
+        wall = code & 1
+    return wall, (code >> 1) & 1, code >> 2
+
+
+def _index(rgb: NDArray[np.uint8]) -> NDArray[np.uint16]:
+    q = rgb >> 3
+    return (q[..., 0].astype(np.uint16) << 10) | (q[..., 1].astype(np.uint16) << 5) | q[..., 2]
+
+
 def masks(rgb: NDArray[np.uint8], pal: Palette,
           marker_dist: float = 70.0) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
-    """(wall, marker) uint8 masks (0/1): wall = nearer the wall colour; marker = far from the wall-floor line."""
-    if pal.geometry == "block":  # average out GIF dithering and codec noise; blocks are large
-        rgb = cv2.blur(rgb, (3, 3))
-    f = rgb.astype(np.float32)
-    w = np.float32(pal.wall)
-    fl = np.float32(pal.floor)
-    v = w - fl
-    d = f - fl
-    t = np.clip((d @ v) / max(1.0, float(v @ v)), 0.0, 1.0)
-    perp = np.linalg.norm(d - t[..., None] * v, axis=2)
-    thr = max(marker_dist, 0.25 * float(np.linalg.norm(v))) if pal.geometry == "block" else marker_dist
-    wall = ((t > 0.5) & (perp < thr)).astype(np.uint8)
-    marker = (perp >= thr).astype(np.uint8)
-    if pal.geometry == "block":
-        wall = cv2.medianBlur(wall * 255, 3) // 255
+    """(wall, marker) uint8 0/1 masks (see ``classify``)."""
+    wall, marker, _ = classify(rgb, pal, marker_dist)
     return wall, marker
 
 
@@ -341,7 +380,7 @@ def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 
 
 
 def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
-             aspect: float | None = None) -> Grid | None:
+             aspect: float | None = None, cache: dict | None = None) -> Grid | None:
     """Locate a grid of known size in a wall mask; None when no grid can be anchored.
 
     Args:
@@ -349,6 +388,8 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
         geometry: "block" or "line".
         rows, cols: maze size in cells.
         aspect: expected ``sy / sx`` (from frame 0); used when one side of the maze is cut off.
+        cache: a dict kept across the frames of one video: when the anchor (box or border) has
+            not moved by more than half a pixel, the previous frame's grid is reused unscored.
 
     Returns:
         The grid with its fit ``score`` (callers decide the threshold), or None.
@@ -356,12 +397,18 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
     anchor = _locate(wall, geometry)
     if anchor is None:
         return None
+    if cache is not None and cache.get("anchor") is not None and cache.get("shape") == wall.shape:
+        if max(abs(a - b) for a, b in zip(anchor, cache["anchor"], strict=True)) <= 0.5:
+            return cache["grid"]  # type: ignore[no-any-return]
     g = _grid_at(anchor, wall.shape, geometry, rows, cols, aspect)
     if g is None:
         return None
     integral = cv2.integral(wall).astype(np.float64)
     g = _score(integral, geometry, g)
-    return g if g.score >= 0.95 else _refine(integral, geometry, g)
+    g = g if g.score >= 0.95 else _refine(integral, geometry, g)
+    if cache is not None:
+        cache.update(anchor=anchor, shape=wall.shape, grid=g)
+    return g
 
 
 def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None = None,

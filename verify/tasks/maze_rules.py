@@ -270,11 +270,16 @@ def rule_image_path(state: MazeState, cover_min: float,
                                 "too many for a perfect maze: the drawn path covers walls", state.grid0.box_px(),
                                 f"{int(conn.sum())} openings", f"{rows * cols - 1}"))
     nodes = cells | {start, goal}
+    drawn_over = o.path_on_walls >= on_wall_min
     seen, todo = {start}, [start]
-    while todo:
+    while todo:  # a step joins two path cells through an open wall, or through a wall the path covers
         r, c = todo.pop()
         for nb in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
-            if nb in nodes and nb not in seen:
+            if nb not in nodes or nb in seen:
+                continue
+            (ra, ca), (rb, cb) = sorted([(r, c), nb])
+            k = 0 if rb != ra else 1
+            if conn[k, ra, ca] or drawn_over[k, ra, ca]:
                 seen.add(nb)
                 todo.append(nb)
     target = int(goal in seen and len(cells) > 0)
