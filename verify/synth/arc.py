@@ -138,7 +138,7 @@ def _place(canvas: NDArray[np.uint8], grid: NDArray[np.int8], slot: tuple[int, i
 def render_task(task: ArcTask, test_index: int = 0, *, style: Style | None = None,
                 answer: NDArray[np.int8] | None = None, answer_lines: str | None = None,
                 answer_elsewhere: bool = False, demo_override: dict[int, NDArray[np.int8]] | None = None,
-                answer_rows: int | None = None) -> tuple[NDArray[np.uint8], Layout]:
+                answer_rows: int | None = None, extra_row: bool = False) -> tuple[NDArray[np.uint8], Layout]:
     """Render a task image, optionally with an answer drawn into (or beside) the output panel.
 
     Args:
@@ -150,10 +150,12 @@ def render_task(task: ArcTask, test_index: int = 0, *, style: Style | None = Non
         answer_elsewhere: draw the answer in an extra row below T1 instead of the output slot.
         demo_override: demo index -> grid replacing that demonstration's *output* (context drift).
         answer_rows: draw only this many rows of the answer (the rest blank), as while drawing.
+        extra_row: leave room for a row below T1 (where ``answer_elsewhere`` draws), so that
+            every frame of a video has the same size.
     """
     style = style or Style()
     demos = task.train[: style.max_demos]
-    (hgt, wid), slots = _layout_slots(len(demos), style, answer_elsewhere)
+    (hgt, wid), slots = _layout_slots(len(demos), style, answer_elsewhere or extra_row)
     canvas = np.full((hgt, wid, 3), BG, np.uint8)
     panels: dict[str, tuple[int, int, int, int]] = {}
     rows: list[tuple[str, NDArray[np.int8], NDArray[np.int8] | None]] = [
@@ -223,7 +225,7 @@ def scenario(task: ArcTask, name: str, seed: int, *, test_index: int = 0, n_fram
         demo_change = {0: perturb_cells(go, max(1, go.size // 4), rng)}
     for t in range(n_frames):
         if t == 0:
-            img, _ = render_task(task, test_index, style=style)
+            img, _ = render_task(task, test_index, style=style, extra_row=name == "answer_elsewhere")
         else:
             rows_shown = min(answer.shape[0], int(np.ceil(answer.shape[0] * t / fill_until)))
             img, _ = render_task(task, test_index, style=style, answer=answer, answer_lines=lines,
