@@ -148,15 +148,32 @@ def write_video(frames: Iterable[NDArray[np.uint8]], path: str | Path, *, codec:
 
 
 def write_gif(frames: Sequence[NDArray[np.uint8]], path: str | Path, *, fps: int = 8) -> Path:
-    """Write frames as an animated GIF with an adaptive 256-colour palette per frame (as most tools do)."""
+    """Write an animated GIF: an adaptive 256-colour palette per frame (no dithering), every frame kept.
+
+    Frames are quantised with Pillow's median cut (as most GIF tools do) and encoded by FFmpeg's GIF
+    encoder, which, unlike Pillow's writer, does not merge identical consecutive frames: the file
+    holds exactly ``len(frames)`` frames, as the renderers' truth expects.
+    """
     from PIL import Image
 
     path = Path(path).with_suffix(".gif")
     path.parent.mkdir(parents=True, exist_ok=True)
-    ims = [Image.fromarray(np.ascontiguousarray(f)).quantize(256, method=Image.Quantize.MEDIANCUT,
-                                                             dither=Image.Dither.NONE) for f in frames]
-    ims[0].save(str(path), save_all=True, append_images=ims[1:], duration=round(1000 / fps), loop=0,
-                optimize=False, disposal=1)
+    with av.open(str(path), mode="w", format="gif") as out:
+        stream = out.add_stream("gif", rate=fps)
+        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
+        stream.pix_fmt = "pal8"
+        for rgb in frames:
+            q = Image.fromarray(np.ascontiguousarray(rgb)).quantize(256, method=Image.Quantize.MEDIANCUT,
+                                                                    dither=Image.Dither.NONE)
+            pal = np.zeros((256, 4), np.uint8)
+            used = np.asarray(q.getpalette() or [], np.uint8).reshape(-1, 3)[:256]
+            pal[:, 0] = 255  # FFmpeg's pal8 palette entries are A, R, G, B bytes
+            pal[: len(used), 1:] = used
+            frame = av.VideoFrame.from_ndarray((np.asarray(q, np.uint8), pal), format="pal8")
+            for pkt in stream.encode(frame):
+                out.mux(pkt)
+        for pkt in stream.encode():
+            out.mux(pkt)
     return path
 
 
