@@ -17,6 +17,7 @@ from mmgr.verify.synth.sudoku_board import BoardPainter, random_style
 
 P4, S4 = make_puzzle(4, "easy", np.random.default_rng(1))
 P9, S9 = make_puzzle(9, "easy", np.random.default_rng(2))
+SMALL = V.SudokuStyle(canvas=(240, 200))  # for tests about timelines, not pixels
 
 # scenario -> metrics every rendering of it must have (None = not pinned: depends on the draw)
 EXPECTED = {
@@ -186,21 +187,22 @@ def test_degradation_drops_frames_and_moves_quad() -> None:
 
 
 def test_deterministic_and_seeded() -> None:
-    a, ta = V.render_frames(P4, S4, "wrong_digit", seed=3, fill_order="random", degradation=V.DEGRADED_MIX[-1])
-    b, tb = V.render_frames(P4, S4, "wrong_digit", seed=3, fill_order="random", degradation=V.DEGRADED_MIX[-1])
+    kw = dict(seed=3, fill_order="random", degradation=V.DEGRADED_MIX[-1], style=SMALL)
+    a, ta = V.render_frames(P4, S4, "wrong_digit", **kw)
+    b, tb = V.render_frames(P4, S4, "wrong_digit", **kw)
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True)) and ta.events == tb.events
-    _, tc = V.render_frames(P9, S9, "wrong_digit", seed=4, fill_order="random")
+    _, tc = V.render_frames(P9, S9, "wrong_digit", seed=4, fill_order="random", style=SMALL)
     assert tc.events != ta.events
 
 
 def test_fill_orders_and_steps() -> None:
-    _, row = V.render_frames(P9, S9, "correct", seed=0, fill_order="row")
+    _, row = V.render_frames(P9, S9, "correct", seed=0, fill_order="row", style=SMALL)
     cells = [e[2] for e in row.events]
     assert cells == sorted(cells)
-    _, box = V.render_frames(P9, S9, "correct", seed=0, fill_order="box")
+    _, box = V.render_frames(P9, S9, "correct", seed=0, fill_order="box", style=SMALL)
     boxes = [(r // 3) * 3 + c // 3 for r, c in (e[2] for e in box.events)]
     assert boxes == sorted(boxes)
-    _, two = V.render_frames(P9, S9, "correct", seed=0, cells_per_step=2, hold=3)
+    _, two = V.render_frames(P9, S9, "correct", seed=0, cells_per_step=2, hold=3, style=SMALL)
     per_frame = np.unique([e[0] for e in two.events], return_counts=True)[1]
     assert per_frame.max() == 2 and two.metrics["overall"] == 1
 
