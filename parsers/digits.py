@@ -1,0 +1,403 @@
+"""Digit reader for Sudoku cells: blank, 1..9 or unreadable, with a confidence.
+
+The reader takes square grayscale crops (``CELL_PX`` per side) of a board that the caller has
+already rectified and polarity-normalised (light background, dark ink). Each crop spans one
+cell between the centres of its grid lines, so fragments of grid lines may lie along its edges.
+
+Pipeline (one function, ``prepare``, shared by training and inference):
+
+1. background = the 70th percentile of the crop; ink = how much darker than it each pixel is;
+2. grid-line fragments are erased: rows (columns) near an edge whose ink is uniformly present
+   across the middle of the crop, plus up to two blurred rows next to them;
+3. the ink is smoothed (3x3 mean) and its peak is the cell's contrast; a cell whose contrast is
+   tiny on a light background is a *clear blank* and skips the network;
+4. the ink bounding box is scaled so that its longer side is 16 px and centred in a 20x20 box
+   (as MNIST does with 20 in 28), with values in [0, 1]; a few scalar features (contrast, background, box size
+   and place) and two coarse 8x8 views of the whole crop (cleaned ink and raw gray) are appended,
+   so the network can tell a hand or a cursor over the cell from a digit;
+5. a small MLP (trained by ``mmgr.parsers.training.train_digits`` on cells rendered by
+   ``mmgr.parsers.training.render_cells``) gives 11 class probabilities: blank, 1..9, junk.
+
+Design note: the reader abstains rather than guesses. Junk (an occluded digit, two digits
+cross-fading, a smear), a digit outside ``1..max_digit`` or any label below ``min_conf`` comes
+out as ``-1``; the caller decides what an unreadable cell means for its rule. A crop wholly
+covered by something uniform and as light as a board background cannot be told from a blank
+cell by the crop alone (a uniform cover darker than gray level 150 is never a *clear* blank and
+the network reads it as junk); a caller that knows the board's background can compare it with
+``prepare(cells).background``. Inference is numpy (plus one OpenCV resampling call): no torch,
+no scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["CELL_PX", "N_CLASSES", "JUNK", "CellReadings", "DigitReader", "prepare", "default_weights_path"]
+
+CELL_PX: int = 40
+"""Side of the square cell crops the reader takes, in pixels."""
+
+N_CLASSES = 11
+"""Classes: 0 = blank, 1..9 = digits, 10 = junk."""
+
+JUNK = 10
+BOX_PX = 20  # side of the normalised digit image
+FIT_PX = 16  # the longer side of the ink box is scaled to this
+BG_QUANTILE = 0.70
+LINE_OUTER = 9  # a grid-line core must start within this many px of an edge
+LINE_TAIL = 2  # anti-aliased rows erased past a line's core at most
+CLEAR_BLANK_CONTRAST = 16.0  # gray levels: below this (on a light background) the cell is blank
+CLEAR_BLANK_MIN_BG = 150.0
+MASK_FRAC = 0.4  # ink above this share of the contrast belongs to the glyph mask
+COARSE = 8
+N_FEATURES = BOX_PX * BOX_PX + 2 * COARSE * COARSE + 7
+
+_DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "digits_v1.npz"
+
+
+def default_weights_path() -> Path:
+    """Path of the weights shipped with the package."""
+    return _DEFAULT_WEIGHTS
+
+
+def _check_cells(cells: NDArray[np.uint8]) -> None:
+    if (not isinstance(cells, np.ndarray) or cells.dtype != np.uint8 or cells.ndim != 3
+            or cells.shape[1:] != (CELL_PX, CELL_PX)):
+        got = f"{getattr(cells, 'shape', None)} {getattr(cells, 'dtype', type(cells).__name__)}"
+        raise ValueError(f"cells: expected (n, {CELL_PX}, {CELL_PX}) uint8, got {got}")
+
+
+def _box3(a: NDArray[np.float32]) -> NDArray[np.float32]:
+    """3x3 mean over the last two axes (zero padding), same shape."""
+    s = a.copy()
+    s[:, 1:, :] += a[:, :-1, :]
+    s[:, :-1, :] += a[:, 1:, :]
+    t = s.copy()
+    t[:, :, 1:] += s[:, :, :-1]
+    t[:, :, :-1] += s[:, :, 1:]
+    t *= np.float32(1.0 / 9.0)
+    return t
+
+
+def _erase_lines(ink: NDArray[np.float32], peak: NDArray[np.float32]) -> NDArray[np.bool_]:
+    """Find grid-line fragments along the four edges; return the (n, H, W) mask to erase.
+
+    A line crosses the whole crop, a digit stroke does not: a row is a line *core* when even the
+    faintest 3-px run along it (all columns but the outermost two on each side) is above the noise floor
+    (``max(12, 0.1 * peak)`` gray levels) and it lies within ``LINE_OUTER`` px of the top (bottom)
+    edge. Everything between the edge and the innermost core row is erased, plus up to
+    ``LINE_TAIL`` further rows (the anti-aliased or blurred flank) whose faintest 3-px run is still
+    above ``max(6, 0.05 * peak)``. Columns are treated the same way.
+    """
+    n, h, w = ink.shape
+    core_thr = np.maximum(0.1 * peak, 12.0)[:, None]
+    tail_thr = np.maximum(0.05 * peak, 6.0)[:, None]
+    erase = np.zeros(ink.shape, bool)
+    rows = np.arange(n)
+    for axis in (1, 2):  # 1: rows (horizontal lines), 2: columns (vertical lines)
+        a = ink if axis == 1 else ink.transpose(0, 2, 1)  # lines run along the last axis
+        run3 = a[:, :, 1:-3] + a[:, :, 2:-2] + a[:, :, 3:-1]  # 3-px sums centred on columns 2..w-3
+        faint = run3.min(axis=2) / 3.0  # (n, size)
+        core = faint >= core_thr
+        tail = faint >= tail_thr
+        size = h if axis == 1 else w
+        for side in (0, 1):
+            idx = np.arange(LINE_OUTER) if side == 0 else size - 1 - np.arange(LINE_OUTER)
+            c = core[:, idx]  # ordered from the edge inwards
+            has = c.any(axis=1)
+            depth = np.where(has, LINE_OUTER - np.argmax(c[:, ::-1], axis=1), 0)  # rows from the edge to erase
+            for _ in range(LINE_TAIL):
+                nxt = np.minimum(depth, size - 1)
+                pos = nxt if side == 0 else size - 1 - nxt
+                depth = depth + (has & tail[rows, pos]).astype(depth.dtype)
+            k = np.arange(size)
+            dist = k if side == 0 else size - 1 - k  # distance from this edge
+            band = dist[None, :] < depth[:, None]  # (n, size)
+            erase |= band[:, :, None] if axis == 1 else band[:, None, :]
+    return erase
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Network inputs for a batch of cells.
+
+    Attributes:
+        features: (n, N_FEATURES) float32, the MLP input before standardisation.
+        clear_blank: (n,) bool, cells whose ink contrast is too low to hold a digit.
+        contrast: (n,) float32, peak smoothed ink in gray levels (after grid lines are erased).
+        background: (n,) float32, background gray level.
+    """
+
+    features: NDArray[np.float32]
+    clear_blank: NDArray[np.bool_]
+    contrast: NDArray[np.float32]
+    background: NDArray[np.float32]
+
+
+def prepare(cells: NDArray[np.uint8]) -> Prepared:
+    """Normalise cell crops into network features (the one preprocessing of training and inference).
+
+    Args:
+        cells: (n, CELL_PX, CELL_PX) uint8 grayscale crops, light background, dark ink.
+
+    Returns:
+        Prepared features; see the module docstring for the steps.
+
+    Raises:
+        ValueError: cells are not (n, CELL_PX, CELL_PX) uint8.
+
+    >>> p = prepare(np.full((2, CELL_PX, CELL_PX), 230, np.uint8))
+    >>> p.features.shape, p.clear_blank.tolist()
+    ((2, 535), [True, True])
+    """
+    _check_cells(cells)
+    n = cells.shape[0]
+    if n == 0:
+        empty = np.zeros(0, np.float32)
+        return Prepared(np.zeros((0, N_FEATURES), np.float32), np.zeros(0, bool), empty, empty)
+    g = cells.astype(np.float32)
+    flat = g[:, ::2, ::2].reshape(n, -1)  # every other pixel is plenty for a percentile
+    q = int(BG_QUANTILE * (flat.shape[1] - 1))
+    bg = np.partition(flat, q, axis=1)[:, q]
+    ink = np.maximum(bg[:, None, None] - g, 0.0)
+    peak_all = _box3(ink).max(axis=(1, 2))
+    ink = np.where(_erase_lines(ink, peak_all), np.float32(0.0), ink)
+    sm = _box3(ink)
+    contrast = sm.max(axis=(1, 2))
+    clear_blank = (contrast < CLEAR_BLANK_CONTRAST) & (bg >= CLEAR_BLANK_MIN_BG)
+    norm = np.clip(sm / np.maximum(contrast, 1.0)[:, None, None], 0.0, 1.0)
+    mass = np.where(norm > MASK_FRAC, norm, np.float32(0.0))
+    box, geo = _fit_box(norm, mass)
+    coarse_ink = norm.reshape(n, COARSE, CELL_PX // COARSE, COARSE, CELL_PX // COARSE).mean(axis=(2, 4))
+    coarse_raw = (g / 255.0).reshape(n, COARSE, CELL_PX // COARSE, COARSE, CELL_PX // COARSE).mean(axis=(2, 4))
+    scal = np.stack([contrast / 255.0, bg / 255.0, geo[:, 0], geo[:, 1], geo[:, 2], geo[:, 3],
+                     (norm > MASK_FRAC).mean(axis=(1, 2)) * 4.0], axis=1)
+    feats = np.concatenate([box.reshape(n, -1), coarse_ink.reshape(n, -1), coarse_raw.reshape(n, -1), scal], axis=1)
+    return Prepared(feats.astype(np.float32), clear_blank, contrast.astype(np.float32), bg.astype(np.float32))
+
+
+def _fit_box(norm: NDArray[np.float32], mass: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Scale each cell's ink box to FIT_PX on its longer side, centred in BOX_PX x BOX_PX.
+
+    The box is taken from mass quantiles (0.5% .. 99.5% along each axis), so a few stray
+    pixels (noise, compression ringing) do not stretch it. Returns the (n, BOX_PX, BOX_PX)
+    images and (n, 4) geometry features: box height and width over CELL_PX, centre offsets.
+    """
+    n = norm.shape[0]
+    out = np.zeros((n, BOX_PX, BOX_PX), np.float32)
+    geo = np.zeros((n, 4), np.float32)
+    total = mass.sum(axis=(1, 2))
+    ok = total > 0
+    total = np.where(ok, total, 1.0)
+    ys = np.cumsum(mass.sum(axis=2), axis=1) / total[:, None]
+    xs = np.cumsum(mass.sum(axis=1), axis=1) / total[:, None]
+    # first row (column) where the cumulative mass reaches 0.5% and 99.5%
+    y0 = np.minimum((ys < 0.005).sum(axis=1), CELL_PX - 1)
+    y1 = np.minimum((ys < 0.995).sum(axis=1), CELL_PX - 1)
+    x0 = np.minimum((xs < 0.005).sum(axis=1), CELL_PX - 1)
+    x1 = np.minimum((xs < 0.995).sum(axis=1), CELL_PX - 1)
+    y1 = np.maximum(y1, y0)
+    x1 = np.maximum(x1, x0)
+    hh = (y1 - y0 + 1).astype(np.float32)
+    ww = (x1 - x0 + 1).astype(np.float32)
+    cy = (y0 + y1) / 2.0
+    cx = (x0 + x1) / 2.0
+    s = np.maximum(np.maximum(hh, ww) / FIT_PX, 0.4)  # source px per output px
+    s = np.where(ok, s, CELL_PX / BOX_PX)
+    cy = np.where(ok, cy, (CELL_PX - 1) / 2.0)
+    cx = np.where(ok, cx, (CELL_PX - 1) / 2.0)
+    geo[:, 0] = np.where(ok, hh / CELL_PX, 0.0)
+    geo[:, 1] = np.where(ok, ww / CELL_PX, 0.0)
+    geo[:, 2] = np.where(ok, (cx - (CELL_PX - 1) / 2.0) / CELL_PX, 0.0)
+    geo[:, 3] = np.where(ok, (cy - (CELL_PX - 1) / 2.0) / CELL_PX, 0.0)
+    for i in range(0, n, _REMAP_BATCH):
+        j = min(n, i + _REMAP_BATCH)
+        out[i:j] = _remap_batch(norm[i:j], cx[i:j], cy[i:j], s[i:j])
+    return out, geo
+
+
+_REMAP_BATCH = 512  # OpenCV's remap takes images under 32767 px wide
+
+
+def _remap_batch(norm: NDArray[np.float32], cx: NDArray[np.float64], cy: NDArray[np.float64],
+                 s: NDArray[np.float64]) -> NDArray[np.float32]:
+    """One bilinear remap over cells laid side by side.
+
+    Each cell gets a one-pixel frame of zeros and its sample coordinates are clamped onto that
+    frame, so a sample outside the cell reads zero (as a constant border would) and never a neighbour.
+    """
+    n = norm.shape[0]
+    tile = CELL_PX + 2
+    src = np.zeros((tile, n, tile), np.float32)
+    src[1:-1, :, 1:-1] = norm.transpose(1, 0, 2)
+    src = src.reshape(tile, n * tile)
+    grid = np.arange(BOX_PX, dtype=np.float64) - (BOX_PX - 1) / 2.0
+    my = np.clip(cy[:, None] + grid[None, :] * s[:, None], -1.0, CELL_PX) + 1.0  # (n, BOX_PX) rows
+    mx = np.clip(cx[:, None] + grid[None, :] * s[:, None], -1.0, CELL_PX) + 1.0  # (n, BOX_PX) columns
+    mx = mx + (np.arange(n) * tile)[:, None]
+    map_x = np.broadcast_to(mx[None, :, :], (BOX_PX, n, BOX_PX)).reshape(BOX_PX, n * BOX_PX).astype(np.float32)
+    map_y = np.broadcast_to(my.T[:, :, None], (BOX_PX, n, BOX_PX)).reshape(BOX_PX, n * BOX_PX).astype(np.float32)
+    res = cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    return res.reshape(BOX_PX, n, BOX_PX).transpose(1, 0, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class CellReadings:
+    """What the reader saw in each of n cells.
+
+    Attributes:
+        digit: (n,) int8, 0 = blank, 1..9 = digit, -1 = unreadable (junk, out of range or low confidence).
+        conf: (n,) float32 in [0, 1], probability of the reported label. For -1 it is the
+            probability that the cell holds none of the allowed labels (blank, 1..max_digit) when a
+            junk or out-of-range class won, or 1 - p(top label) when the top label was too unsure.
+        probs: (n, 11) float32 class probabilities: [blank, 1..9, junk]; rows sum to 1.
+    """
+
+    digit: NDArray[np.int8]
+    conf: NDArray[np.float32]
+    probs: NDArray[np.float32]
+
+    def __post_init__(self) -> None:
+        for name, arr, dtype, ndim in (("digit", self.digit, np.int8, 1), ("conf", self.conf, np.float32, 1),
+                                       ("probs", self.probs, np.float32, 2)):
+            if not isinstance(arr, np.ndarray) or arr.dtype != dtype or arr.ndim != ndim:
+                got = f"{getattr(arr, 'shape', None)} {getattr(arr, 'dtype', type(arr).__name__)}"
+                want = "(n,)" if ndim == 1 else f"(n, {N_CLASSES})"
+                raise ValueError(f"{name}: expected {want} {np.dtype(dtype).name}, got {got}")
+        n = self.digit.shape[0]
+        if self.conf.shape != (n,) or self.probs.shape != (n, N_CLASSES):
+            raise ValueError(f"expected conf ({n},) and probs ({n}, {N_CLASSES}), "
+                             f"got {self.conf.shape} and {self.probs.shape}")
+
+
+class DigitReader:
+    """An MLP over ``prepare`` features, run with numpy.
+
+    Args:
+        layers: (weight, bias) pairs, float32; ReLU between them, softmax after the last.
+        mean, scale: feature standardisation, (N_FEATURES,) float32.
+        temperature: logits are divided by it before the softmax (calibration).
+        meta: training metadata (free-form, from the weights file).
+    """
+
+    _default: DigitReader | None = None
+
+    def __init__(self, layers: list[tuple[NDArray[np.float32], NDArray[np.float32]]], mean: NDArray[np.float32],
+                 scale: NDArray[np.float32], temperature: float = 1.0, meta: dict[str, object] | None = None) -> None:
+        if not layers:
+            raise ValueError("layers: expected at least one (weight, bias) pair, got none")
+        if mean.shape != (N_FEATURES,) or scale.shape != (N_FEATURES,):
+            raise ValueError(f"mean/scale: expected ({N_FEATURES},), got {mean.shape} and {scale.shape}")
+        width = N_FEATURES
+        for i, (w, b) in enumerate(layers):
+            if w.ndim != 2 or w.shape[0] != width or b.shape != (w.shape[1],):
+                raise ValueError(f"layer {i}: expected weight ({width}, k) and bias (k,), got {w.shape} and {b.shape}")
+            width = w.shape[1]
+        if width != N_CLASSES:
+            raise ValueError(f"last layer: expected {N_CLASSES} outputs, got {width}")
+        if not temperature > 0:
+            raise ValueError(f"temperature: expected > 0, got {temperature}")
+        self.layers = [(np.asarray(w, np.float32), np.asarray(b, np.float32)) for w, b in layers]
+        self.mean = np.asarray(mean, np.float32)
+        self.inv_scale = np.asarray(1.0 / scale, np.float32)
+        self.temperature = float(temperature)
+        self.meta = dict(meta or {})
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> DigitReader:
+        """Load weights from an ``.npz`` written by ``train_digits`` (None = the shipped weights, cached).
+
+        Raises:
+            FileNotFoundError: the file does not exist.
+            ValueError: the file is not a digit-reader weights file.
+        """
+        if path is None:
+            if cls._default is None:
+                cls._default = cls._from_file(_DEFAULT_WEIGHTS)
+            return cls._default
+        return cls._from_file(Path(path))
+
+    @classmethod
+    def _from_file(cls, path: Path) -> DigitReader:
+        if not path.is_file():
+            raise FileNotFoundError(f"digit weights: no such file '{path}'")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                n_layers = int(z["n_layers"])
+                layers = [(z[f"w{i}"], z[f"b{i}"]) for i in range(n_layers)]
+                mean, scale = z["mean"], z["scale"]
+                temperature = float(z["temperature"]) if "temperature" in z else 1.0
+                meta = json.loads(str(z["meta"])) if "meta" in z else {}
+        except (KeyError, ValueError, OSError) as exc:
+            raise ValueError(f"digit weights: '{path}' is not a digit-reader weights file ({exc})") from exc
+        return cls(layers, mean, scale, temperature, meta)
+
+    def save(self, path: str | Path) -> None:
+        """Write the weights as float32 ``.npz`` (the format ``load`` reads)."""
+        arrays: dict[str, NDArray[np.generic]] = {"n_layers": np.array(len(self.layers))}
+        for i, (w, b) in enumerate(self.layers):
+            arrays[f"w{i}"], arrays[f"b{i}"] = w, b
+        arrays["mean"], arrays["scale"] = self.mean, (1.0 / self.inv_scale).astype(np.float32)
+        arrays["temperature"] = np.array(self.temperature, np.float64)
+        arrays["meta"] = np.array(json.dumps(self.meta, sort_keys=True))
+        np.savez_compressed(path, **arrays)
+
+    def logits(self, features: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Raw network outputs (n, 11) for ``prepare(...).features``."""
+        h = (features - self.mean) * self.inv_scale
+        last = len(self.layers) - 1
+        for i, (w, b) in enumerate(self.layers):
+            h = h @ w + b
+            if i < last:
+                np.maximum(h, 0.0, out=h)
+        return h.astype(np.float32)
+
+    def predict_proba(self, cells: NDArray[np.uint8]) -> NDArray[np.float32]:
+        """Class probabilities (n, 11): [blank, 1..9, junk]; clear blanks get exactly [1, 0, ...]."""
+        p = prepare(cells)
+        probs = np.zeros((cells.shape[0], N_CLASSES), np.float32)
+        probs[:, 0] = 1.0
+        todo = ~p.clear_blank
+        if todo.any():
+            z = self.logits(p.features[todo]) / np.float32(self.temperature)
+            z -= z.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            probs[todo] = e / e.sum(axis=1, keepdims=True)
+        return probs
+
+    def read(self, cells: NDArray[np.uint8], max_digit: int = 9, min_conf: float = 0.9) -> CellReadings:
+        """Read n cells.
+
+        Args:
+            cells: (n, CELL_PX, CELL_PX) uint8 grayscale crops, light background, dark ink.
+            max_digit: largest digit the board can hold (4 for 4x4 boards, 9 for 9x9); a winner
+                outside blank/1..max_digit (a 5-9 on a 4x4 board, or junk) makes the cell -1.
+            min_conf: a label whose probability is below this becomes -1.
+
+        Returns:
+            CellReadings (digit, conf, probs).
+
+        Raises:
+            ValueError: bad cells shape/dtype, max_digit outside 1..9 or min_conf outside [0, 1].
+        """
+        _check_cells(cells)
+        if not isinstance(max_digit, (int, np.integer)) or not 1 <= max_digit <= 9:
+            raise ValueError(f"max_digit: expected an int in 1..9, got {max_digit!r}")
+        if not 0.0 <= float(min_conf) <= 1.0:
+            raise ValueError(f"min_conf: expected a float in [0, 1], got {min_conf!r}")
+        probs = self.predict_proba(cells)
+        n = probs.shape[0]
+        win = probs.argmax(axis=1)
+        allowed = win <= max_digit
+        p_win = probs[np.arange(n), win]
+        ok = allowed & (p_win >= min_conf)
+        digit = np.where(ok, win, -1).astype(np.int8)
+        outside = 1.0 - probs[:, :max_digit + 1].sum(axis=1)
+        conf = np.where(ok, p_win, np.where(allowed, 1.0 - p_win, outside))
+        return CellReadings(digit, np.clip(conf, 0.0, 1.0).astype(np.float32), probs)
