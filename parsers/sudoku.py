@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from mmgr.kernels.grid import cell_summary
 from mmgr.parsers.digits import CELL_PX, DigitReader
 
 PAD = CELL_PX // 4
@@ -258,7 +259,7 @@ class SudokuFrameReader:
         self.digits = reader or DigitReader.load()
         self._last: FrameReading | None = None
         self._thumb: NDArray[np.int16] | None = None
-        self._ref_cells: NDArray[np.float32] | None = None  # (N*N, S/4, S/4) block means at last reading
+        self._ref_cells: NDArray[np.int32] | None = None  # (N*N, S/4, S/4) block sums at last reading
         # geometry of the current registration: quad, size, refined homography (frame -> canonical)
         self._geom: tuple[NDArray[np.float64], int, NDArray[np.float64]] | None = None
         self._map_key: tuple[Any, ...] | None = None
@@ -364,14 +365,14 @@ class SudokuFrameReader:
         ink = g["ink"][PAD:PAD + side, PAD:PAD + side]
         cells = ink.reshape(n, CELL_PX, n, CELL_PX).transpose(0, 2, 1, 3).reshape(n * n, CELL_PX, CELL_PX)
         m = CELL_PX // 5
+        blocks, inner_max2, occ_count = cell_summary(np.ascontiguousarray(ink), n, CELL_PX, m,
+                                                     int(self.p.occlusion_delta))
         # occluded: most of the cell's interior is far from the board's background colour
-        inner = cells[:, m:CELL_PX - m, m:CELL_PX - m]
-        occ_flat = (inner[:, ::2, ::2] > self.p.occlusion_delta).mean(axis=(1, 2)) > self.p.occlusion_share
+        q = (CELL_PX - 2 * m) // 2
+        occ_flat = occ_count > self.p.occlusion_share * q * q
         gray = (255 - cells).astype(np.uint8)  # the reader wants dark ink on a light background
-        # change signature: 4x4-pixel block means (noise-tolerant), compared with the last reading
-        b = CELL_PX // 4
-        small = cv2.resize(255 - ink, (n * b, n * b), interpolation=cv2.INTER_AREA).astype(np.float32)
-        cur = small.reshape(n, b, n, b).transpose(0, 2, 1, 3).reshape(n * n, b, b)
+        # change signature: 4x4-pixel block sums (noise-tolerant), compared with the last reading
+        cur = blocks
         prev = self._last if (self._last is not None and self._last.status == OK and not changed
                               and self._ref_cells is not None) else None
         digits = np.full(n * n, -1, np.int8)
@@ -382,7 +383,7 @@ class SudokuFrameReader:
         else:
             ref = self._ref_cells
             diff = np.abs(cur - ref).reshape(n * n, -1).max(axis=1)
-            todo = np.nonzero(diff > self.p.cell_diff)[0]
+            todo = np.nonzero(diff > 16 * self.p.cell_diff)[0]
             digits[:] = prev.digits.reshape(-1)
             conf[:] = prev.conf.reshape(-1)
             # a cell that was occluded before and is not now must be read again
@@ -391,9 +392,7 @@ class SudokuFrameReader:
         todo = todo[~occ_flat[todo]]
         # clearly blank cells (no ink in the cell's inner 60%) need no classifier
         if todo.size:
-            q = inner.shape[1] // 2
-            inner_max = inner[todo, :2 * q, :2 * q].reshape(todo.size, q, 2, q, 2).mean(axis=(2, 4)).max(axis=(1, 2))
-            blank = inner_max < self.p.blank_ink
+            blank = inner_max2[todo] < 4 * self.p.blank_ink
             digits[todo[blank]] = 0
             conf[todo[blank]] = 1.0
             ref[todo[blank]] = cur[todo[blank]]

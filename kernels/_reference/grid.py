@@ -38,3 +38,16 @@ def stable_events(readings: NDArray[np.int8], dur_ms: NDArray[np.int32], min_run
                 state = obs[i][1]
             i = j
     return np.array(rows, dtype=np.int32).reshape(-1, 4)
+
+
+def cell_summary(ink: NDArray[np.uint8], n: int, cell_px: int, margin: int,
+                 delta: int) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
+    """See ``mmgr.kernels.grid.cell_summary``."""
+    b = cell_px // 4
+    q = (cell_px - 2 * margin) // 2
+    cells = ink.astype(np.int64).reshape(n, cell_px, n, cell_px).transpose(0, 2, 1, 3).reshape(n * n, cell_px, cell_px)
+    blocks = cells.reshape(n * n, b, 4, b, 4).sum(axis=(2, 4))
+    inner = cells[:, margin:margin + 2 * q, margin:margin + 2 * q]
+    inner_max2 = inner.reshape(n * n, q, 2, q, 2).sum(axis=(2, 4)).max(axis=(1, 2)) if q > 0 else np.zeros(n * n)
+    occ = (inner[:, ::2, ::2] > delta).sum(axis=(1, 2))
+    return blocks.astype(np.int32), np.asarray(inner_max2, np.int32), occ.astype(np.int32)

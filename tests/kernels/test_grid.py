@@ -81,3 +81,25 @@ def test_stable_events_matches_reference(r, min_run, min_hold, rnd):
     dur = np.array([rnd.choice([33, 40, 125, 250]) for _ in range(r.shape[0])], np.int32)
     np.testing.assert_array_equal(jit.stable_events(r, dur, min_run, min_hold),
                                   ref.stable_events(r, dur, min_run, min_hold))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([4, 9]), st.integers(0, 12), st.integers(0, 255), st.integers(0, 2**32 - 1))
+def test_cell_summary_matches_reference(n, margin, delta, seed):
+    rng = np.random.default_rng(seed)
+    ink = rng.integers(0, 256, (n * 40, n * 40)).astype(np.uint8)
+    ink[rng.random(ink.shape) < 0.5] = 0  # mostly background, like a board
+    for a, b in zip(jit.cell_summary(ink, n, 40, margin, delta), ref.cell_summary(ink, n, 40, margin, delta),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_cell_summary_hand_case(impl):
+    ink = np.zeros((80, 80), np.uint8)
+    ink[50:52, 60:62] = 200          # a 2x2 dot inside cell (1, 1)
+    ink[0:40, 0:40] = 100            # cell (0, 0) covered
+    blocks, inner_max2, occ = impl.cell_summary(ink, 2, 40, 8, 45)
+    assert inner_max2.tolist() == [400, 0, 0, 800]
+    assert occ.tolist() == [144, 0, 0, 1]
+    assert blocks[3].sum() == 4 * 200 and blocks[0].sum() == 1600 * 100

@@ -190,3 +190,12 @@ def test_puzzle_with_two_solutions_is_unscorable():
 def test_puzzle_is_unique():
     from mmgr.solvers.sudoku import count_solutions
     assert count_solutions(PUZ)[0] == 1
+
+
+def test_image_without_puzzle_abstains_but_reports_the_rule_check():
+    bad = SOL.copy()
+    bad[0, 0] = 2  # repeats 2 in row 0, column 0 and box 0
+    rep = _check(_state([bad], is_video=False), None, P)
+    assert rep.status is Status.UNSCORABLE and "--input-image" in rep.reason
+    assert rep.metrics["constraints_violation"] == pytest.approx(3 / 12)
+    assert rep.metrics["overall"] is None and rep.metrics["clues_changed"] is None

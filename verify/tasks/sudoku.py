@@ -262,6 +262,19 @@ class SudokuTask:
         return draw.banner(draw.upscale_to(img, 360), lines)
 
 
+def _image_without_puzzle(state: SudokuState, details: dict[str, Any]) -> CheckReport:
+    """A single image is the answer itself: without the puzzle, clue changes and completion cannot
+    be judged, so the verdict abstains; the rule check of the grid shown is still reported."""
+    n = state.size
+    grid = state.digits[0]
+    bh, bw = BOX[n]
+    viol = unit_violations(np.where(grid < 0, 0, grid).astype(np.int8), bh, bw)
+    details["grid_read"] = _grid_str(grid)
+    details["grid_full"] = bool((grid > 0).all())
+    return _unscorable("a single image is the answer itself: give --input-image or --spec so that clues and "
+                       "completion can be judged", details, {"constraints_violation": float(viol.sum()) / (3 * n)})
+
+
 def _opening_puzzle(state: SudokuState) -> NDArray[np.int8]:
     """The puzzle as frame 0 shows it; a cell frame 0 cannot read is taken from the opening frames.
 
@@ -344,6 +357,8 @@ def _check(state: SudokuState, reference: SudokuReference | None, params: Sudoku
         if not ok[0]:
             return _unscorable("no Sudoku board found in frame 0, and no --spec or --input-image was given",
                                details)
+        if not state.is_video:
+            return _image_without_puzzle(state, details)
         puzzle = _opening_puzzle(state)
         unknown = np.argwhere(puzzle < 0)
         if unknown.size:
