@@ -195,10 +195,10 @@ def test_bundled_example_writes_the_full_report(tmp_path: Path) -> None:
                 "sensitivity", "specificity", "corrected_rate", "kappa_ci", "rate_diff", "rate_diff_ci",
                 "corrected_rate_ci", "confusion", "notes"):
         assert all(key in e for e in doc["entries"]), key
-    assert doc["unmatched"] == {"verdicts_only": ["sudoku-020"], "judge_only": ["maze-999"], "human_missing": None}
+    assert doc["unmatched"] == {"verdicts_only": ["sudoku-blank"], "judge_only": ["maze-999"], "human_missing": None}
     assert doc["counts"]["verifier_unscorable"] == 2
     strata = {e["stratum"] for e in doc["entries"]}
-    assert {"all", "model=model-a", "difficulty=hard", "model=model-b,difficulty=easy"} <= strata
+    assert {"all", "model=model-a", "difficulty=medium", "model=model-b,difficulty=easy"} <= strata
     assert {r["metric"] for r in doc["reliability"]} == {"overall"}  # the only graded judge column
     for name in ("rates_maze.png", "confusion_sudoku.png", "reliability_maze.png", "ablation_maze.png",
                  "report.md", "report.html", "isotonic_map.json"):
