@@ -145,7 +145,10 @@ def _task_blocks(doc: dict[str, Any], task: str, figs: dict[str, str]) -> list[B
                    "Intervals: 95% percentile bootstrap."))
     blocks.append(("table", head, [row(e, e["metric"]) for e in alls]))
     unsc = alls[0]["n_unscorable"] if alls else 0
-    blocks.append(("p", f"Verifier abstained (unscorable, not counted above) on {unsc} matched samples."))
+    cov = doc.get("metric_coverage", {}).get(task, {})
+    only = "".join(f" Only the {side} reports: {', '.join(cov[key])}." for key, side in
+                   (("verifier_only", "verifier"), ("judge_only", "judge")) if cov.get(key))
+    blocks.append(("p", f"Verifier abstained (unscorable, not counted above) on {unsc} matched samples.{only}"))
     if "rates" in figs:
         blocks.append(("img", figs["rates"], f"{task} rates"))
     if "confusion" in figs:

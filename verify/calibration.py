@@ -68,7 +68,10 @@ POSITIVE_LABELS: dict[str, str] = {
     "action_reflection": "reflects", "overall": "solved", "maze_changed": "maze changed",
     "cross_wall": "crossed a wall", "target_achievement": "reached target", "ever_reached": "ever reached",
     "grid_integrity": "grid intact", "color_accuracy": "colours right", "valid_solution": "valid",
-    "cell_accuracy": "all cells right", "context_drift": "context drifted",
+    "cell_accuracy": "all cells right", "context_drift": "context drifted", "pattern_recognition": "rule understood",
+    "success_2d": "success", "oracle_success_2d": "ever in goal", "object_semantic": "no wall passing",
+    "agent_consistency": "one continuous agent", "spatial_alignment": "heading respected",
+    "destination_integrity": "goal intact", "scene_consistency": "scene unchanged",
 }
 
 # metrics whose value is a fraction, with the rule that binarises it
