@@ -200,8 +200,8 @@ def _path_reads(hue_map: NDArray[np.uint8], hue: str, pal: Palette,
     """(cell cover (R, C), share on each inner wall (2, R, C)) of the path-coloured pixels."""
     pm = (hue_map == HUES.index(hue) + 1).astype(np.uint8)
     on_walls = read_walls(pm, pal.geometry, grid)
-    if pal.geometry == "line":  # strips are thin: any path pixel across a wall line counts
-        on_walls = np.where(on_walls >= 0, np.clip(on_walls * 2.0, 0, 1), on_walls).astype(np.float32)
+    if pal.geometry == "line":  # a path crosses a wall line in one or two of its nine cross-sections
+        on_walls = np.where(on_walls >= 0, np.clip(on_walls * 3.0, 0, 1), on_walls).astype(np.float32)
     integral = cv2.integral(pm).astype(np.float64)
     h, w = pm.shape
     cover = np.zeros((grid.rows, grid.cols), np.float32)

@@ -265,27 +265,36 @@ def _line_border(dark: NDArray[np.uint8]) -> tuple[float, float, float, float] |
     return x0, y0, x1, y1
 
 
-def _line_values(integral: NDArray[np.float64], grid: Grid) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Dark fraction along the middle of every horizontal (R+1, C) and vertical (R, C+1) wall segment."""
+def _line_values(integral: NDArray[np.float64], grid: Grid,
+                 k: int = 9) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Share of ``k`` cross-sections along the middle half of every wall segment that hold a mask pixel.
+
+    Returns horizontal (R+1, C) and vertical (R, C+1) values in [0, 1]. Each cross-section is a
+    one-pixel-wide strip across the line (+-10% of a cell), so the value does not depend on how
+    thick the lines are drawn or how large the cells are.
+    """
     h, w = integral.shape[0] - 1, integral.shape[1] - 1
     t = max(1.0, 0.1 * min(grid.sx, grid.sy))
+    f = 0.25 + 0.5 * (np.arange(k) + 0.5) / k  # positions along the segment, in cells
 
-    def rect(xa, xb, ya, yb):  # type: ignore[no-untyped-def]
+    def hits(xa, xb, ya, yb):  # type: ignore[no-untyped-def]
         xa, xb = np.clip(np.round(xa).astype(int), 0, w), np.clip(np.round(xb).astype(int), 0, w)
         ya, yb = np.clip(np.round(ya).astype(int), 0, h), np.clip(np.round(yb).astype(int), 0, h)
         xb, yb = np.maximum(xb, np.minimum(xa + 1, w)), np.maximum(yb, np.minimum(ya + 1, h))
         s = integral[yb, xb] - integral[ya, xb] - integral[yb, xa] + integral[ya, xa]
-        return s / np.maximum(1, (yb - ya) * (xb - xa))
+        return (s >= 1).mean(axis=-1)
 
-    r = np.arange(grid.rows + 1)[:, None]
-    c = np.arange(grid.cols)[None, :]
-    horiz = rect(grid.ox + grid.sx * (c + 0.25), grid.ox + grid.sx * (c + 0.75), grid.oy + grid.sy * r - t,
-                 grid.oy + grid.sy * r + t + 1)
-    r2 = np.arange(grid.rows)[:, None]
-    c2 = np.arange(grid.cols + 1)[None, :]
-    vert = rect(grid.ox + grid.sx * c2 - t, grid.ox + grid.sx * c2 + t + 1, grid.oy + grid.sy * (r2 + 0.25),
-                grid.oy + grid.sy * (r2 + 0.75))
-    return np.clip(horiz * 2.0, 0, 1), np.clip(vert * 2.0, 0, 1)
+    r = np.arange(grid.rows + 1)[:, None, None]
+    c = np.arange(grid.cols)[None, :, None]
+    x = grid.ox + grid.sx * (c + f[None, None, :])
+    y = grid.oy + grid.sy * r
+    horiz = hits(x, x + 1, y - t, y + t + 1)
+    r2 = np.arange(grid.rows)[:, None, None]
+    c2 = np.arange(grid.cols + 1)[None, :, None]
+    x2 = grid.ox + grid.sx * c2
+    y2 = grid.oy + grid.sy * (r2 + f[None, None, :])
+    vert = hits(x2 - t, x2 + t + 1, y2, y2 + 1)
+    return horiz, vert
 
 
 def _cells_clear(integral: NDArray[np.float64], g: Grid) -> float:
@@ -307,6 +316,7 @@ def _cells_clear(integral: NDArray[np.float64], g: Grid) -> float:
 def _line_score(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> float:
     border = np.concatenate([horiz[0], horiz[-1], vert[:, 0], vert[:, -1]])
     v = np.concatenate([horiz[1:-1].ravel(), vert[:, 1:-1].ravel()])
+    v = v[v >= 0]  # -1: under a marker, not judged
     purity = 1.0 - 2.0 * float(np.minimum(v, 1 - v).mean()) if v.size else 1.0
     return float((border > 0.5).mean()) * purity * float(0.05 < (v > 0.5).mean() < 0.95 if v.size else 0.0)
 
@@ -344,15 +354,28 @@ def _grid_at(anchor: tuple[float, float, float, float], shape: tuple[int, int], 
     return Grid(rows, cols, ox, oy, 2 * bw, 2 * bh, 0.0)
 
 
-def _score(integral: NDArray[np.float64], geometry: str, g: Grid) -> Grid:
+def _score(integral: NDArray[np.float64], geometry: str, g: Grid,
+           covered: NDArray[np.float64] | None = None) -> Grid:
+    """Fit quality of grid ``g``; with ``covered`` (integral of the marker mask), walls under markers are not judged."""
     if geometry == "block":
-        sc = _block_score(_block_values(integral, g))
+        vals = _block_values(integral, g)
+        if covered is not None:
+            vals = np.where(_block_values(covered, g) > 0.02, -1.0, vals)
+        sc = _block_score(vals)
     else:
-        sc = _line_score(*_line_values(integral, g)) * _cells_clear(integral, g)
+        hz, vt = _line_values(integral, g)
+        if covered is not None:
+            chz, cvt = _line_values(covered, g)
+            hz = np.where(chz > 0, -1.0, hz)
+            vt = np.where(cvt > 0, -1.0, vt)
+            hz[[0, -1]] = np.maximum(hz[[0, -1]], 0)
+            vt[:, [0, -1]] = np.maximum(vt[:, [0, -1]], 0)
+        sc = _line_score(hz, vt) * _cells_clear(integral, g)
     return Grid(g.rows, g.cols, g.ox, g.oy, g.sx, g.sy, sc)
 
 
-def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 2) -> Grid:
+def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 2,
+            covered: NDArray[np.float64] | None = None) -> Grid:
     """Nudge each edge of the grid by up to ``reach`` pixels (x edges, then y edges) to maximise the fit."""
     best = g
     for axis in ("x", "y"):
@@ -373,7 +396,7 @@ def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 
                 s = span / (n / 2 if geometry == "block" else n)
                 cand = (Grid(base.rows, base.cols, lo + d0, base.oy, s, base.sy, 0.0) if axis == "x"
                         else Grid(base.rows, base.cols, base.ox, lo + d0, base.sx, s, 0.0))
-                cand = _score(integral, geometry, cand)
+                cand = _score(integral, geometry, cand, covered)
                 if cand.score > best.score + 1e-9:
                     best = cand
     return best
@@ -418,9 +441,10 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
     Tries every candidate palette and, when the size is not given, every size up to
     ``max_size``; returns the best fit, or None when nothing scores above 0.5.
     """
-    scored: list[tuple[float, Palette, Grid, NDArray[np.float64], NDArray[np.uint8]]] = []
+    scored: list[tuple[float, Palette, Grid, NDArray[np.float64], NDArray[np.uint8], NDArray[np.float64]]] = []
     for pal in find_palette(rgb):
-        wall, _ = masks(rgb, pal)
+        wall, marker = masks(rgb, pal)
+        covered = cv2.integral(marker).astype(np.float64)
         anchor = _locate(wall, pal.geometry)
         if anchor is None:
             continue
@@ -432,13 +456,14 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
                 g0 = _grid_at(anchor, wall.shape, pal.geometry, r, c, None)
                 if g0 is None or min(g0.sx, g0.sy) < 4:
                     continue
-                scored.append((_score(integral, pal.geometry, g0).score, pal, g0, integral, wall))
+                scored.append((_score(integral, pal.geometry, g0, covered).score, pal, g0, integral, wall, covered))
     scored.sort(key=lambda t: -t[0])
     best: tuple[float, Palette, Grid] | None = None
-    for _, pal, g0, integral, wall in scored[:12]:  # refine the likeliest sizes only
-        g = _refine(integral, pal.geometry, _score(integral, pal.geometry, g0))
+    for _, pal, g0, integral, wall, covered in scored[:12]:  # refine the likeliest sizes only
+        g = _refine(integral, pal.geometry, _score(integral, pal.geometry, g0, covered), covered=covered)
         key = g.score - 1e-3 * (g.rows + g.cols)  # prefer the smallest grid among equal fits
-        if g.score > 0.5 and _is_tree(read_walls(wall, pal.geometry, g)):
+        if g.score > 0.5 and _tree_compatible(read_walls(wall, pal.geometry, g), read_walls(covered, pal.geometry, g,
+                                                                                            is_integral=True)):
             key += 0.05  # MMGR mazes are perfect: R*C - 1 openings, all cells connected
         if best is None or key > best[0]:
             best = (key, pal, g)
@@ -447,13 +472,18 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
     return best[1], best[2]
 
 
-def _is_tree(walls: NDArray[np.float32]) -> bool:
-    """Whether the walls read as open (< 0.5) make a spanning tree of the cells."""
+def _tree_compatible(walls: NDArray[np.float32], covered: NDArray[np.float32]) -> bool:
+    """Whether the walls can be a perfect maze: open + unseen (under markers) >= R*C - 1 >= open, all connected."""
     rows, cols = walls.shape[1:]
-    down = (walls[0, :-1, :] >= 0) & (walls[0, :-1, :] < 0.5)
-    right = (walls[1, :, :-1] >= 0) & (walls[1, :, :-1] < 0.5)
-    if int(down.sum() + right.sum()) != rows * cols - 1:
+    unseen = covered > 0.02
+    down = (walls[0, :-1, :] >= 0) & (walls[0, :-1, :] < 0.5) & ~unseen[0, :-1, :]
+    right = (walls[1, :, :-1] >= 0) & (walls[1, :, :-1] < 0.5) & ~unseen[1, :, :-1]
+    n_open = int(down.sum() + right.sum())
+    n_unseen = int(unseen[0, :-1, :].sum() + unseen[1, :, :-1].sum())
+    if not n_open <= rows * cols - 1 <= n_open + n_unseen:
         return False
+    down |= unseen[0, :-1, :]
+    right |= unseen[1, :, :-1]
     parent = list(range(rows * cols))
 
     def find(a: int) -> int:
@@ -469,13 +499,13 @@ def _is_tree(walls: NDArray[np.float32]) -> bool:
     return len({find(k) for k in range(rows * cols)}) == 1
 
 
-def read_walls(wall: NDArray[np.uint8], geometry: str, grid: Grid) -> NDArray[np.float32]:
+def read_walls(wall: NDArray, geometry: str, grid: Grid, is_integral: bool = False) -> NDArray[np.float32]:
     """Wall-ness of every inner wall: (2, R, C) float32 in [0, 1], -1 where not applicable.
 
     ``[0, r, c]`` is the wall below (r, c) (last row: -1), ``[1, r, c]`` the wall right of
     (r, c) (last column: -1); same layout as the spec's connections (1 = wall, 0 = open).
     """
-    integral = cv2.integral(wall).astype(np.float64)
+    integral = wall if is_integral else cv2.integral(wall).astype(np.float64)
     out = np.full((2, grid.rows, grid.cols), -1.0, np.float32)
     if geometry == "block":
         v = _block_values(integral, grid)
