@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mmgr.errors import UsageError
-from mmgr.verify.batch import ManifestRow, crash_line, run_chunk, warm_worker
+from mmgr.verify.batch import ManifestRow, chunks, crash_line, run_chunk, warm_worker
 
 __all__ = ["run_ray"]
 
@@ -68,7 +68,7 @@ def run_ray(todo: Sequence[ManifestRow], emit: Callable[[str, str], None], size:
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(_ray_chunk)
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        queue = [list(todo[i:i + size]) for i in range(0, len(todo), size)]
+        queue = chunks(todo, size)
         queue.reverse()
         attempts: dict[str, int] = {}
         pending: dict[Any, list[ManifestRow]] = {}
