@@ -51,10 +51,19 @@ def text(rgb: NDArray[np.uint8], s: str, xy: Sequence[float], color: tuple[int, 
 
 
 def banner(rgb: NDArray[np.uint8], lines: Sequence[str], color: tuple[int, int, int] = RED) -> NDArray[np.uint8]:
-    """Add a white strip above the frame with one or more lines of text."""
-    h = 8 + 18 * len(lines)
+    """Add a white strip above the frame with the given lines of text, wrapped to the frame width."""
+    per_line = max(20, rgb.shape[1] // 9)
+    wrapped: list[str] = []
+    for s in lines:
+        while len(s) > per_line:
+            cut = s.rfind(" ", 0, per_line)
+            cut = cut if cut > per_line // 2 else per_line
+            wrapped.append(s[:cut])
+            s = "  " + s[cut:].lstrip()
+        wrapped.append(s)
+    h = 8 + 18 * len(wrapped)
     strip = np.full((h, rgb.shape[1], 3), 255, np.uint8)
-    for i, s in enumerate(lines):
+    for i, s in enumerate(wrapped):
         strip = text(strip, s, (6, 18 + 18 * i), color, 0.5, 1)
     return np.concatenate([strip, rgb], axis=0)
 

@@ -231,6 +231,7 @@ class ReaderParams:
         occlusion_delta: colour distance from the board's background that counts as "not background".
         occlusion_share: share of a cell's interior beyond ``occlusion_delta`` that marks it occluded.
         blank_ink: a cell whose inner 60% never reaches this ink level (in 2x2-pixel means) is blank.
+        shift_px: an unsure cell is read again from crops shifted by this many pixels (0 = never).
         min_conf: digit confidence below which a cell is unknown (-1).
     """
 
@@ -238,8 +239,9 @@ class ReaderParams:
     skip_diff: float = 8.0
     cell_diff: float = 24.0
     occlusion_delta: float = 45.0
-    occlusion_share: float = 0.6
+    occlusion_share: float = 0.95
     blank_ink: float = 70.0
+    shift_px: int = 3
     min_conf: float = 0.9
 
 
@@ -300,6 +302,21 @@ class SudokuFrameReader:
         if _exact_score(ink, n) < self.p.min_grid_score:
             return None
         return {"warped": warped, "ink": ink, "bg": bg}
+
+    def _read_shifted(self, ink_padded: NDArray[np.uint8], idx: NDArray[np.intp], probs0: NDArray[np.float32],
+                      n: int) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
+        """Second look at unsure cells: average the class probabilities of the crop and of four crops
+        shifted by ``shift_px`` (a registration error of a few pixels puts a grid line in the crop)."""
+        sh = int(self.p.shift_px)
+        crops = []
+        for dy, dx in ((-sh, 0), (sh, 0), (0, -sh), (0, sh)):
+            for k in idx.tolist():
+                r, c = divmod(k, n)
+                y0, x0 = PAD + r * CELL_PX + dy, PAD + c * CELL_PX + dx
+                crops.append(255 - ink_padded[y0:y0 + CELL_PX, x0:x0 + CELL_PX])
+        p = self.digits.predict_proba(np.ascontiguousarray(np.stack(crops)).astype(np.uint8))
+        p = p.reshape(4, len(idx), -1).sum(axis=0) + probs0
+        return _decide(p / 5.0, n, self.p.min_conf)
 
     def _maps(self, n: int, hm: NDArray[np.float64], shape: tuple[int, ...]) -> tuple[Any, Any]:
         """Fixed-point remap tables for a homography (cached: the camera rarely moves)."""
@@ -401,8 +418,16 @@ class SudokuFrameReader:
             res = self.digits.read(gray[todo], max_digit=n, min_conf=self.p.min_conf)
             digits[todo] = res.digit
             conf[todo] = res.conf
+            unsure = res.digit < 0
+            if unsure.any() and self.p.shift_px > 0:
+                d2, c2 = self._read_shifted(g["ink"], todo[unsure], res.probs[unsure], n)
+                digits[todo[unsure]] = d2
+                conf[todo[unsure]] = c2
+                res_digit = digits[todo]
+            else:
+                res_digit = res.digit
             # an unreadable cell keeps its old reference, so it is read again on the next frame
-            sure = todo[res.digit >= 0]
+            sure = todo[res_digit >= 0]
             ref[sure] = cur[sure]
         digits[occ_flat] = -1
         conf[occ_flat] = 0.0
@@ -413,6 +438,15 @@ class SudokuFrameReader:
         out = FrameReading(OK, fit, digits.reshape(n, n), conf.reshape(n, n), occ_flat.reshape(n, n), boxes)
         self._last, self._thumb, self._ref_cells = out, thumb, ref
         return out
+
+
+def _decide(probs: NDArray[np.float32], max_digit: int, min_conf: float) -> tuple[NDArray[np.int8],
+                                                                                NDArray[np.float32]]:
+    """The reader's rule on (averaged) class probabilities: blank/1..max_digit above min_conf, else -1."""
+    win = probs.argmax(axis=1)
+    p_win = probs[np.arange(probs.shape[0]), win]
+    ok = (win <= max_digit) & (p_win >= min_conf)
+    return np.where(ok, win, -1).astype(np.int8), np.where(ok, p_win, 0.0).astype(np.float32)
 
 
 def _cell_boxes(n: int, inv_hm: NDArray[np.float64]) -> NDArray[np.float64]:
