@@ -215,3 +215,12 @@ def test_internal_error_exit_4_and_debug_traceback(cases, capsys, monkeypatch):
     assert "internal error: RuntimeError: kaboom" in capsys.readouterr().err
     assert main([str(out["correct"][0]), "--task", "sudoku", "--debug"]) == 4
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_bundled_examples(capsys):
+    """The README's first command: the bundled solve passes, its clue-changing twin fails."""
+    ex = Path(__file__).parents[2] / "verify" / "examples"
+    assert main([str(ex / "sudoku_solve.mp4"), "--task", "sudoku"]) == 0
+    assert main([str(ex / "sudoku_solve.mp4"), "--task", "sudoku", "--spec", str(ex / "sudoku_solve.json")]) == 0
+    assert main([str(ex / "sudoku_clue_changed.mp4"), "--task", "sudoku"]) == 1
+    assert "clues_changed=1" in capsys.readouterr().out
