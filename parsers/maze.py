@@ -117,6 +117,7 @@ class FrameObs:
         skipped: reason the frame could not be read, or None.
         path_cover: (R, C) share of each cell's centre covered by the path colour (images only).
         path_on_walls: (2, R, C) path-colour share on each inner wall's sample region (images only).
+        replaced: the frame does not register, but holds a different maze (redrawn or replaced).
     """
 
     index: int
@@ -126,6 +127,7 @@ class FrameObs:
     skipped: str | None = None
     path_cover: NDArray[np.float32] | None = None
     path_on_walls: NDArray[np.float32] | None = None
+    replaced: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,8 @@ class ParseOptions:
 
     min_grid_score: float = 0.6
     marker_dist: float = 70.0
-    min_marker_area: float = 0.015
+    min_marker_area: float = 0.008
+    replace_tries: int = 3  # unregistered frames searched for a replacement maze (each costs a full fit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +171,7 @@ class MazeState:
 
 
 def _markers(rgb: NDArray[np.uint8], hue: NDArray[np.uint8], grid: Grid, opts: ParseOptions) -> list[Marker]:
-    ksz = max(3, int(0.1 * min(grid.sx, grid.sy)))  # opening removes thin seams and colour fringes
+    ksz = 3  # opening removes one-pixel colour fringes and seams
     kernel = np.ones((ksz, ksz), np.uint8)
     cell_area = grid.sx * grid.sy
     out: list[Marker] = []
@@ -239,6 +242,28 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, ref_rows: int, ref_cols: i
     return FrameObs(frame.index, grid, walls, tuple(mks), None, cover, on_walls)
 
 
+def _replaced(frame: Frame, o: FrameObs, conn: NDArray[np.bool_]) -> FrameObs:
+    """A frame that does not register: is there another maze in it (redrawn, replaced)?"""
+    fit = fit_grid(frame.rgb)
+    if fit is None or fit[1].score < 0.8:
+        return o
+    pal, g = fit
+    walls = read_walls(classify(frame.rgb, pal)[0], pal.geometry, g)
+    if (g.rows, g.cols) != conn.shape[1:]:
+        x0, y0, x1, y1 = g.box_px()
+        h, w = frame.rgb.shape[:2]
+        if x0 < 2 or y0 < 2 or x1 > w - 2 or y1 > h - 2:
+            return o  # a partial view (zoom, crop) can look like another maze: not claimed
+        why = f"maze replaced: a {g.rows}x{g.cols} maze, the input is {conn.shape[1]}x{conn.shape[2]}"
+    else:
+        seen = walls >= 0
+        diff = int((seen & ((walls < 0.5) != conn)).sum())
+        if diff == 0:
+            return o
+        why = f"maze replaced: a {g.rows}x{g.cols} maze with {diff} walls different from the input"
+    return FrameObs(o.index, None, None, (), why, replaced=True)
+
+
 def parse_maze(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions | None = None,
                input_grid: tuple[Palette, Grid] | None = None) -> MazeState:
     """Read every frame of a maze output.
@@ -261,6 +286,8 @@ def parse_maze(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions 
     first_rgb: NDArray[np.uint8] | None = None
     path_hue = None  # the path is read on single-frame inputs only (after the loop)
     cache: dict = {}  # registration of the previous frame, reused while the maze does not move
+    raw0: NDArray[np.float32] | None = None
+    tries: list[int] = []
     for frame in frames:
         if pal is None:
             first_rgb = frame.rgb
@@ -268,13 +295,16 @@ def parse_maze(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions 
             if fit is None:
                 raise ParseError("no maze grid found in frame 0 (neither a block grid nor a line grid)")
             pal, grid0 = fit
-        assert grid0 is not None
+            raw0 = read_walls(classify(first_rgb, pal, opts.marker_dist)[0], pal.geometry, grid0)
+        assert grid0 is not None and raw0 is not None
         o = _observe(frame, pal, grid0, grid0.rows, grid0.cols, opts, path_hue, cache)
+        if o.skipped and len(tries) < opts.replace_tries and (not tries or frame.index - tries[-1] >= 5):
+            tries.append(frame.index)
+            o = _replaced(frame, o, ref.conn if ref else (raw0 < 0.5) & (raw0 >= 0))
         obs.append(o)
-    if pal is None or grid0 is None or first_rgb is None:
+    if pal is None or grid0 is None or first_rgb is None or raw0 is None:
         raise ParseError("no frames")
-    wall0, _, hue0 = classify(first_rgb, pal, opts.marker_dist)
-    raw0 = read_walls(wall0, pal.geometry, grid0)  # unmasked: the input maze when there is no spec
+    hue0 = classify(first_rgb, pal, opts.marker_dist)[2]
     if len(obs) == 1:  # an image: read the drawn path too
         hue = (ref.path_hue if ref and ref.path_hue else "blue")
         o = obs[0]

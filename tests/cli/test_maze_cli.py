@@ -162,3 +162,25 @@ def test_make_maze_writes_instances(tmp_path: Path, capsys: pytest.CaptureFixtur
     solution = str(specs[0]).replace(".json", "_solution.png")
     code, doc = _run(capsys, [solution, "--task", "maze", "--spec", str(specs[0])])
     assert code == 0 and doc["details"]["equals_solution"] is True
+
+
+def test_replaced_maze_is_a_change_not_an_abstention(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import numpy as np
+
+    from mmgr.verify.synth.maze import generate
+    from mmgr.verify.synth.maze_render import draw_frame, render_base
+    from mmgr.verify.synth.media import write_video
+
+    case = build_case("correct", "block", seed=4)
+    other = render_base(generate(5, 5, "dfs", np.random.default_rng(9)), "block", cell_px=9, margin_px=4)
+    h, w = case.frames[0].shape[:2]
+    swap = np.full((h, w, 3), 255, np.uint8)
+    img = draw_frame(other, start=(0, 0), goal=(4, 4), agent=[(0.5, 0.5)])
+    swap[: img.shape[0], : img.shape[1]] = img[:h, :w]
+    frames = case.frames[:3] + [swap] * (len(case.frames) - 3)
+    path = write_video(frames, tmp_path / "replaced", codec="lossless")
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(case.spec))
+    code, doc = _run(capsys, [str(path), "--task", "maze", "--spec", str(spec)])
+    assert code == 1 and doc["metrics"]["maze_changed"] == 1 and doc["metrics"]["overall"] == 0
+    assert any("maze replaced" in e["detail"] for e in doc["evidence"])

@@ -226,8 +226,14 @@ class MazePlugin:
             "camera": _camera(state),
         }
         if len(skipped) > params.max_skipped * state.n_frames:
-            return CheckReport(none, Status.UNSCORABLE, f"{len(skipped)} of {state.n_frames} frames could not be "
-                               "registered to the input maze", (), details)
+            why = f"{len(skipped)} of {state.n_frames} frames could not be registered to the input maze"
+            changed, vs_c, cdet = rule_maze_changed(state, None, params.change_min_frames)
+            if changed:  # a replaced or redrawn maze decides the verdict even when the rest cannot be read
+                details.update(cdet)
+                metrics = dict(none, maze_changed=1, overall=0)
+                return CheckReport(metrics, Status.FAIL, f"the maze changed ({vs_c[0].detail if vs_c else why}); {why}",
+                                   tuple(vs_c), details)
+            return CheckReport(none, Status.UNSCORABLE, why, (), details)
         if state.is_image:
             return self._check_image(state, sol, params, details)
         cells = track_cells(state)

@@ -142,7 +142,7 @@ def rule_maze_changed(state: MazeState, arrival: int | None, min_frames: int, er
     vs: list[Violation] = []
     read = [(o.index, o.walls) for o in state.frames if o.walls is not None]
     if not read:
-        return 0, [], {}
+        return int(any(o.replaced for o in state.frames)), [], {}
     w = np.stack([wl for _, wl in read])  # (T, 2, R, C)
     valid = w >= 0
     valid[:, 0, -1, :] = False
@@ -172,6 +172,11 @@ def rule_maze_changed(state: MazeState, arrival: int | None, min_frames: int, er
                             "closed" if closed[k, r, c] else "open"))
     goal_vs, decorations = _goal_changes(state, arrival, need)
     vs += goal_vs
+    replaced = [o for o in state.frames if o.replaced]
+    if replaced:
+        o = replaced[0]
+        vs.append(Violation("maze_changed", o.index, (), f"frame {o.index}: {o.skipped}", None, "another maze",
+                            "the input maze"))
     details = {"walls_changed": len(first_change), "decorations": decorations}
     return int(bool(vs)), vs[:MAX_EVIDENCE], details
 
