@@ -128,6 +128,14 @@ def test_duplicate_ids_are_a_usage_error_naming_them(tmp_path: Path, capsys: pyt
     assert not (tmp_path / "r.jsonl").exists()  # nothing ran
 
 
+def test_paths_resolve_against_the_manifest_folder(media: Path) -> None:
+    row = {**_good_rows(1)[0], "spec": "specs/s00.json", "input_image": "img/01.png", "params": {"threshold": 90}}
+    (r,) = read_manifest(_write_jsonl(media / "paths.jsonl", [row]))
+    assert (r.media, r.media_path) == ("img/00.png", str(media / "img" / "00.png"))
+    assert (r.spec, r.input_image, r.params) == (str(media / "specs" / "s00.json"), str(media / "img" / "01.png"),
+                                                 {"threshold": 90})
+
+
 @pytest.mark.parametrize(("row", "words"), [
     ({"id": "a", "task": "toy_bright"}, "line 2: missing 'media'"),
     ({"task": "toy_bright", "media": "x.png"}, "line 2: missing 'id'"),
