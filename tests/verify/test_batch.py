@@ -307,3 +307,16 @@ def test_sudoku_rows_agree_with_truth_and_across_jobs(sudoku_bench: Path) -> Non
     for rid, d in got.items():
         assert d["status"] == truth[rid]["expected_status"], (rid, d["reason"])
         assert d["metrics"]["overall"] == truth[rid]["metrics"]["overall"]
+
+
+def test_a_ray_worker_that_dies_costs_only_its_row(manifest: Path, media: Path, serial: Path, tmp_path: Path,
+                                                   ray_local: Any) -> None:
+    rows = [json.loads(ln) for ln in manifest.read_text().splitlines()][:6]
+    rows[2]["spec"] = {"crash": True}
+    out = tmp_path / "ray.jsonl"
+    stats = run_batch(read_manifest(_write_jsonl(media / "ray_crash.jsonl", rows)), out, executor="ray",
+                      plugins=[TOY], chunk_size=2)
+    got = {d["id"]: d for d in _lines(out)}
+    assert stats.crashed == 1 and got["s02"]["error"]["type"] == "WorkerCrash" and len(got) == 6
+    want = {d["id"]: d for d in _lines(serial)}
+    assert all(d == want[k] for k, d in got.items() if k != "s02")
