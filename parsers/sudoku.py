@@ -2,18 +2,19 @@
 
 Pipeline for one frame (``SudokuFrameReader.read``):
 
-1. *Skip*: a 64-px-wide thumbnail is compared with the one of the last frame that was fully
-   processed; if nothing moved by more than a few levels, the previous reading is reused
-   (static stretches of a video cost almost nothing).
-2. *Register*: the previous board quadrilateral is tried first (camera usually still); if its
-   grid-line score is too low, the board is searched anew: adaptive threshold (both
-   polarities), external contours, the largest convex 4-gon with a plausible aspect.
-3. *Rectify*: perspective warp to ``N * CELL_PX`` (+ padding); the grid-line centres are then
-   located on the row/column ink profiles and cells are cut between them.
-4. *Occlusion*: a cell whose own background colour departs from the board's background (a
+1. *Register*: the previous registration is tried first (the camera is usually still: one
+   cached remap and a grid-line contrast check); if the grid is not where it was, the board
+   is searched anew: adaptive threshold (both polarities), external contours, the largest
+   convex 4-gon with a plausible aspect, then the grid lines are fitted on the row/column
+   ink profiles and the homography is corrected so that cells fall on a fixed lattice.
+2. *Summarise*: one numba pass (``kernels.grid.cell_summary``) gives, per cell, 4x4-pixel
+   block sums (the change signature), the inner ink maximum (the blank test) and the count
+   of inner pixels far from the background (the occlusion test).
+3. *Occlusion*: a cell whose interior is almost entirely far from the board's background (a
    hand, a cursor, a banner) is ``occluded`` and read as -1 (unknown), never as blank.
-5. *Read*: cells whose pixels changed since they were last read go through the digit reader
-   (``mmgr.parsers.digits``); the others keep their reading.
+4. *Read*: only cells whose signature changed since they were last read confidently go on:
+   clearly blank cells are 0, the others go through the digit reader
+   (``mmgr.parsers.digits``); unsure ones get a second look from shifted crops.
 
 "Ink" is the per-pixel distance from the board's background colour (max over RGB), so the
 same code reads black, blue, red or green digits, dark-mode boards and tinted "success glow"
@@ -70,7 +71,7 @@ class FrameReading:
         conf: (N, N) float32 confidence of each reading.
         occluded: (N, N) bool.
         cell_boxes_px: (N, N, 4) float64 x0, y0, x1, y1 of each cell in frame pixels (approximate).
-        reused: True when the reading was copied from an unchanged earlier frame.
+        reused: True when no cell had to be read again (nothing changed since the last frame).
     """
 
     status: int
@@ -226,7 +227,6 @@ class ReaderParams:
 
     Attributes:
         min_grid_score: grid-line contrast below which a board hypothesis is rejected.
-        skip_diff: max thumbnail difference (8-bit levels) under which a frame is "unchanged".
         cell_diff: largest change of a 4x4-pixel block mean (levels) above which a cell is read again.
         occlusion_delta: colour distance from the board's background that counts as "not background".
         occlusion_share: share of a cell's interior beyond ``occlusion_delta`` that marks it occluded.
@@ -236,7 +236,6 @@ class ReaderParams:
     """
 
     min_grid_score: float = 0.03
-    skip_diff: float = 8.0
     cell_diff: float = 24.0
     occlusion_delta: float = 45.0
     occlusion_share: float = 0.95
@@ -260,7 +259,6 @@ class SudokuFrameReader:
         self.p = params or ReaderParams()
         self.digits = reader or DigitReader.load()
         self._last: FrameReading | None = None
-        self._thumb: NDArray[np.int16] | None = None
         self._ref_cells: NDArray[np.int32] | None = None  # (N*N, S/4, S/4) block sums at last reading
         # geometry of the current registration: quad, size, refined homography (frame -> canonical)
         self._geom: tuple[NDArray[np.float64], int, NDArray[np.float64]] | None = None
@@ -268,11 +266,6 @@ class SudokuFrameReader:
         self._map: tuple[Any, Any] = (None, None)
 
     # ------------------------------------------------------------------------------------
-    def _thumbnail(self, rgb: NDArray[np.uint8]) -> NDArray[np.int16]:
-        # quarter resolution by 4x4 means: cheap, and every pixel counts (a thin stroke is not skipped)
-        h, w = rgb.shape[:2]
-        return cv2.resize(rgb, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA).astype(np.int16)
-
     def _refine(self, rgb: NDArray[np.uint8], quad: NDArray[np.float64]) -> tuple[int, NDArray[np.float64]] | None:
         """Register a candidate quad: choose N, fit the grid lines, return (N, refined homography)."""
         n = self.size
@@ -299,9 +292,10 @@ class SudokuFrameReader:
         warped = cv2.remap(rgb, *self._maps(n, hm, rgb.shape), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         bg = _board_bg(warped)
         ink = _ink(warped, bg)
-        if _exact_score(ink, n) < self.p.min_grid_score:
+        score = _exact_score(ink, n)
+        if score < self.p.min_grid_score:
             return None
-        return {"warped": warped, "ink": ink, "bg": bg}
+        return {"warped": warped, "ink": ink, "bg": bg, "score": score}
 
     def _read_shifted(self, ink_padded: NDArray[np.uint8], idx: NDArray[np.intp], probs0: NDArray[np.float32],
                       n: int) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
@@ -347,7 +341,7 @@ class SudokuFrameReader:
             g = self._canonical(rgb, r[0], r[1])
             if g is None:
                 continue
-            sc = _exact_score(g["ink"], r[0])
+            sc = g["score"]
             if best is None or sc > best[0]:
                 best = (sc, r[0], q, r[1], g)
         if best is None:
@@ -360,24 +354,18 @@ class SudokuFrameReader:
 
     def read(self, rgb: NDArray[np.uint8]) -> FrameReading:
         """Read one frame (frames must come in order)."""
-        thumb = self._thumbnail(rgb)
-        if (self._last is not None and self._thumb is not None and self._thumb.shape == thumb.shape
-                and int(np.abs(thumb - self._thumb).max()) <= self.p.skip_diff):
-            last = self._last
-            return FrameReading(last.status, last.fit, last.digits, last.conf, last.occluded,
-                                last.cell_boxes_px, True)
         reg = self._register(rgb)
         if reg is None:
             n = self.size or 9
-            blank = float(thumb.std()) < 4.0
+            blank = float(rgb[::4, ::4].std()) < 4.0
             out = self._empty(n, BLANK if blank else NO_BOARD)
-            self._last, self._thumb, self._geom, self._ref_cells = out, thumb, None, None
+            self._last, self._geom, self._ref_cells = out, None, None
             return out
         n, quad, hm, g, changed = reg
         if self.size is None:
             self.size = n
         self._geom = (quad, n, hm)
-        fit = BoardFit(quad, n, _exact_score(g["ink"], n))
+        fit = BoardFit(quad, n, g["score"])
         side = n * CELL_PX
         ink = g["ink"][PAD:PAD + side, PAD:PAD + side]
         cells = ink.reshape(n, CELL_PX, n, CELL_PX).transpose(0, 2, 1, 3).reshape(n * n, CELL_PX, CELL_PX)
@@ -406,6 +394,7 @@ class SudokuFrameReader:
             # a cell that was occluded before and is not now must be read again
             was_occ = prev.occluded.reshape(-1) & ~occ_flat
             todo = np.union1d(todo, np.nonzero(was_occ)[0])
+        unchanged = prev is not None and todo.size == 0
         todo = todo[~occ_flat[todo]]
         # clearly blank cells (no ink in the cell's inner 60%) need no classifier
         if todo.size:
@@ -435,8 +424,9 @@ class SudokuFrameReader:
             boxes = _cell_boxes(n, np.linalg.inv(hm))
         else:
             boxes = self._last.cell_boxes_px
-        out = FrameReading(OK, fit, digits.reshape(n, n), conf.reshape(n, n), occ_flat.reshape(n, n), boxes)
-        self._last, self._thumb, self._ref_cells = out, thumb, ref
+        out = FrameReading(OK, fit, digits.reshape(n, n), conf.reshape(n, n), occ_flat.reshape(n, n), boxes,
+                           unchanged)
+        self._last, self._ref_cells = out, ref
         return out
 
 
