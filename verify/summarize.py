@@ -109,13 +109,14 @@ class MetricRate:
 
 @dataclass(frozen=True, slots=True)
 class GroupCount:
-    """Row counts of one group: all rows, scored (pass or fail) and unscorable."""
+    """Row counts of one group: all rows, scored (pass or fail) and unscorable, and its tasks."""
 
     group: tuple[str, ...]
     rows: int
     scored: int
     unscorable: int
     passed: int
+    tasks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,11 @@ def summarize(docs: Sequence[Mapping[str, Any]], by: Sequence[str] = ("model", "
     by = tuple(by)
     kinds = _metric_kinds(d for d in docs if d.get("status") != UNSCORABLE)
     metrics = tuple(sorted(kinds, key=lambda m: (m != "overall", m)))
+    # A metric belongs to the tasks that report it; other tasks' groups get no line for it.
+    owners: dict[str, set[str]] = {}
+    for d in docs:
+        for m in d.get("metrics") or {}:
+            owners.setdefault(m, set()).add(str(d.get("task")))
     groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for d in docs:
         groups.setdefault(tuple(_value(d, k) for k in by), []).append(d)
@@ -209,8 +215,12 @@ def summarize(docs: Sequence[Mapping[str, Any]], by: Sequence[str] = ("model", "
         rows = groups[g]
         scored = [d for d in rows if d.get("status") != UNSCORABLE]
         n_bad = len(rows) - len(scored)
-        counts.append(GroupCount(g, len(rows), len(scored), n_bad, sum(d.get("status") == "pass" for d in rows)))
+        tasks = tuple(sorted({str(d.get("task")) for d in rows}))
+        counts.append(GroupCount(g, len(rows), len(scored), n_bad, sum(d.get("status") == "pass" for d in rows),
+                                 tasks))
         for m in metrics:
+            if not owners[m] & set(tasks):
+                continue
             vals = [(d.get("metrics") or {}).get(m) for d in scored]
             vals = [v for v in vals if v is not None]
             if kinds[m] == "binary":
@@ -252,30 +262,50 @@ def _cell(r: MetricRate | None) -> str:
     return f"{100 * r.rate:.1f}%{ci} n={r.n}"
 
 
-def table_rows(s: Summary) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the wide table (one row per group)."""
-    header = [*s.by, "rows", "unscorable", *s.metrics]
+def sections(s: Summary) -> list[tuple[str, list[GroupCount]]]:
+    """The groups split into one table per task when ``task`` is a ``by`` key (else one table, title "")."""
+    if "task" not in s.by:
+        return [("", list(s.groups))]
+    i = s.by.index("task")
+    names = sorted({c.group[i] for c in s.groups})
+    return [(t, [c for c in s.groups if c.group[i] == t]) for t in names]
+
+
+def table_rows(s: Summary, groups: list[GroupCount]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a wide table (one row per group; the metrics that any of these groups has)."""
+    metrics = [m for m in s.metrics if any(s.rate(c.group, m) is not None for c in groups)]
+    header = [*s.by, "rows", "unscorable", *metrics]
     rows = []
-    for c in s.groups:
+    for c in groups:
         rows.append([*c.group, str(c.rows), f"{c.unscorable} ({_cell(s.rate(c.group, UNSCORABLE)).split(' n=')[0]})",
-                     *(_cell(s.rate(c.group, m)) for m in s.metrics)])
+                     *(_cell(s.rate(c.group, m)) if s.rate(c.group, m) is not None else "-" for m in metrics)])
     return header, rows
 
 
 def markdown(s: Summary) -> str:
-    """The wide table as Markdown, with a note on the intervals."""
-    header, rows = table_rows(s)
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
+    """The wide tables as Markdown (one per task when grouping by task), with a note on the intervals."""
+    out: list[str] = []
+    for title, groups in sections(s):
+        header, rows = table_rows(s, groups)
+        if title:
+            out += [f"### {title}", ""]
+        out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(r) + " |" for r in rows]
+        out.append("")
     kinds = ", ".join(f"{m}: {'rate of 1, Wilson' if s.kinds[m] == 'binary' else 'mean, Student t'}"
                       for m in s.metrics)
-    out += ["", f"Rates over scored rows with 95% intervals ({kinds}). 'unscorable' counts rows that could not "
-                "be scored; they are excluded from the metric rates, not counted as failures."]
+    out += [f"Rates over scored rows with 95% intervals ({kinds}). 'unscorable' counts rows that could not "
+            "be scored; they are excluded from the metric rates, not counted as failures."]
     return "\n".join(out) + "\n"
 
 
 def plain_table(s: Summary) -> str:
-    return _plain(*table_rows(s))
+    """The wide tables as aligned text, one per task when grouping by task."""
+    parts = []
+    for title, groups in sections(s):
+        text = _plain(*table_rows(s, groups))
+        parts.append(f"{title}\n{text}" if title else text)
+    return "\n\n".join(parts)
 
 
 def plot_rates(docs: Sequence[Mapping[str, Any]], path: Path) -> Path:

@@ -140,3 +140,21 @@ def test_agreement_with_truth_by_hand(results: Path, tmp_path: Path, capsys: pyt
     assert a.metric_agree == {"completion_accuracy": (1, 2), "overall": (1, 3)}  # a1 agrees; a2, a3 do not
     assert main(["summarize", str(results), "--by", "model", "--truth", str(tp)]) == 0
     assert "false_pass" in capsys.readouterr().out
+
+
+def test_each_task_gets_its_own_metrics() -> None:
+    docs = [{**r, "task": "sudoku"} for r in ROWS[:3]] + [
+        {"id": "m1", "model": "A", "task": "maze", "status": "fail", "metrics": {"overall": 0, "cross_wall": 1}},
+        {"id": "m2", "model": "A", "task": "maze", "status": "unscorable", "metrics": {}},
+    ]
+    from mmgr.verify.summarize import markdown, plain_table
+
+    s = summarize(docs, ("model", "task"))
+    assert s.rate(("A", "maze"), "completion_accuracy") is None and s.rate(("A", "sudoku"), "cross_wall") is None
+    cw = s.rate(("A", "maze"), "cross_wall")
+    assert cw is not None and (cw.n, cw.k) == (1, 1)
+    md = markdown(s)
+    maze_part = md.split("### maze")[1].split("### sudoku")[0]
+    assert "cross_wall" in maze_part and "completion_accuracy" not in maze_part
+    assert "cross_wall" not in md.split("### sudoku")[1].split("Rates over")[0]
+    assert plain_table(s).startswith("maze\n")
