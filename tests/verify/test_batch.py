@@ -39,6 +39,14 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(ln) for ln in data.decode().splitlines()]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _forget_toy_task() -> Any:
+    """The toy plugin registers itself in this process; take it out again for the other test modules."""
+    yield
+    from mmgr.verify import registry
+    registry._TASKS.pop("toy_bright", None)
+
+
 @pytest.fixture(scope="module")
 def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Ten images (every third dark), plus an empty .mp4 and a text file renamed .mp4."""
