@@ -35,6 +35,7 @@ from mmgr.parsers.arc_grid import (
     EMPTY,
     Box,
     GridRead,
+    Panel,
     background_color,
     edge_profiles,
     find_panels,
@@ -204,6 +205,7 @@ class _Frame0:
     labels: NDArray[np.int8]
     slot: tuple[int, int, int, int] | None
     notes: tuple[str, ...]
+    others: tuple[Box, ...] = ()  # frame-0 panels outside the slot that matched no task grid
 
 
 def _assign(scored: Sequence[tuple[float, int, int, GridRead]], roles: Sequence[tuple[str, NDArray[np.int8]]]
@@ -293,12 +295,45 @@ def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.in
     missing = [r for i, (r, _) in enumerate(roles) if i not in chosen]
     if missing:
         notes.append(f"frame 0: not shown or not found: {', '.join(missing)}")
-    return _Frame0(tuple(panels), palette, labels, slot, tuple(notes))
+    others = tuple(p.box for pi, p in enumerate(found) if pi not in used_p and not _inside(p.box, slot))
+    return _Frame0(tuple(panels), palette, labels, slot, tuple(notes), others)
 
 
 def _labels_at(rgb: NDArray[np.uint8], gr: GridRead, f0: _Frame0) -> NDArray[np.int8]:
     _ys, _xs, means, near = sample_cells(gr.panel.rectify(rgb), gr.rows, gr.cols)
     return quantize(means, near, f0.palette, f0.labels)
+
+
+def _pick_answer(rgb: NDArray[np.uint8], cands: Sequence[Panel], f0: _Frame0, expected_hw: tuple[int, int] | None,
+                 known: Sequence[Box]) -> tuple[GridRead | None, bool]:
+    """The answer panel among the final frame's unknown panels, and whether it is in the slot.
+
+    In order: a drawn panel (some ARC colour) in the slot, nearest its centre; else a slot panel
+    whose cells cannot be delimited (the caller abstains); else a drawn panel elsewhere that is
+    grid-sized (at least a tenth of the median known panel: not text) and, in a video, was not
+    there in frame 0; else a blank panel in the slot (a confident "nothing drawn").
+    """
+    sx, sy = ((f0.slot[0] + f0.slot[2]) / 2, (f0.slot[1] + f0.slot[3]) / 2) if f0.slot else (0.0, 0.0)
+    big = 0.1 * float(np.median([k.w * k.h for k in known]))
+    drawn_in, drawn_out, blank_in, unread_in = [], [], [], []
+    for p in cands:
+        gr = read_grid(rgb, p, hint=expected_hw)
+        ins = _inside(p.box, f0.slot)
+        dist = (p.box.center[0] - sx) ** 2 + (p.box.center[1] - sy) ** 2
+        if not (gr.rows and gr.cols):
+            if ins:
+                unread_in.append((dist, gr))
+            continue
+        lab = _labels_at(rgb, gr, f0)
+        drawn = bool(((lab >= 0) & (lab <= 9)).any())
+        if ins:
+            (drawn_in if drawn else blank_in).append((dist, gr))
+        elif drawn and p.box.w * p.box.h >= big and not any(p.box.iou(b) > 0.5 for b in f0.others):
+            drawn_out.append((-p.box.w * p.box.h, gr))
+    for group, ins in ((drawn_in, True), (unread_in, True), (drawn_out, False), (blank_in, True)):
+        if group:
+            return min(group, key=lambda t: t[0])[1], ins
+    return None, False
 
 
 def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int8]]],
@@ -350,30 +385,12 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
     answer: GridRead | None = None
     in_slot = False
     if cands:
-        # prefer a drawn (not blank) panel in the slot, then a drawn one elsewhere, then a blank one
-        sx, sy = ((f0.slot[0] + f0.slot[2]) / 2, (f0.slot[1] + f0.slot[3]) / 2) if f0.slot else (0.0, 0.0)
-        ranked = []
-        for p in cands:
-            b = p.box
-            gr = read_grid(last.rgb, p, hint=expected_hw)
-            drawn = 0.0
-            if gr.rows and gr.cols:
-                lab = _labels_at(last.rgb, gr, f0)
-                drawn = float(((lab >= 0) & (lab <= 9)).mean())
-            ins = _inside(b, f0.slot)
-            dist = (b.center[0] - sx) ** 2 + (b.center[1] - sy) ** 2
-            ranked.append((drawn == 0.0, not ins, dist if ins else -b.w * b.h, b.y0, b.x0, gr, ins))
-        ranked.sort(key=lambda t: t[:5])
-        answer, in_slot = ranked[0][5], ranked[0][6]
-        if not in_slot:
+        answer, in_slot = _pick_answer(last.rgb, cands, f0, expected_hw, known)
+        if answer is not None and not in_slot:
             notes.append(f"answer drawn outside the output slot, at {answer.box.as_tuple()}")
     if answer is None:
         raise ParseError(f"no answer grid found in the final frame {last.index} "
                          f"(every panel there is a demonstration or the test input)")
-    fh, fw = last.rgb.shape[:2]
-    b = answer.box
-    if b.x0 <= 0 or b.y0 <= 0 or b.x1 >= fw or b.y1 >= fh:
-        raise ParseError(f"the answer panel at {b.as_tuple()} in frame {last.index} is cut off by the frame edge")
     if answer.rows == 0 or answer.cols == 0:
         raise ParseError(f"the answer panel at {answer.box.as_tuple()} in frame {last.index} has no consistent "
                          f"rows/columns partition")

@@ -149,8 +149,24 @@ def _order_quad(pts: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], np.float64)
 
 
+def _bars(rgb: NDArray[np.uint8]) -> tuple[int, int, int, int]:
+    """Thickness of uniform dark bars (letterbox / pillarbox) on the top, bottom, left and right."""
+    def run(lines: NDArray[np.uint8]) -> int:
+        k = 0
+        for line in lines:
+            f = line.astype(np.int32)
+            if f.max() > 60 or np.ptp(f) > 30:
+                break
+            k += 1
+        return k if k < len(lines) // 3 else 0
+    return run(rgb), run(rgb[::-1]), run(rgb.transpose(1, 0, 2)), run(rgb.transpose(1, 0, 2)[::-1])
+
+
 def background_color(rgb: NDArray[np.uint8]) -> NDArray[np.int32]:
-    """The page colour: the most common (16-level quantised) colour of the frame's 2-px border."""
+    """The page colour: the most common (16-level quantised) colour of the frame's 2-px border,
+    inside any letterbox bars."""
+    t, b, left, r = _bars(rgb)
+    rgb = rgb[t:rgb.shape[0] - b, left:rgb.shape[1] - r]
     ring = np.concatenate([rgb[:2].reshape(-1, 3), rgb[-2:].reshape(-1, 3),
                            rgb[:, :2].reshape(-1, 3), rgb[:, -2:].reshape(-1, 3)]).astype(np.int32)
     q = ring // 16
@@ -217,10 +233,13 @@ def find_panels(rgb: NDArray[np.uint8], *, min_side: int = 10, bg_tol: int = 48)
     fg = (np.abs(rgb.astype(np.int32) - bg).sum(axis=2) > bg_tol).astype(np.uint8)
     n, lab, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
     panels: list[Panel] = []
+    fh, fw = rgb.shape[:2]
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
         if w < min_side or h < min_side:
             continue
+        if x == 0 or y == 0 or x + w == fw or y + h == fh:
+            continue  # touches the frame edge: a letterbox bar, or a panel cut off (unreadable)
         sub = lab[y:y + h, x:x + w] == i
         edge = np.concatenate([sub[0], sub[-1], sub[:, 0], sub[:, -1]])
         framed = float(edge.mean())
@@ -230,10 +249,21 @@ def find_panels(rgb: NDArray[np.uint8], *, min_side: int = 10, bg_tol: int = 48)
         hull = cv2.convexHull(pts)
         hull_area = float(cv2.contourArea(hull))
         if hull_area > 0 and area / hull_area >= 0.85:
+            # cut off thin attachments (an arrow tip or text touching the panel after blur)
+            opened = cv2.morphologyEx(sub.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+            m, lab2, st2, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+            if m > 1:
+                j = 1 + int(np.argmax(st2[1:, 4]))
+                ox, oy, ow, oh = (int(v) for v in st2[j, :4])
+                if ow >= min_side and oh >= min_side and (ow < w or oh < h):
+                    sub = lab2[oy:oy + oh, ox:ox + ow] == j
+                    x, y, w, h = x + ox, y + oy, ow, oh
+                    box = Box(x, y, x + w, y + h)
+                    hull = cv2.convexHull(cv2.findNonZero(sub.astype(np.uint8)))
             quad = _refine_quad(sub, hull) + np.array([x, y], np.float64)
             rect = np.array([[x, y], [x + w - 1, y], [x + w - 1, y + h - 1], [x, y + h - 1]], np.float64)
             # an upright rectangle stays a plain crop (exact pixels); anything else is rectified
-            panels.append(Panel.from_box(box) if np.abs(quad - rect).max() <= 0.75 else Panel.from_quad(quad))
+            panels.append(Panel.from_box(box) if np.abs(quad - rect).max() <= 1.5 else Panel.from_quad(quad))
         elif fill >= 0.05 and (framed >= 0.8 or min(w, h) >= 24):
             # a lattice: an empty or partly drawn grid (its lines are the component)
             panels.append(Panel.from_box(box))
@@ -250,7 +280,8 @@ def edge_profiles(crop: NDArray[np.uint8], *, step_tol: int = 30) -> tuple[NDArr
             all differences, so that noise does not count as steps).
 
     Returns:
-        px: (W + 1,) float, px[e] for the boundary between pixel columns e-1 and e (px[0] = px[W] = 0).
+        px: (W + 1,) float, px[e] for the boundary between pixel columns e-1 and e (px[0] = px[W] = 0):
+            the mean over rows of the step's strength there (0 = no step, 1 = a strong one).
         py: (H + 1,) likewise for rows.
     """
     out = []
@@ -267,8 +298,12 @@ def edge_profiles(crop: NDArray[np.uint8], *, step_tol: int = 30) -> tuple[NDArr
         left = np.pad(g, ((0, 0), (1, 0)))[:, :-1]
         right = np.pad(g, ((0, 0), (0, 1)))[:, 1:]
         e = (g > tol) & (g >= left) & (g >= right)
+        # weight each kept step by its strength (strong steps = 1): ringing and blocking from
+        # compression make many weak local maxima, grid lines and colour changes few strong ones
+        strong = float(np.percentile(g[e], 90)) if e.any() else 1.0
+        w = np.where(e, np.minimum(1.0, g / max(strong, 1.0)), 0.0)
         prof = np.zeros(g.shape[1] + 2)
-        prof[1:-1] = e.mean(axis=0)
+        prof[1:-1] = w.mean(axis=0)
         out.append(prof)
     return out[0], out[1]
 
@@ -298,7 +333,7 @@ def _consistency(prof: NDArray[np.float64], n: int, *, zone: float = 0.25) -> tu
                 for k in range(1, n):
                     c = a + k * p
                     lo, hi = int(np.floor(c - r)), int(np.ceil(c + r))
-                    if prof[max(0, lo):hi + 1].max() >= 0.6:
+                    if prof[max(0, lo):hi + 1].sum() >= 0.5:
                         hits += 1
                 best = (inside, 1.0 if n == 1 else hits / (n - 1))
     return best
@@ -319,7 +354,7 @@ class AxisFit:
     from_hint: bool
 
 
-def fit_axis(prof: NDArray[np.float64], *, hint: int | None = None, min_pitch: float = 2.5,
+def fit_axis(prof: NDArray[np.float64], *, hint: int | None = None, min_pitch: float = 4.0,
              inside_tol: float = 0.12) -> AxisFit:
     """Smallest consistent cell count along one axis (see the module notes)."""
     length = len(prof) - 1
@@ -356,6 +391,8 @@ class GridRead:
         uniform: (rows, cols) int32 percent of each cell's centre near its mean.
         lines: share of inner boundaries with a visible line or step (min over both axes).
         size_from_hint: True when the expected size resolved an ambiguous count (lines absent).
+        hint_inside: share of the edge evidence that the expected partition would put inside
+            cells (max over both axes; 0 = the expected size fits the edges perfectly), or None.
     """
 
     panel: Panel
@@ -367,6 +404,7 @@ class GridRead:
     uniform: NDArray[np.int32]
     lines: float
     size_from_hint: bool
+    hint_inside: float | None = None
 
     @property
     def box(self) -> Box:
@@ -400,19 +438,22 @@ def read_grid(rgb: NDArray[np.uint8], panel: Panel, *, hint: tuple[int, int] | N
     crop = panel.rectify(rgb) if crop is None else crop
     lines = 1.0
     from_hint = False
+    hint_inside = None
     if size is None:
         px, py = edge_profiles(crop)
         fy = fit_axis(py, hint=None if hint is None else hint[0])
         fx = fit_axis(px, hint=None if hint is None else hint[1])
         rows, cols, lines, from_hint = fy.n, fx.n, min(fx.lines, fy.lines), fx.from_hint or fy.from_hint
+        if hint is not None:
+            hint_inside = max(_consistency(py, hint[0])[0], _consistency(px, hint[1])[0])
     else:
         rows, cols = size
     if rows == 0 or cols == 0:
         z = np.zeros(0, np.int32)
         return GridRead(panel, rows, cols, z, z, np.zeros((0, 0, 3), np.int32), np.zeros((0, 0), np.int32),
-                        0.0, False)
+                        0.0, False, hint_inside)
     ys, xs, means, near = sample_cells(crop, rows, cols)
-    return GridRead(panel, rows, cols, ys, xs, means, near, lines, from_hint)
+    return GridRead(panel, rows, cols, ys, xs, means, near, lines, from_hint, hint_inside)
 
 
 def grid_consistent(profiles: tuple[NDArray[np.float64], NDArray[np.float64]], rows: int, cols: int, *,

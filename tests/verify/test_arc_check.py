@@ -87,6 +87,16 @@ def test_wrong_size_fails_on_integrity(solved: tuple) -> None:
     assert (v.seen, v.expected) == ("9x8", "9x9")
 
 
+def test_wrong_size_without_clear_edges_abstains(solved: tuple) -> None:
+    ref, st = solved
+    gr = dataclasses.replace(st.answer, rows=9, cols=8, lines=0.2, hint_inside=0.05)
+    st2 = dataclasses.replace(st, answer=gr, answer_labels=ref.expected[:, :8].copy())
+    rep = check_arc(st2, ref)
+    assert rep.status is Status.UNSCORABLE and rep.metrics["valid_solution"] is None and "unclear" in rep.reason
+    gr = dataclasses.replace(gr, hint_inside=0.6)  # the expected 9 columns would cut through cells: decided
+    assert check_arc(dataclasses.replace(st2, answer=gr), ref).status is Status.FAIL
+
+
 def test_drift_and_flicker_are_reported_without_changing_the_outcome(solved: tuple) -> None:
     from mmgr.parsers.arc import DriftEvent
     ref, st = solved

@@ -196,15 +196,21 @@ def check_arc(state: ArcParse, ref: ArcReference) -> CheckReport:
     if not state.answer_in_slot:
         violations.append(Violation("note", f, (), "answer drawn outside the predicted output slot",
                                     ans.box.as_tuple()))
+    # a size other than the expected one decides "fail" only on clear evidence: grid lines on every
+    # boundary, or edges that the expected partition would put inside cells; else abstain
+    size_clear = size_ok or ans.lines >= 0.9 or (ans.hint_inside is not None and ans.hint_inside > 0.3)
     drift = 1 if state.drift_frames else 0
     blank = bool((lab == EMPTY).any())
-    if not size_ok or blank:
-        integrity: int | None = 0
+    if not size_clear:
+        integrity: int | None = None
+    elif not size_ok or blank:
+        integrity = 0
     else:
         integrity = None if n_amb else 1
-    decided_fail = (not size_ok) or n_wrong > 0
-    if decided_fail:
-        valid: int | None = 0
+    if not size_clear:
+        valid: int | None = None
+    elif (not size_ok) or n_wrong > 0:
+        valid = 0
     elif n_amb:
         valid = None
     else:
@@ -214,7 +220,7 @@ def check_arc(state: ArcParse, ref: ArcReference) -> CheckReport:
         "color_accuracy": valid,
         "valid_solution": valid,
         "overall": valid,
-        "cell_accuracy": None if n_amb and size_ok and not n_wrong else
+        "cell_accuracy": None if not size_clear or (n_amb and size_ok and not n_wrong) else
         round(float(((sub == esub) & (sub != AMBIGUOUS)).sum()) / exp.size, 6),
         "context_drift": drift,
         "pattern_recognition": None,
@@ -225,6 +231,10 @@ def check_arc(state: ArcParse, ref: ArcReference) -> CheckReport:
         status = Status.FAIL
         reason = (f"answer is {lab.shape[0]}x{lab.shape[1]}, expected {exp.shape[0]}x{exp.shape[1]}" if not size_ok
                   else f"{n_wrong} of {exp.size} cells differ from the expected output")
+    elif not size_clear:
+        status = Status.UNSCORABLE
+        reason = (f"answer size unclear: its edges suggest {lab.shape[0]}x{lab.shape[1]}, expected "
+                  f"{exp.shape[0]}x{exp.shape[1]}, but no grid lines confirm it")
     else:
         status = Status.UNSCORABLE
         reason = f"{n_amb} answer cells are unreadable and every readable cell is right"
@@ -234,7 +244,9 @@ def check_arc(state: ArcParse, ref: ArcReference) -> CheckReport:
         "task_id": ref.task.task_id, "arc_version": ref.task.version, "test_index": ref.test_index,
         "expected_size": list(exp.shape), "read_size": list(lab.shape), "grid_read": lab.tolist(),
         "wrong_cells": n_wrong, "ambiguous_cells": n_amb, "grid_lines": round(ans.lines, 3),
-        "size_from_hint": ans.size_from_hint, "answer_box_px": list(ans.box.as_tuple()),
+        "size_from_hint": ans.size_from_hint,
+        "expected_size_inside_edges": None if ans.hint_inside is None else round(ans.hint_inside, 3),
+        "answer_box_px": list(ans.box.as_tuple()),
         "answer_in_slot": state.answer_in_slot, "answer_frame": f, "frames": state.n_frames,
         "flicker_cells": [list(x) for x in state.flicker[:50]], "drift_frames": list(state.drift_frames[:100]),
         "drift_frame_count": len(state.drift_frames),
