@@ -189,7 +189,7 @@ def _line_positions(profile: NDArray[np.float64], n: int) -> tuple[NDArray[np.fl
     mids = []
     for k in range(n):
         m = int(round(0.5 * (fitted[k] + fitted[k + 1])))
-        mids.append(profile[max(0, m - 2): m + 3].mean())
+        mids.append(profile[max(0, m - win): m + win + 1].max())
     score = (np.median(peaks) - float(np.median(mids))) / 255.0
     return fitted, float(score)
 
@@ -218,7 +218,8 @@ def _exact_score(ink: NDArray[np.uint8], n: int) -> float:
     lines = (PAD + CELL_PX * np.arange(n + 1))[:, None] + np.arange(-3, 4)[None, :]
     mids = (PAD + CELL_PX * np.arange(n) + CELL_PX // 2)[:, None] + np.arange(-3, 4)[None, :]
     lines = np.clip(lines, 0, prof.shape[0] - 1)
-    return float((prof[lines].max(axis=1).mean() - prof[mids].mean()) / 255.0)
+    # max over the same window size on both sides, so that a texture without lines scores ~0
+    return float((prof[lines].max(axis=1).mean() - prof[mids].max(axis=1).mean()) / 255.0)
 
 
 @dataclass(frozen=True, slots=True)
