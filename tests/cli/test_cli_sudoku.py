@@ -224,3 +224,19 @@ def test_bundled_examples(capsys):
     assert main([str(ex / "sudoku_solve.mp4"), "--task", "sudoku", "--spec", str(ex / "sudoku_solve.json")]) == 0
     assert main([str(ex / "sudoku_clue_changed.mp4"), "--task", "sudoku"]) == 1
     assert "clues_changed=1" in capsys.readouterr().out
+
+
+def test_jit_and_pure_python_kernels_give_identical_verdicts(cases, capsys):
+    """Same verdict bytes with the numba kernels and with NUMBA_DISABLE_JIT=1 (kernels as plain Python)."""
+    import os
+    import subprocess
+    import sys
+    _, out, _ = cases
+    path, _ = out["overwrite_correct"]
+    main([str(path), "--task", "sudoku", "--json"])
+    jitted = capsys.readouterr().out
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    proc = subprocess.run([sys.executable, "-m", "mmgr", str(path), "--task", "sudoku", "--json"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == jitted
