@@ -361,6 +361,10 @@ def fit_axis(prof: NDArray[np.float64], *, hint: int | None = None, min_pitch: f
     top = int(min(MAX_CELLS, length // min_pitch))
     ok = [n for n in range(1, top + 1) if _consistency(prof, n)[0] <= inside_tol]
     if not ok:
+        # noisy edges (heavy compression, blur): no partition is clean; the expected size is
+        # still taken when it fits loosely (flagged), else nothing is
+        if hint is not None and 1 <= hint <= top and _consistency(prof, hint)[0] <= 2 * inside_tol:
+            return AxisFit(hint, _consistency(prof, hint)[1], True)
         return AxisFit(0, 0.0, False)
     n0 = ok[0]
     lines = _consistency(prof, n0)[1]
@@ -471,7 +475,7 @@ def grid_consistent(profiles: tuple[NDArray[np.float64], NDArray[np.float64]], r
 
 
 def quantize(means: NDArray[np.int32], uniform: NDArray[np.int32], palette: NDArray[np.int32],
-             labels: NDArray[np.int8] | None = None, *, max_dist: float = 80.0, margin: float = 0.45,
+             labels: NDArray[np.int8] | None = None, *, max_dist: float = 80.0, ratio: float = 0.7,
              min_uniform: int = 30) -> NDArray[np.int8]:
     """Labels of cells from their mean colours, abstaining on ambiguous cells.
 
@@ -482,8 +486,8 @@ def quantize(means: NDArray[np.int32], uniform: NDArray[np.int32], palette: NDAr
         labels: (K,) int8 label of each entry (default: its index); entries sharing a label
             (two shades of "empty") do not make each other ambiguous.
         max_dist: a colour farther than this (Euclidean RGB) from every entry is ambiguous.
-        margin: ambiguous when the distance to the nearest entry exceeds this share of the
-            distance between the nearest and the second-nearest entries.
+        ratio: ambiguous when the distance to the nearest entry exceeds this share of the
+            distance to the nearest entry of another label (a dead band about the bisector).
         min_uniform: ambiguous when fewer than this percent of the centre pixels are near the mean.
 
     Returns:
@@ -495,13 +499,12 @@ def quantize(means: NDArray[np.int32], uniform: NDArray[np.int32], palette: NDAr
     flat = np.ascontiguousarray(means.reshape(-1, 3), dtype=np.int32)
     idx, d1, _ = nearest_palette(flat, np.ascontiguousarray(palette, dtype=np.int32))
     dist = np.sqrt(d1.astype(np.float64))
-    # distance from the chosen entry to its own nearest other entry
     labels = np.arange(len(palette), dtype=np.int8) if labels is None else np.asarray(labels, np.int8)
-    pal = palette.astype(np.float64)
-    pd = np.sqrt(((pal[:, None, :] - pal[None, :, :]) ** 2).sum(axis=2))
-    pd[labels[:, None] == labels[None, :]] = np.inf
-    sep = pd.min(axis=1)[idx]
     lab = labels[idx].astype(np.int8)
-    bad = (dist > max_dist) | (dist > margin * sep) | (uniform.reshape(-1) < min_uniform)
+    # distance to the nearest entry that would give another label
+    d_all = np.sqrt(((flat[:, None, :].astype(np.float64) - palette[None].astype(np.float64)) ** 2).sum(axis=2))
+    d_all[labels[None, :] == lab[:, None]] = np.inf
+    other = d_all.min(axis=1)
+    bad = (dist > max_dist) | (dist > ratio * other) | (uniform.reshape(-1) < min_uniform)
     lab[bad] = AMBIGUOUS
     return lab.reshape(r, c)
