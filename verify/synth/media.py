@@ -138,7 +138,13 @@ def write_video(frames: Iterable[NDArray[np.uint8]], path: str | Path, *, codec:
                     o["crf"] = str(crf)
                 stream.options = o
                 stream.thread_count = 1  # deterministic bitstreams
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            if pix == "yuv420p":
+                # convert here (OpenCV's BT.601 limited-range I420, the same numbers as FFmpeg's
+                # scaler) so that the encoder never reads row padding: same frames, same bytes
+                yuv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)
+                frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+            else:
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
             for pkt in stream.encode(frame):
                 out.mux(pkt)
         if stream is not None:
