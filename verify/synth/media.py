@@ -61,26 +61,55 @@ class Degradation:
         return self == Degradation(crf=self.crf)
 
 
+def _homography(d: Degradation, w: int, h: int) -> NDArray[np.float64] | None:
+    """The rotation/perspective part of ``d`` as a 3x3 homography of a (w, h) frame (None if none)."""
+    if not (d.rotate_deg or d.perspective):
+        return None
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = src.copy()
+    if d.perspective:
+        p = d.perspective
+        dst += np.float32([[p * w, p * h], [-p * w * 0.5, 0], [0, 0], [p * w * 0.5, -p * h * 0.5]])
+    if d.rotate_deg:
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), d.rotate_deg, 1.0)
+        dst = cv2.transform(dst[None], m)[0]
+    return cv2.getPerspectiveTransform(src, dst.astype(np.float32)).astype(np.float64)
+
+
+def _scaled_size(d: Degradation, w: int, h: int) -> tuple[int, int]:
+    return max(8, round(w * d.scale)), max(8, round(h * d.scale))
+
+
 def _warp(rgb: NDArray[np.uint8], d: Degradation) -> NDArray[np.uint8]:
     h, w = rgb.shape[:2]
-    if d.rotate_deg or d.perspective:
-        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-        dst = src.copy()
-        if d.perspective:
-            p = d.perspective
-            dst += np.float32([[p * w, p * h], [-p * w * 0.5, 0], [0, 0], [p * w * 0.5, -p * h * 0.5]])
-        if d.rotate_deg:
-            m = cv2.getRotationMatrix2D((w / 2, h / 2), d.rotate_deg, 1.0)
-            dst = cv2.transform(dst[None], m)[0]
-        hm = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
+    hm = _homography(d, w, h)
+    if hm is not None:
         rgb = cv2.warpPerspective(rgb, hm, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
     if d.scale != 1.0:
-        nw, nh = max(8, round(w * d.scale)), max(8, round(h * d.scale))
-        rgb = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if d.scale < 1 else cv2.INTER_LINEAR)
+        rgb = cv2.resize(rgb, _scaled_size(d, w, h), interpolation=cv2.INTER_AREA if d.scale < 1 else cv2.INTER_LINEAR)
     if d.letterbox_px:
         bar = np.zeros((d.letterbox_px, rgb.shape[1], 3), np.uint8)
         rgb = np.concatenate([bar, rgb, bar], axis=0)
     return rgb
+
+
+def warp_points(pts: NDArray[np.float64], d: Degradation, w: int, h: int) -> NDArray[np.float64]:
+    """Map (K, 2) pixel points of a (w, h) frame through the geometry of ``degrade``.
+
+    Same steps as the image warp: rotation/perspective homography about the frame, resize by
+    ``scale`` (pixel-centre convention), then the top letterbox bar.
+    """
+    p = np.asarray(pts, np.float64).reshape(-1, 2)
+    hm = _homography(d, w, h)
+    if hm is not None:
+        ph = np.c_[p, np.ones(len(p))] @ hm.T
+        p = ph[:, :2] / ph[:, 2:3]
+    if d.scale != 1.0:
+        nw, nh = _scaled_size(d, w, h)
+        p = (p + 0.5) * np.array([nw / w, nh / h]) - 0.5
+    if d.letterbox_px:
+        p = p + np.array([0.0, float(d.letterbox_px)])
+    return p
 
 
 def degrade(rgb: NDArray[np.uint8], d: Degradation, rng: np.random.Generator) -> NDArray[np.uint8]:

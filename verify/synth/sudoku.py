@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -33,6 +32,7 @@ from mmgr.verify.synth.media import (
     Degradation,
     degrade,
     keep_frame,
+    warp_points,
     write_frame_folder,
     write_gif,
     write_image,
@@ -225,33 +225,6 @@ def _tail_len(frames: list[NDArray[np.int8]]) -> int:
 
 
 # ------------------------------------------------------------------------------------------ geometry
-
-def warp_points(pts: NDArray[np.float64], d: Degradation, w: int, h: int) -> NDArray[np.float64]:
-    """Map (K, 2) pixel points of a (w, h) frame through the geometry of ``media.degrade``.
-
-    Follows ``media._warp`` step by step: rotation/perspective homography about the frame, resize by
-    ``scale`` (pixel-centre convention), then the top letterbox bar.
-    """
-    p = np.asarray(pts, np.float64).reshape(-1, 2)
-    if d.rotate_deg or d.perspective:
-        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-        dst = src.copy()
-        if d.perspective:
-            q = d.perspective
-            dst += np.float32([[q * w, q * h], [-q * w * 0.5, 0], [0, 0], [q * w * 0.5, -q * h * 0.5]])
-        if d.rotate_deg:
-            m = cv2.getRotationMatrix2D((w / 2, h / 2), d.rotate_deg, 1.0)
-            dst = cv2.transform(dst[None], m)[0]
-        hm = cv2.getPerspectiveTransform(src, dst.astype(np.float32)).astype(np.float64)
-        ph = np.c_[p, np.ones(len(p))] @ hm.T
-        p = ph[:, :2] / ph[:, 2:3]
-    if d.scale != 1.0:
-        nw, nh = max(8, round(w * d.scale)), max(8, round(h * d.scale))
-        p = (p + 0.5) * np.array([nw / w, nh / h]) - 0.5
-    if d.letterbox_px:
-        p = p + np.array([0.0, float(d.letterbox_px)])
-    return p
-
 
 # ------------------------------------------------------------------------------------------- renderer
 
