@@ -305,7 +305,7 @@ def _labels_at(rgb: NDArray[np.uint8], gr: GridRead, f0: _Frame0) -> NDArray[np.
 
 
 def _pick_answer(rgb: NDArray[np.uint8], cands: Sequence[Panel], f0: _Frame0, expected_hw: tuple[int, int] | None,
-                 known: Sequence[Box]) -> tuple[GridRead | None, bool]:
+                 known: Sequence[Box], video: bool) -> tuple[GridRead | None, bool]:
     """The answer panel among the final frame's unknown panels, and whether it is in the slot.
 
     In order: a drawn panel (some ARC colour) in the slot, nearest its centre; else a slot panel
@@ -328,7 +328,7 @@ def _pick_answer(rgb: NDArray[np.uint8], cands: Sequence[Panel], f0: _Frame0, ex
         drawn = bool(((lab >= 0) & (lab <= 9)).any())
         if ins:
             (drawn_in if drawn else blank_in).append((dist, gr))
-        elif drawn and p.box.w * p.box.h >= big and not any(p.box.iou(b) > 0.5 for b in f0.others):
+        elif drawn and p.box.w * p.box.h >= big and not (video and any(p.box.iou(b) > 0.5 for b in f0.others)):
             drawn_out.append((-p.box.w * p.box.h, gr))
     for group, ins in ((drawn_in, True), (unread_in, True), (drawn_out, False), (blank_in, True)):
         if group:
@@ -385,7 +385,7 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
     answer: GridRead | None = None
     in_slot = False
     if cands:
-        answer, in_slot = _pick_answer(last.rgb, cands, f0, expected_hw, known)
+        answer, in_slot = _pick_answer(last.rgb, cands, f0, expected_hw, known, n > 1)
         if answer is not None and not in_slot:
             notes.append(f"answer drawn outside the output slot, at {answer.box.as_tuple()}")
     if answer is None:

@@ -120,6 +120,16 @@ def test_parse_scenarios_read_the_truth(tasks: dict, name: str) -> None:
         assert st.drift_frames[0] == len(frames) // 2 and st.drift_events[0].role == "E1-out"
 
 
+@pytest.mark.parametrize("name", ["answer_elsewhere", "wrong_cells_1"])
+def test_final_frame_alone_as_an_image_output(tasks: dict, name: str) -> None:
+    task = tasks["007bbfb7"]
+    ref = reference_from_spec(task.to_spec())
+    frames, truth = scenario(task, name, seed=5)
+    st = parse_arc(_frames(frames[-1:]), ref.roles(), ref.expected.shape)
+    assert np.array_equal(st.answer_labels, ref.expected) == bool(truth["valid_solution"])
+    assert st.answer_in_slot == (name != "answer_elsewhere")
+
+
 def test_flicker_in_final_frames_is_reported(tasks: dict) -> None:
     task = tasks["007bbfb7"]
     ref = reference_from_spec(task.to_spec())
