@@ -3,16 +3,20 @@
 Design notes:
 
 - **Layout from frame 0 against the spec.** Every panel of frame 0 is tried against every
-  grid the task shows (demonstration inputs/outputs, test input) by *structure*: at the grid's
+  grid the task has (demonstration inputs/outputs, test input) by *structure*: at the grid's
   size, cells that hold the same value must look alike and cells that differ must not. This
   needs no palette, so it survives colour casts and renderers with other colours. The best
-  pairs are assigned greedily; the panels found say where each grid is, never fixed pixels.
+  pairs are assigned greedily; a second pass re-scores the pairs by exact colours under the
+  palette the first pass taught (two grids of the same shape but other colours no longer
+  collide), and a demonstration counts only with its partner. The panels found say where
+  each grid is, never fixed pixels; demonstrations the image does not show are simply absent.
 - **The palette is learnt from the video itself**: each ARC colour as it appears in the matched
   panels (the median cell colour); colours the task never shows come from the standard palette
   through a per-channel affine fit. The empty-panel and page colours read as "empty".
 - **The output slot** is predicted from the demonstrations: where each demonstration output
   sits relative to its input, placed about the test input. The answer is the panel of the
-  final frame that is not a known panel, preferably inside that slot; elsewhere is noted.
+  final frame that is not a known panel, preferably inside that slot (see ``_pick_answer``);
+  an answer drawn elsewhere is read and noted.
 - **Context drift**: every frame's known panels are read at their frame-0 geometry; a cell
   whose confident colour differs from frame 0 is drift.
 - **Final stable frames**: the answer is read in the last ``stable_frames`` frames at the

@@ -13,10 +13,15 @@ cell for cell. Metrics (binary unless noted):
   any frame (MMGR has no such metric; its main video failure).
 - ``pattern_recognition``: None (the judge's opinion; no rule decides it).
 
+The task comes from ``--spec`` (an ARC task JSON) or ``--arc-task ID --arc-version 1|2``;
+``--input-image`` is not used (the layout is read from frame 0 of the output itself).
+
 Abstention: when the test input cannot be found in frame 0, no answer panel is found in the
 final frame, or the answer has unreadable cells while every readable cell is right, the
-verdict is ``unscorable`` with the reason. A single confidently wrong cell, a blank cell or a
-wrong size decides ``fail`` even when other cells are unreadable.
+verdict is ``unscorable`` with the reason; likewise when the answer's size differs from the
+expected one but neither grid lines nor cell edges make that clear. A single confidently
+wrong cell, a blank cell or a clear wrong size decides ``fail`` even when other cells are
+unreadable.
 """
 
 from __future__ import annotations
