@@ -259,8 +259,10 @@ def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.in
     rescored = []
     for _a, ri, pi, _m, _u, gr in scores:
         lab = quantize(gr.means, gr.uniform, pal_tmp, lab_tmp)
-        la = float((lab == roles[ri][1]).mean())
-        if la >= min_agreement:
+        readable = lab != AMBIGUOUS
+        # unreadable cells (blur, rotation) neither confirm nor refute; at least half must be read
+        la = float((lab == roles[ri][1]).sum()) / max(1, int(readable.sum()))
+        if readable.mean() >= 0.5 and la >= min_agreement:
             rescored.append((la, ri, pi, gr))
     chosen = _assign(rescored, roles)
     used_p = {pi for _a, pi, _gr in chosen.values()}

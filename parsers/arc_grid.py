@@ -163,12 +163,18 @@ def _bars(rgb: NDArray[np.uint8]) -> tuple[int, int, int, int]:
 
 
 def background_color(rgb: NDArray[np.uint8]) -> NDArray[np.int32]:
-    """The page colour: the most common (16-level quantised) colour of the frame's 2-px border,
-    inside any letterbox bars."""
+    """The page colour: the most common (16-level quantised) colour of 2-px rings at the frame's
+    border and a little inside it (3% and 8% of the short side), within any letterbox bars."""
     t, b, left, r = _bars(rgb)
     rgb = rgb[t:rgb.shape[0] - b, left:rgb.shape[1] - r]
-    ring = np.concatenate([rgb[:2].reshape(-1, 3), rgb[-2:].reshape(-1, 3),
-                           rgb[:, :2].reshape(-1, 3), rgb[:, -2:].reshape(-1, 3)]).astype(np.int32)
+    # rings at a few insets: the outermost pixels may be the fill of a rotation or a crop
+    parts = []
+    for k in sorted({0, int(0.03 * min(rgb.shape[:2])), int(0.08 * min(rgb.shape[:2]))}):
+        sub = rgb[k:rgb.shape[0] - k, k:rgb.shape[1] - k]
+        if min(sub.shape[:2]) >= 4:
+            parts += [sub[:2].reshape(-1, 3), sub[-2:].reshape(-1, 3), sub[:, :2].reshape(-1, 3),
+                      sub[:, -2:].reshape(-1, 3)]
+    ring = np.concatenate(parts).astype(np.int32)
     q = ring // 16
     keys = q[:, 0] * 256 + q[:, 1] * 16 + q[:, 2]
     vals, counts = np.unique(keys, return_counts=True)
@@ -187,20 +193,30 @@ def _refine_quad(mask: NDArray[np.bool_], hull: NDArray[np.int32]) -> NDArray[np
     if not contours:
         return q
     c = max(contours, key=len).reshape(-1, 2).astype(np.float64)
+    for band in (4.0, 2.0):  # twice: the polygon's corners may sit a few pixels off the sides
+        nq = _fit_sides(c, q, band)
+        if nq is None:
+            break
+        q = nq
+    return q
+
+
+def _fit_sides(c: NDArray[np.float64], q: NDArray[np.float64], band: float) -> NDArray[np.float64] | None:
+    """Corners from lines fitted to the contour points within ``band`` px of each side of ``q``."""
     lines = []
     for k in range(4):
         a, b = q[k], q[(k + 1) % 4]
         d = b - a
         length = float(np.hypot(*d))
         if length < 4:
-            return q
+            return None
         u = d / length
         rel = c - a
         t = rel @ u
         dist = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
-        sel = c[(dist < 3.0) & (t > 0.1 * length) & (t < 0.9 * length)]
+        sel = c[(dist < band) & (t > 0.1 * length) & (t < 0.9 * length)]
         if len(sel) < 5:
-            return q
+            return None
         vx, vy, x0, y0 = cv2.fitLine(sel.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).reshape(-1)
         lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
     out = np.zeros((4, 2), np.float64)
@@ -208,7 +224,7 @@ def _refine_quad(mask: NDArray[np.bool_], hull: NDArray[np.int32]) -> NDArray[np
         (p1, d1), (p2, d2) = lines[k - 1], lines[k]
         m = np.array([d1, -d2]).T
         if abs(np.linalg.det(m)) < 1e-6:
-            return q
+            return None
         s1, _ = np.linalg.solve(m, p2 - p1)
         out[k] = p1 + s1 * d1
     return out
