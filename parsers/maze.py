@@ -24,7 +24,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
-from mmgr.parsers.maze_grid import HUE_EDGES, HUES, Grid, Palette, classify, fit_grid, read_walls, register
+from mmgr.parsers.maze_grid import (
+    HUE_EDGES,
+    HUES,
+    Grid,
+    Palette,
+    anchor_of,
+    classify,
+    fit_grid,
+    read_walls,
+    register,
+)
 from mmgr.parsers.types import Frame
 
 __all__ = ["HUES", "FrameObs", "MazeRef", "MazeState", "Marker", "ParseOptions", "hue_class", "parse_maze"]
@@ -138,7 +148,7 @@ class ParseOptions:
     marker_dist: float = 70.0
     min_marker_area: float = 0.008
     replace_tries: int = 3  # unregistered frames searched for a replacement maze (each costs a full fit)
-    work_cell_px: float = 40.0  # analysis scale: cells this wide (block mazes; line mazes 20% more)
+    work_cell_px: float = 40.0  # analysis scale: cells this wide (block mazes; line mazes 60% more)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +237,8 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, ref_rows: int, ref_cols: i
     if frame.index == 0:
         grid: Grid | None = grid0
     else:
-        grid = register(wall, pal.geometry, ref_rows, ref_cols, aspect=grid0.sy / grid0.sx, cache=cache)
+        grid = register(wall, pal.geometry, ref_rows, ref_cols, aspect=grid0.sy / grid0.sx, cache=cache,
+                        exclude=marker)
         if grid is None:
             return FrameObs(frame.index, None, None, (), "no maze grid found (cut off, faded or replaced)")
         if grid.score < opts.min_grid_score:
@@ -257,7 +268,7 @@ def _work_scale(rgb: NDArray[np.uint8], pal: Palette, grid: Grid, opts: ParseOpt
     Analysing a 640 px frame of a 3x3 maze at full size costs ~30x more than at 40 px a cell and
     reads nothing more; the frame-0 fit is repeated at the working scale and kept only if it is good.
     """
-    target = opts.work_cell_px * (1.2 if pal.geometry == "line" else 1.0)
+    target = opts.work_cell_px * (1.6 if pal.geometry == "line" else 1.0)  # thin lines, small flags
     cell = min(grid.sx, grid.sy)
     if cell <= 1.25 * target:
         return 1.0, pal, grid
@@ -339,7 +350,9 @@ def parse_maze(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions 
             pal, grid0 = fit
             work, pal, grid0 = _work_scale(frame.rgb, pal, grid0, opts)
             first_rgb = _shrink(frame.rgb, work)
-            raw0 = read_walls(classify(first_rgb, pal, opts.marker_dist)[0], pal.geometry, grid0)
+            wall0, marker0, _ = classify(first_rgb, pal, opts.marker_dist)
+            raw0 = read_walls(wall0, pal.geometry, grid0)
+            cache.update(anchor=anchor_of(wall0, pal.geometry, marker0), shape=wall0.shape, grid=grid0)  # still camera
         assert grid0 is not None and raw0 is not None
         wf = Frame(frame.index, frame.t_s, _shrink(frame.rgb, work)) if work < 1 else frame
         o = _observe(wf, pal, grid0, grid0.rows, grid0.cols, opts, path_hue, cache)

@@ -155,7 +155,8 @@ def find_palette(rgb: NDArray[np.uint8]) -> list[Palette]:
     return out
 
 
-def _enclosed_box(wall: NDArray[np.uint8]) -> tuple[int, int, int, int] | None:
+def _enclosed_box(wall: NDArray[np.uint8],
+                  exclude: NDArray[np.uint8] | None = None) -> tuple[int, int, int, int] | None:
     """Bounding box (x0, y0, x1, y1 exclusive) of non-wall pixels walled in on all four sides."""
     h, w = wall.shape
     wb = wall.astype(bool)
@@ -170,6 +171,8 @@ def _enclosed_box(wall: NDArray[np.uint8]) -> tuple[int, int, int, int] | None:
     ys = np.arange(h)[:, None]
     inside = nonwall & (xs > first_r[:, None]) & (xs < last_r[:, None])
     inside &= (ys > first_c[None, :]) & (ys < last_c[None, :])
+    if exclude is not None:  # markers (an agent clipping into the outer wall) do not move the box
+        inside &= ~exclude.astype(bool)
     rows = np.nonzero(inside.sum(axis=1) >= 2)[0]
     colz = np.nonzero(inside.sum(axis=0) >= 2)[0]
     if rows.size == 0 or colz.size == 0:
@@ -321,10 +324,11 @@ def _line_score(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> float:
     return float((border > 0.5).mean()) * purity * float(0.05 < (v > 0.5).mean() < 0.95 if v.size else 0.0)
 
 
-def _locate(wall: NDArray[np.uint8], geometry: str) -> tuple[float, float, float, float] | None:
+def _locate(wall: NDArray[np.uint8], geometry: str,
+            exclude: NDArray[np.uint8] | None = None) -> tuple[float, float, float, float] | None:
     """Size-independent anchor of the maze: the enclosed box (block) or the border line centres (line)."""
     if geometry == "block":
-        box = _enclosed_box(wall)
+        box = _enclosed_box(wall, exclude)
         return None if box is None else tuple(float(v) for v in box)  # type: ignore[return-value]
     return _line_border(wall)
 
@@ -355,12 +359,12 @@ def _grid_at(anchor: tuple[float, float, float, float], shape: tuple[int, int], 
 
 
 def _score(integral: NDArray[np.float64], geometry: str, g: Grid,
-           covered: NDArray[np.float64] | None = None) -> Grid:
+           covered: NDArray[np.float64] | None = None, frac: float = 0.5) -> Grid:
     """Fit quality of grid ``g``; with ``covered`` (integral of the marker mask), walls under markers are not judged."""
     if geometry == "block":
-        vals = _block_values(integral, g)
+        vals = _block_values(integral, g, frac)
         if covered is not None:
-            vals = np.where(_block_values(covered, g) > 0.02, -1.0, vals)
+            vals = np.where(_block_values(covered, g, frac) > 0.02, -1.0, vals)
         sc = _block_score(vals)
     else:
         hz, vt = _line_values(integral, g)
@@ -386,24 +390,34 @@ def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 
         o0 = base.ox if axis == "x" else base.oy
         s0 = base.sx if axis == "x" else base.sy
         lo, hi = o0, o0 + s0 * (n / 2 if geometry == "block" else n)
+        cands: list[tuple[float, int, int, Grid]] = []
         for d0 in range(-reach, reach + 1):
             for d1 in range(-reach, reach + 1):
-                if d0 == d1 == 0:
-                    continue
                 span = (hi + d1) - (lo + d0)
                 if span <= 4:
                     continue
                 s = span / (n / 2 if geometry == "block" else n)
                 cand = (Grid(base.rows, base.cols, lo + d0, base.oy, s, base.sy, 0.0) if axis == "x"
                         else Grid(base.rows, base.cols, base.ox, lo + d0, base.sx, s, 0.0))
-                cand = _score(integral, geometry, cand, covered)
-                if cand.score > best.score + 1e-9:
-                    best = cand
-    return best
+                cands.append((_score(integral, geometry, cand, covered, frac=0.7).score, d0, d1, cand))
+        top = max(c[0] for c in cands)
+        plateau = [c for c in cands if c[0] >= top - 1e-9]  # equally good offsets: take the middle one
+        m0 = float(np.mean([c[1] for c in plateau]))
+        m1 = float(np.mean([c[2] for c in plateau]))
+        pick = min(plateau, key=lambda c: (c[1] - m0) ** 2 + (c[2] - m1) ** 2)
+        best = pick[3]
+    return _score(integral, geometry, best, covered)
+
+
+def anchor_of(wall: NDArray[np.uint8], geometry: str,
+              exclude: NDArray[np.uint8] | None = None) -> tuple[float, float, float, float] | None:
+    """The size-independent anchor ``register`` compares between frames (to seed its cache)."""
+    return _locate(wall, geometry, exclude)
 
 
 def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
-             aspect: float | None = None, cache: dict | None = None) -> Grid | None:
+             aspect: float | None = None, cache: dict | None = None,
+             exclude: NDArray[np.uint8] | None = None) -> Grid | None:
     """Locate a grid of known size in a wall mask; None when no grid can be anchored.
 
     Args:
@@ -413,11 +427,12 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
         aspect: expected ``sy / sx`` (from frame 0); used when one side of the maze is cut off.
         cache: a dict kept across the frames of one video: when the anchor (box or border) has
             not moved by more than half a pixel, the previous frame's grid is reused unscored.
+        exclude: marker mask; markers do not count as corridor when locating a block grid.
 
     Returns:
         The grid with its fit ``score`` (callers decide the threshold), or None.
     """
-    anchor = _locate(wall, geometry)
+    anchor = _locate(wall, geometry, exclude)
     if anchor is None:
         return None
     if cache is not None and cache.get("anchor") is not None and cache.get("shape") == wall.shape:
@@ -427,8 +442,7 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
     if g is None:
         return None
     integral = cv2.integral(wall).astype(np.float64)
-    g = _score(integral, geometry, g)
-    g = g if g.score >= 0.95 else _refine(integral, geometry, g)
+    g = _refine(integral, geometry, _score(integral, geometry, g))
     if cache is not None:
         cache.update(anchor=anchor, shape=wall.shape, grid=g)
     return g
@@ -456,11 +470,14 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
                 g0 = _grid_at(anchor, wall.shape, pal.geometry, r, c, None)
                 if g0 is None or min(g0.sx, g0.sy) < 4:
                     continue
+                if not (rows and cols) and not 0.6 <= g0.sx / g0.sy <= 1 / 0.6:
+                    continue  # size search: cells are drawn roughly square
                 scored.append((_score(integral, pal.geometry, g0, covered).score, pal, g0, integral, wall, covered))
     scored.sort(key=lambda t: -t[0])
     best: tuple[float, Palette, Grid] | None = None
-    for _, pal, g0, integral, wall, covered in scored[:12]:  # refine the likeliest sizes only
+    for _, pal, g0, integral, wall, covered in scored[:6]:  # refine the likeliest sizes only
         g = _refine(integral, pal.geometry, _score(integral, pal.geometry, g0, covered), covered=covered)
+        g = _refine(integral, pal.geometry, g, covered=covered)  # again, around the first plateau's middle
         key = g.score - 1e-3 * (g.rows + g.cols)  # prefer the smallest grid among equal fits
         if g.score > 0.5 and _tree_compatible(read_walls(wall, pal.geometry, g), read_walls(covered, pal.geometry, g,
                                                                                             is_integral=True)):
