@@ -12,9 +12,9 @@ Pipeline (one function, ``prepare``, shared by training and inference):
 3. the ink is smoothed (3x3 mean) and its peak is the cell's contrast; a cell whose contrast is
    tiny on a light background is a *clear blank* and skips the network;
 4. the ink bounding box is scaled so that its longer side is 16 px and centred in a 20x20 box
-   (as MNIST does with 20 in 28), with values in [0, 1]; a few scalar features (contrast, background, box size
-   and place) and two coarse 8x8 views of the whole crop (cleaned ink and raw gray) are appended,
-   so the network can tell a hand or a cursor over the cell from a digit;
+   (as MNIST does with 20 in 28), with values in [0, 1]; a few scalar features (contrast,
+   background, box size and place) and two coarse 8x8 views of the whole crop (cleaned ink and
+   raw gray) are appended, so the network can tell a hand or a cursor over the cell from a digit;
 5. a small MLP (trained by ``mmgr.parsers.training.train_digits`` on cells rendered by
    ``mmgr.parsers.training.render_cells``) gives 11 class probabilities: blank, 1..9, junk.
 
@@ -38,7 +38,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["CELL_PX", "N_CLASSES", "JUNK", "CellReadings", "DigitReader", "prepare", "default_weights_path"]
+__all__ = ["CELL_PX", "N_CLASSES", "JUNK", "CellReadings", "DigitReader", "Prepared", "prepare",
+           "default_weights_path"]
 
 CELL_PX: int = 40
 """Side of the square cell crops the reader takes, in pixels."""

@@ -101,7 +101,7 @@ def evaluate(reader: DigitReader, cells: NDArray[np.uint8], labels: NDArray[np.i
 
 
 def fit_mlp(x: NDArray[np.float32], y: NDArray[np.int64], hidden: Sequence[int], epochs: int, seed: int,
-            batch: int = 256, lr: float = 2e-3, weight_decay: float = 3e-4,
+            batch: int = 256, lr: float = 2e-3, weight_decay: float = 1e-4,
             say: Callable[[str], None] | None = None) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
     """Train a ReLU MLP with softmax cross-entropy; x is standardised, y in 0..N_CLASSES-1.
 
@@ -195,7 +195,7 @@ def train(n_train: int, n_val: int, n_test: int, hidden: Sequence[int], epochs: 
         say(f"test {name}: {results[name]}")
     meta: dict[str, object] = {
         "version": 1, "classes": ["blank", *[str(d) for d in range(1, 10)], "junk"],
-        "hidden": list(hidden), "epochs": epochs, "weight_decay": 3e-4, "seed": seed, "n_train": n_train,
+        "hidden": list(hidden), "epochs": epochs, "weight_decay": 1e-4, "seed": seed, "n_train": n_train,
         "n_val": n_val, "n_test": n_test, "temperature": temperature, "fonts": [f.name for f in fonts],
         "test_min_conf": 0.9, "test": results, "train_seconds": round(time.time() - t0),
     }
@@ -207,11 +207,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m mmgr.parsers.training.train_digits",
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="weights file to write (.npz); a .json goes next to it")
-    ap.add_argument("--n-train", type=int, default=200_000)
+    ap.add_argument("--n-train", type=int, default=160_000)
     ap.add_argument("--n-val", type=int, default=10_000)
     ap.add_argument("--n-test", type=int, default=6_000)
     ap.add_argument("--hidden", type=int, nargs="+", default=[256, 128])
-    ap.add_argument("--epochs", type=int, default=16)
+    ap.add_argument("--epochs", type=int, default=24)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2, help="processes rendering cells (the result does not depend on it)")
     args = ap.parse_args(argv)
