@@ -141,7 +141,8 @@ def identify_agent(obs: list[FrameObs], ref: MazeRef | None, pal: Palette, grid0
         cands = [m for m in frame0.markers if m.hue != agent and m.cell != start
                  and 0 <= m.cell[0] < grid0.rows and 0 <= m.cell[1] < grid0.cols]
         if not cands:
-            raise ParseError("no goal: no spec and no second marker in frame 0")
+            raise ParseError(f"no goal: no spec, and frame 0 has no marker apart from the agent's ({agent}) at the "
+                             "start; give --spec (or --input-image) to say where the goal is")
         goal = max(cands, key=lambda m: (m.area, m.hue == "red")).cell
     goal_hue = base_ref.goal_hue
     if goal_hue is None:
