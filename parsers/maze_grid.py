@@ -475,9 +475,9 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
                 scored.append((_score(integral, pal.geometry, g0, covered).score, pal, g0, integral, wall, covered))
     scored.sort(key=lambda t: -t[0])
     best: tuple[float, Palette, Grid] | None = None
-    for _, pal, g0, integral, wall, covered in scored[:6]:  # refine the likeliest sizes only
+    for _, pal, g0, integral, wall, covered in scored[: 1 if rows and cols else 6]:  # refine the likeliest only
         g = _refine(integral, pal.geometry, _score(integral, pal.geometry, g0, covered), covered=covered)
-        g = _refine(integral, pal.geometry, g, covered=covered)  # again, around the first plateau's middle
+        g = _refine(integral, pal.geometry, g, reach=1, covered=covered)  # again, around the first plateau's middle
         key = g.score - 1e-3 * (g.rows + g.cols)  # prefer the smallest grid among equal fits
         if g.score > 0.5 and _tree_compatible(read_walls(wall, pal.geometry, g), read_walls(covered, pal.geometry, g,
                                                                                             is_integral=True)):
