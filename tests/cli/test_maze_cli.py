@@ -184,3 +184,14 @@ def test_replaced_maze_is_a_change_not_an_abstention(capsys: pytest.CaptureFixtu
     code, doc = _run(capsys, [str(path), "--task", "maze", "--spec", str(spec)])
     assert code == 1 and doc["metrics"]["maze_changed"] == 1 and doc["metrics"]["overall"] == 0
     assert any("maze replaced" in e["detail"] for e in doc["evidence"])
+
+
+def test_input_image_gives_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["make", "maze", "--size", "4", "--style", "tile", "--out", str(tmp_path), "--seed", "3"]) == 0
+    capsys.readouterr()
+    stem = tmp_path / "maze_0000"
+    code, doc = _run(capsys, [f"{stem}_solution.png", "--task", "maze", "--input-image", f"{stem}_input.png"])
+    spec = json.loads(stem.with_suffix(".json").read_text())
+    assert doc["details"]["maze"]["source"] == "input_image"
+    assert [doc["details"]["maze"][k] for k in ("start", "goal")] == [spec["start"], spec["goal"]]
+    assert code == 0 and doc["details"]["equals_solution"] is True
