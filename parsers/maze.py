@@ -24,17 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
-from mmgr.parsers.maze_grid import (
-    HUE_EDGES,
-    HUES,
-    Grid,
-    Palette,
-    anchor_of,
-    classify,
-    fit_grid,
-    read_walls,
-    register,
-)
+from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify
+from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, register
 from mmgr.parsers.types import Frame
 
 __all__ = ["HUES", "FrameObs", "MazeRef", "MazeState", "Marker", "ParseOptions", "hue_class", "parse_maze"]
@@ -231,13 +222,13 @@ def _path_reads(hue_map: NDArray[np.uint8], hue: str, pal: Palette,
     return cover, on_walls
 
 
-def _observe(frame: Frame, pal: Palette, grid0: Grid, ref_rows: int, ref_cols: int, opts: ParseOptions,
-             path_hue: str | None, cache: dict) -> FrameObs:
+def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache: dict) -> FrameObs:
+    """Register one frame (frame 0 is the reference) and read its walls and markers."""
     wall, marker, hue_map = classify(frame.rgb, pal, opts.marker_dist)
     if frame.index == 0:
         grid: Grid | None = grid0
     else:
-        grid = register(wall, pal.geometry, ref_rows, ref_cols, aspect=grid0.sy / grid0.sx, cache=cache,
+        grid = register(wall, pal.geometry, grid0.rows, grid0.cols, aspect=grid0.sy / grid0.sx, cache=cache,
                         exclude=marker)
         if grid is None:
             return FrameObs(frame.index, None, None, (), "no maze grid found (cut off, faded or replaced)")
@@ -248,10 +239,7 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, ref_rows: int, ref_cols: i
     mks = _markers(frame.rgb, hue_map, grid, opts)
     covered = read_walls(marker, pal.geometry, grid)  # the agent, the goal, a drawn path: masked out
     walls = np.where(covered > 0.02, np.float32(-1), walls).astype(np.float32)
-    cover = on_walls = None
-    if path_hue is not None:
-        cover, on_walls = _path_reads(hue_map, path_hue, pal, grid)
-    return FrameObs(frame.index, grid, walls, tuple(mks), None, cover, on_walls)
+    return FrameObs(frame.index, grid, walls, tuple(mks), None)
 
 
 def _shrink(rgb: NDArray[np.uint8], work: float) -> NDArray[np.uint8]:
@@ -317,15 +305,13 @@ def _replaced(frame: Frame, o: FrameObs, conn: NDArray[np.bool_]) -> FrameObs:
     return FrameObs(o.index, None, None, (), why, replaced=True)
 
 
-def parse_maze(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions | None = None,
-               input_grid: tuple[Palette, Grid] | None = None) -> MazeState:
+def parse_maze(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions | None = None) -> MazeState:
     """Read every frame of a maze output.
 
     Args:
         frames: decoded frames (single pass).
         ref: the input maze from a spec or input image, or None (read it from frame 0).
         opts: parser tuning.
-        input_grid: palette and grid already found on the input image (skips the frame-0 search size).
 
     Raises:
         ParseError: no maze grid in frame 0, or no frames.
@@ -337,7 +323,6 @@ def parse_maze(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions 
     pal: Palette | None = None
     grid0: Grid | None = None
     first_rgb: NDArray[np.uint8] | None = None
-    path_hue = None  # the path is read on single-frame inputs only (after the loop)
     cache: dict = {}  # registration of the previous frame, reused while the maze does not move
     raw0: NDArray[np.float32] | None = None
     tries: list[int] = []
@@ -355,7 +340,7 @@ def parse_maze(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions 
             cache.update(anchor=anchor_of(wall0, pal.geometry, marker0), shape=wall0.shape, grid=grid0)  # still camera
         assert grid0 is not None and raw0 is not None
         wf = Frame(frame.index, frame.t_s, _shrink(frame.rgb, work)) if work < 1 else frame
-        o = _observe(wf, pal, grid0, grid0.rows, grid0.cols, opts, path_hue, cache)
+        o = _observe(wf, pal, grid0, opts, cache)
         if o.skipped and len(tries) < opts.replace_tries and (not tries or frame.index - tries[-1] >= 5):
             tries.append(frame.index)
             o = _replaced(wf, o, ref.conn if ref else (raw0 < 0.5) & (raw0 >= 0))

@@ -18,28 +18,15 @@ grids are located from the two longest dark rows and columns (the outer border).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["HUES", "HUE_EDGES", "Grid", "Palette", "classify", "fit_grid", "find_palette", "masks", "read_walls",
-           "register"]
+from mmgr.parsers.maze_colour import Palette, find_palette, masks
 
-
-@dataclass(frozen=True, slots=True)
-class Palette:
-    """Wall and corridor colours (RGB floats) and the geometry they imply."""
-
-    wall: tuple[float, float, float]
-    floor: tuple[float, float, float]
-    geometry: str  # "block" or "line"
-
-    def __post_init__(self) -> None:
-        if self.geometry not in ("block", "line"):
-            raise ValueError(f"Palette.geometry: expected 'block' or 'line', got {self.geometry!r}")
+__all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "register"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,82 +64,6 @@ class Grid:
         x0, y0 = self.to_px(-ext, -ext)
         x1, y1 = self.to_px(self.cols + ext, self.rows + ext)
         return round(x0), round(y0), round(x1), round(y1)
-
-
-HUES = ("red", "yellow", "green", "blue", "magenta")
-# OpenCV hue (0..179) upper bounds of each class; red wraps around.
-HUE_EDGES = ((10, "red"), (38, "yellow"), (83, "green"), (131, "blue"), (165, "magenta"), (180, "red"))
-
-
-@functools.lru_cache(maxsize=16)
-def _lut(pal: Palette, marker_dist: float) -> NDArray[np.uint8]:
-    """Per quantised colour (5 bits a channel): bit 0 wall, bit 1 marker, bits 2-4 hue class + 1 (colourful only)."""
-    q = np.arange(32, dtype=np.float32) * 8 + 4
-    rgb = np.stack(np.meshgrid(q, q, q, indexing="ij"), axis=-1).reshape(-1, 3)
-    w, fl = np.float32(pal.wall), np.float32(pal.floor)
-    v = w - fl
-    d = rgb - fl
-    t = np.clip((d @ v) / max(1.0, float(v @ v)), 0.0, 1.0)
-    perp = np.linalg.norm(d - t[:, None] * v, axis=1)
-    thr = max(marker_dist, 0.25 * float(np.linalg.norm(v))) if pal.geometry == "block" else marker_dist
-    wall = (t > 0.5) & (perp < thr)
-    marker = perp >= thr
-    hsv = cv2.cvtColor(np.round(rgb).astype(np.uint8)[None], cv2.COLOR_RGB2HSV)[0]
-    colourful = marker & (hsv[:, 1] >= 80) & (hsv[:, 2] >= 50)
-    cls = np.zeros(rgb.shape[0], np.uint8)
-    lo = 0
-    for edge, name in HUE_EDGES:
-        cls[(hsv[:, 0] >= lo) & (hsv[:, 0] < edge)] = HUES.index(name) + 1
-        lo = edge
-    code = wall.astype(np.uint8) | (marker.astype(np.uint8) << 1) | (np.where(colourful, cls, 0) << 2)
-    return code.astype(np.uint8)
-
-
-def classify(rgb: NDArray[np.uint8], pal: Palette, marker_dist: float = 70.0
-             ) -> tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]:
-    """(wall, marker, hue) per pixel: wall and marker 0/1 masks; hue 0 = not a colourful marker, else HUES index + 1.
-
-    Wall = nearer the wall colour on the wall-floor colour line; marker = far from that line.
-    One table lookup per pixel (colours quantised to 5 bits a channel).
-    """
-    lut = _lut(pal, float(marker_dist))
-    code = lut[_index(rgb)]
-    if pal.geometry == "block":  # walls from a blurred copy: averages out GIF dithering and codec noise
-        wall = cv2.medianBlur((lut[_index(cv2.blur(rgb, (3, 3)))] & 1) * 255, 3) // 255
-    else:
-        wall = code & 1
-    return wall, (code >> 1) & 1, code >> 2
-
-
-def _index(rgb: NDArray[np.uint8]) -> NDArray[np.uint16]:
-    q = rgb >> 3
-    return (q[..., 0].astype(np.uint16) << 10) | (q[..., 1].astype(np.uint16) << 5) | q[..., 2]
-
-
-def masks(rgb: NDArray[np.uint8], pal: Palette,
-          marker_dist: float = 70.0) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
-    """(wall, marker) uint8 0/1 masks (see ``classify``)."""
-    wall, marker, _ = classify(rgb, pal, marker_dist)
-    return wall, marker
-
-
-def find_palette(rgb: NDArray[np.uint8]) -> list[Palette]:
-    """Candidate palettes, most likely first: frequent colour pairs (block) and dark-on-light (line)."""
-    q = (rgb // 32).astype(np.int32)
-    code = (q[..., 0] * 64 + q[..., 1] * 8 + q[..., 2]).ravel()
-    counts = np.bincount(code, minlength=512)
-    top = [int(k) for k in np.argsort(counts)[::-1][:4] if counts[k] > 0.03 * code.size]
-    flat = rgb.reshape(-1, 3).astype(np.float64)
-    cols = [tuple(float(v) for v in flat[code == k].mean(axis=0)) for k in top]
-    lum = [0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2] for c in cols]
-    out: list[Palette] = []
-    light = [c for c, lu in zip(cols, lum, strict=True) if lu > 150]
-    floor = max(light, key=lambda c: sum(c)) if light else (255.0, 255.0, 255.0)
-    for c in cols:
-        if c != floor and np.linalg.norm(np.subtract(c, floor)) > 40:
-            out.append(Palette(c, floor, "block"))
-    out.append(Palette((0.0, 0.0, 0.0), floor, "line"))
-    return out
 
 
 def _enclosed_box(wall: NDArray[np.uint8],

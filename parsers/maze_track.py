@@ -15,7 +15,8 @@ import numpy as np
 
 from mmgr.errors import ParseError
 from mmgr.parsers.maze import FrameObs, Marker, MazeRef, MazeState
-from mmgr.parsers.maze_grid import Grid, Palette
+from mmgr.parsers.maze_colour import Palette
+from mmgr.parsers.maze_grid import Grid
 
 __all__ = ["identify_agent"]
 
