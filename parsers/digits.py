@@ -75,15 +75,27 @@ def _check_cells(cells: NDArray[np.uint8]) -> None:
 
 
 def _box3(a: NDArray[np.float32]) -> NDArray[np.float32]:
-    """3x3 mean over the last two axes (zero padding), same shape."""
-    s = a.copy()
-    s[:, 1:, :] += a[:, :-1, :]
-    s[:, :-1, :] += a[:, 1:, :]
-    t = s.copy()
-    t[:, :, 1:] += s[:, :, :-1]
-    t[:, :, :-1] += s[:, :, 1:]
-    t *= np.float32(1.0 / 9.0)
-    return t
+    """3x3 mean over the last two axes (zero padding), same shape.
+
+    One OpenCV box filter over the cells stacked vertically, then the rows where two cells meet
+    lose what they took from the neighbouring cell, so each cell is filtered on its own.
+    """
+    n, h, w = a.shape
+    flat = a.reshape(n * h, w)
+    out = cv2.boxFilter(flat, -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT).reshape(n, h, w)
+    if n > 1:
+        row3 = cv2.boxFilter(flat, -1, (3, 1), normalize=False, borderType=cv2.BORDER_CONSTANT).reshape(n, h, w)
+        out[:-1, -1] -= row3[1:, 0]
+        out[1:, 0] -= row3[:-1, -1]
+    out *= np.float32(1.0 / 9.0)
+    return out
+
+
+def _coarse(a: NDArray[np.float32]) -> NDArray[np.float32]:
+    """(n, H, W) -> (n, COARSE, COARSE) block means (H and W multiples of COARSE)."""
+    n, h, w = a.shape
+    return cv2.resize(a.reshape(n * h, w), (COARSE, n * COARSE), interpolation=cv2.INTER_AREA).reshape(
+        n, COARSE, COARSE)
 
 
 def _erase_lines(ink: NDArray[np.float32], peak: NDArray[np.float32]) -> NDArray[np.bool_]:
@@ -99,15 +111,19 @@ def _erase_lines(ink: NDArray[np.float32], peak: NDArray[np.float32]) -> NDArray
     n, h, w = ink.shape
     core_thr = np.maximum(0.1 * peak, 12.0)[:, None]
     tail_thr = np.maximum(0.05 * peak, 6.0)[:, None]
-    erase = np.zeros(ink.shape, bool)
     rows = np.arange(n)
-    for axis in (1, 2):  # 1: rows (horizontal lines), 2: columns (vertical lines)
-        a = ink if axis == 1 else ink.transpose(0, 2, 1)  # lines run along the last axis
-        run3 = a[:, :, 1:-3] + a[:, :, 2:-2] + a[:, :, 3:-1]  # 3-px sums centred on columns 2..w-3
-        faint = run3.min(axis=2) / 3.0  # (n, size)
+    bands = []
+    for axis in (2, 1):  # runs along columns: horizontal lines (rows); along rows: vertical lines (columns)
+        if axis == 2:
+            run3 = ink[:, :, 1:-3] + ink[:, :, 2:-2] + ink[:, :, 3:-1]  # 3-px sums centred on columns 2..w-3
+        else:
+            run3 = ink[:, 1:-3, :] + ink[:, 2:-2, :] + ink[:, 3:-1, :]
+        faint = run3.min(axis=axis) / 3.0  # (n, size): the faintest 3-px run along each row (column)
         core = faint >= core_thr
         tail = faint >= tail_thr
-        size = h if axis == 1 else w
+        size = faint.shape[1]
+        band = np.zeros((n, size), bool)
+        k = np.arange(size)
         for side in (0, 1):
             idx = np.arange(LINE_OUTER) if side == 0 else size - 1 - np.arange(LINE_OUTER)
             c = core[:, idx]  # ordered from the edge inwards
@@ -117,10 +133,10 @@ def _erase_lines(ink: NDArray[np.float32], peak: NDArray[np.float32]) -> NDArray
                 nxt = np.minimum(depth, size - 1)
                 pos = nxt if side == 0 else size - 1 - nxt
                 depth = depth + (has & tail[rows, pos]).astype(depth.dtype)
-            k = np.arange(size)
             dist = k if side == 0 else size - 1 - k  # distance from this edge
-            band = dist[None, :] < depth[:, None]  # (n, size)
-            erase |= band[:, :, None] if axis == 1 else band[:, None, :]
+            band |= dist[None, :] < depth[:, None]
+        bands.append(band)
+    erase = bands[0][:, :, None] | bands[1][:, None, :]
     return erase
 
 
@@ -175,8 +191,8 @@ def prepare(cells: NDArray[np.uint8]) -> Prepared:
     norm = np.clip(sm / np.maximum(contrast, 1.0)[:, None, None], 0.0, 1.0)
     mass = np.where(norm > MASK_FRAC, norm, np.float32(0.0))
     box, geo = _fit_box(norm, mass)
-    coarse_ink = norm.reshape(n, COARSE, CELL_PX // COARSE, COARSE, CELL_PX // COARSE).mean(axis=(2, 4))
-    coarse_raw = (g / 255.0).reshape(n, COARSE, CELL_PX // COARSE, COARSE, CELL_PX // COARSE).mean(axis=(2, 4))
+    coarse_ink = _coarse(norm)
+    coarse_raw = _coarse(g) * np.float32(1.0 / 255.0)
     scal = np.stack([contrast / 255.0, bg / 255.0, geo[:, 0], geo[:, 1], geo[:, 2], geo[:, 3],
                      (norm > MASK_FRAC).mean(axis=(1, 2)) * 4.0], axis=1)
     feats = np.concatenate([box.reshape(n, -1), coarse_ink.reshape(n, -1), coarse_raw.reshape(n, -1), scal], axis=1)
