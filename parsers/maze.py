@@ -173,30 +173,36 @@ class MazeState:
 
 
 def _markers(rgb: NDArray[np.uint8], hue: NDArray[np.uint8], grid: Grid, opts: ParseOptions) -> list[Marker]:
-    ksz = 3  # opening removes one-pixel colour fringes and seams
-    kernel = np.ones((ksz, ksz), np.uint8)
+    """Coloured blobs, one hue class at a time, each searched only inside that class's bounding box."""
+    kernel = np.ones((3, 3), np.uint8)  # opening removes one-pixel colour fringes and seams
     cell_area = grid.sx * grid.sy
     out: list[Marker] = []
     present = np.bincount(hue.ravel(), minlength=len(HUES) + 1)
+    h, w = hue.shape
     for k, name in enumerate(HUES):
-        if present[k + 1] == 0:
+        if present[k + 1] < opts.min_marker_area * cell_area:
             continue
-        m = (hue == k + 1).astype(np.uint8)
+        full = hue == k + 1
+        rows = np.flatnonzero(full.any(axis=1))
+        cols = np.flatnonzero(full.any(axis=0))
+        oy, ox = max(0, int(rows[0]) - 2), max(0, int(cols[0]) - 2)
+        m = full[oy:min(h, int(rows[-1]) + 3), ox:min(w, int(cols[-1]) + 3)].astype(np.uint8)
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel)
         n, labels, stats, cents = cv2.connectedComponentsWithStats(m, connectivity=8)
-        for k in range(1, n):
-            area = stats[k, cv2.CC_STAT_AREA] / cell_area
+        for j in range(1, n):
+            area = stats[j, cv2.CC_STAT_AREA] / cell_area
             if area < opts.min_marker_area:
                 continue
-            x0, y0 = int(stats[k, cv2.CC_STAT_LEFT]), int(stats[k, cv2.CC_STAT_TOP])
-            x1, y1 = x0 + int(stats[k, cv2.CC_STAT_WIDTH]), y0 + int(stats[k, cv2.CC_STAT_HEIGHT])
-            fill = stats[k, cv2.CC_STAT_AREA] / max(1, (x1 - x0) * (y1 - y0))
+            x0, y0 = int(stats[j, cv2.CC_STAT_LEFT]), int(stats[j, cv2.CC_STAT_TOP])
+            x1, y1 = x0 + int(stats[j, cv2.CC_STAT_WIDTH]), y0 + int(stats[j, cv2.CC_STAT_HEIGHT])
+            fill = stats[j, cv2.CC_STAT_AREA] / max(1, (x1 - x0) * (y1 - y0))
             if fill < 0.15 and max(x1 - x0, y1 - y0) > 1.5 * max(grid.sx, grid.sy):
                 continue  # a thin sprawling structure (grid seams, a drawn path), not a marker
-            sel = labels[y0:y1, x0:x1] == k
-            mean = rgb[y0:y1, x0:x1][sel].mean(axis=0)
-            cx, cy = grid.to_cell(float(cents[k, 0]), float(cents[k, 1]))
-            out.append(Marker(name, cx, cy, float(area), (x0, y0, x1, y1), tuple(int(v) for v in np.round(mean))))
+            sel = labels[y0:y1, x0:x1] == j
+            mean = rgb[oy + y0:oy + y1, ox + x0:ox + x1][sel].mean(axis=0)
+            cx, cy = grid.to_cell(ox + float(cents[j, 0]), oy + float(cents[j, 1]))
+            out.append(Marker(name, cx, cy, float(area), (ox + x0, oy + y0, ox + x1, oy + y1),
+                              tuple(int(v) for v in np.round(mean))))
     return sorted(out, key=lambda mk: (mk.hue, round(mk.y, 3), round(mk.x, 3)))
 
 
