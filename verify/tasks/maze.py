@@ -293,7 +293,10 @@ class MazePlugin:
                                           "overall": int(changed == 0 and cross == 0 and target == 1)}
         allv = vs_c + vs
         status = Status.PASS if metrics["overall"] == 1 else Status.FAIL
-        return CheckReport(metrics, status, self._reason(metrics, allv), tuple(allv), details)
+        reason = self._reason(metrics, allv)
+        if metrics["overall"] == 1:
+            reason = "the drawn path joins start and goal through open cells only; the maze did not change"
+        return CheckReport(metrics, status, reason, tuple(allv), details)
 
     @staticmethod
     def _reason(metrics: Mapping[str, int | None], vs: list[Violation]) -> str:
