@@ -322,9 +322,17 @@ def parse_maze(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions 
     Raises:
         ParseError: no maze grid in frame 0, or no frames.
     """
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)  # frames are small: OpenCV's thread pool costs more than it saves here
+    try:
+        return _parse(frames, ref, opts or ParseOptions())
+    finally:
+        cv2.setNumThreads(threads)
+
+
+def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> MazeState:
     from mmgr.parsers.maze_track import identify_agent  # the second half of the parse
 
-    opts = opts or ParseOptions()
     obs: list[FrameObs] = []
     pal: Palette | None = None
     grid0: Grid | None = None
