@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import mmgr.kernels._reference.path as ref
-import mmgr.kernels.path as jit
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
+
+import mmgr.kernels._reference.path as ref
+import mmgr.kernels.path as jit
 
 coord = st.floats(min_value=-1.5, max_value=7.5, allow_nan=False, allow_infinity=False)
 
