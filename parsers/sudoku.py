@@ -264,6 +264,10 @@ class SudokuFrameReader:
         # geometry of the current registration: quad, size, refined homography (frame -> canonical)
         self._geom: tuple[NDArray[np.float64], int, NDArray[np.float64]] | None = None
         self._map_key: tuple[Any, ...] | None = None
+        # running class probabilities of unsure cells (see _accumulate)
+        self._acc_sum: NDArray[np.float32] | None = None
+        self._acc_n: NDArray[np.int32] = np.zeros(0, np.int32)
+        self._acc_sig: NDArray[np.int32] = np.zeros(0, np.int32)
         self._map: tuple[Any, Any] = (None, None)
 
     # ------------------------------------------------------------------------------------
@@ -298,9 +302,29 @@ class SudokuFrameReader:
             return None
         return {"warped": warped, "ink": ink, "bg": bg, "score": score}
 
+    def _accumulate(self, idx: NDArray[np.intp], probs: NDArray[np.float32], cur: NDArray[np.int32],
+                    n: int) -> NDArray[np.float32]:
+        """Mean class probabilities of each unsure cell over the frames since its content last changed.
+
+        Compression noise differs from frame to frame, so a digit that no single frame reads with
+        confidence often comes out clearly in the average; any change of the cell restarts it.
+        """
+        if self._acc_sum is None or self._acc_sum.shape[0] != n * n:
+            self._acc_sum = np.zeros((n * n, probs.shape[1]), np.float32)
+            self._acc_n = np.zeros(n * n, np.int32)
+            self._acc_sig = np.zeros_like(cur)
+        moved = np.abs(cur[idx] - self._acc_sig[idx]).reshape(len(idx), -1).max(axis=1) > 16 * self.p.cell_diff
+        restart = moved | (self._acc_n[idx] == 0)
+        self._acc_sum[idx[restart]] = 0.0
+        self._acc_n[idx[restart]] = 0
+        self._acc_sig[idx[restart]] = cur[idx[restart]]
+        self._acc_sum[idx] += probs
+        self._acc_n[idx] += 1
+        return self._acc_sum[idx] / self._acc_n[idx][:, None]
+
     def _read_shifted(self, ink_padded: NDArray[np.uint8], idx: NDArray[np.intp], probs0: NDArray[np.float32],
-                      n: int) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
-        """Second look at unsure cells: average the class probabilities of the crop and of four crops
+                      n: int) -> NDArray[np.float32]:
+        """Second look at unsure cells: the mean class probabilities of the crop and of four crops
         shifted by ``shift_px`` (a registration error of a few pixels puts a grid line in the crop)."""
         sh = int(self.p.shift_px)
         crops = []
@@ -310,8 +334,7 @@ class SudokuFrameReader:
                 y0, x0 = PAD + r * CELL_PX + dy, PAD + c * CELL_PX + dx
                 crops.append(255 - ink_padded[y0:y0 + CELL_PX, x0:x0 + CELL_PX])
         p = self.digits.predict_proba(np.ascontiguousarray(np.stack(crops)).astype(np.uint8))
-        p = p.reshape(4, len(idx), -1).sum(axis=0) + probs0
-        return _decide(p / 5.0, n, self.p.min_conf)
+        return (p.reshape(4, len(idx), -1).sum(axis=0) + probs0) / 5.0
 
     def _maps(self, n: int, hm: NDArray[np.float64], shape: tuple[int, ...]) -> tuple[Any, Any]:
         """Fixed-point remap tables for a homography (cached: the camera rarely moves)."""
@@ -363,6 +386,8 @@ class SudokuFrameReader:
             self._last, self._geom, self._ref_cells = out, None, None
             return out
         n, quad, hm, g, changed = reg
+        if changed:
+            self._acc_sum = None  # new geometry: earlier evidence is about other pixels
         if self.size is None:
             self.size = n
         self._geom = (quad, n, hm)
@@ -409,16 +434,20 @@ class SudokuFrameReader:
             digits[todo] = res.digit
             conf[todo] = res.conf
             unsure = res.digit < 0
-            if unsure.any() and self.p.shift_px > 0:
-                d2, c2 = self._read_shifted(g["ink"], todo[unsure], res.probs[unsure], n)
-                digits[todo[unsure]] = d2
-                conf[todo[unsure]] = c2
-                res_digit = digits[todo]
-            else:
-                res_digit = res.digit
+            if unsure.any():
+                uidx = todo[unsure]
+                probs = res.probs[unsure]
+                if self.p.shift_px > 0:
+                    probs = self._read_shifted(g["ink"], uidx, probs, n)
+                d2, c2 = _decide(self._accumulate(uidx, probs, cur, n), n, self.p.min_conf)
+                digits[uidx] = d2
+                conf[uidx] = c2
+            res_digit = digits[todo]
             # an unreadable cell keeps its old reference, so it is read again on the next frame
             sure = todo[res_digit >= 0]
             ref[sure] = cur[sure]
+            if self._acc_sum is not None:
+                self._acc_n[sure] = 0
         digits[occ_flat] = -1
         conf[occ_flat] = 0.0
         if changed or self._last is None or self._last.fit is None or self._last.status != OK:
