@@ -107,6 +107,9 @@ class ArcParse:
         drift_frames: frames in which any known panel differed from frame 0.
         drift_events: first drift per panel.
         notes: human sentences about what was assumed or seen.
+        answer_strict: (rows, cols) int8 labels of the final frame under stricter margins (a
+            nearest colour at most half as far as any other label's, centre >= 60% uniform);
+            a cell is called *wrong* only when this strict read disagrees (see ``check_arc``).
     """
 
     n_frames: int
@@ -122,6 +125,7 @@ class ArcParse:
     drift_frames: tuple[int, ...] = ()
     drift_events: tuple[DriftEvent, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    answer_strict: NDArray[np.int8] | None = None
 
     def __post_init__(self) -> None:
         if self.n_frames < 1:
@@ -405,6 +409,8 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
                      "consistent sizes")
     reads = np.stack([_labels_at(fr.rgb, answer, f0) for fr in window])
     final = reads[-1].copy()
+    _ys, _xs, means, near = sample_cells(answer.panel.rectify(last.rgb), answer.rows, answer.cols)
+    strict = quantize(means, near, f0.palette, f0.labels, ratio=0.5, min_uniform=60)
     flicker: list[tuple[int, int]] = []
     for r in range(answer.rows):
         for c in range(answer.cols):
@@ -415,4 +421,5 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
                 vals, cnt = np.unique(conf, return_counts=True)
                 final[r, c] = vals[np.argmax(cnt)]
     return ArcParse(n, f0.panels, f0.palette, f0.labels, f0.slot, answer, final, in_slot, last.index,
-                    tuple(flicker), tuple(drift_frames), tuple(events[k] for k in sorted(events)), tuple(notes))
+                    tuple(flicker), tuple(drift_frames), tuple(events[k] for k in sorted(events)), tuple(notes),
+                    strict)

@@ -174,6 +174,13 @@ def check_arc(state: ArcParse, ref: ArcReference) -> CheckReport:
     assert lab is not None and ans is not None  # parse raises otherwise
     f = state.answer_frame
     size_ok = lab.shape == exp.shape
+    # a cell that disagrees with the expected colour is *wrong* only when the strict read agrees
+    # that it is another colour; a disagreement that only the looser read sees is unreadable
+    strict = state.answer_strict if state.answer_strict is not None and state.answer_strict.shape == lab.shape \
+        else lab
+    weak = (strict == AMBIGUOUS) & (lab != AMBIGUOUS)
+    if lab.shape == exp.shape:
+        lab = np.where(weak & (lab != exp), AMBIGUOUS, lab).astype(np.int8)
     amb = lab == AMBIGUOUS
     violations = _drift_evidence(state)
     # cells compared over the top-left aligned overlap
