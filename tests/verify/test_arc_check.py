@@ -67,6 +67,18 @@ def test_ambiguous_cells_abstain_unless_another_cell_is_wrong(solved: tuple) -> 
     assert rep.status is Status.FAIL and rep.metrics["valid_solution"] == 0
 
 
+def test_a_disagreement_only_the_loose_read_sees_is_unreadable(solved: tuple) -> None:
+    ref, st = solved
+    lab = ref.expected.copy()
+    lab[3, 3] = (lab[3, 3] + 1) % 10
+    strict = lab.copy()
+    strict[3, 3] = AMBIGUOUS  # the strict read cannot tell: no confident "wrong"
+    rep = check_arc(dataclasses.replace(st, answer_labels=lab, answer_strict=strict), ref)
+    assert rep.status is Status.UNSCORABLE and rep.metrics["valid_solution"] is None
+    rep = check_arc(dataclasses.replace(st, answer_labels=lab, answer_strict=lab.copy()), ref)
+    assert rep.status is Status.FAIL
+
+
 def test_blank_cells_are_wrong_and_break_integrity(solved: tuple) -> None:
     ref, st = solved
     lab = ref.expected.copy()
