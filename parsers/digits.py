@@ -84,11 +84,18 @@ def _box3(a: NDArray[np.float32]) -> NDArray[np.float32]:
     flat = a.reshape(n * h, w)
     out = cv2.boxFilter(flat, -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT).reshape(n, h, w)
     if n > 1:
-        row3 = cv2.boxFilter(flat, -1, (3, 1), normalize=False, borderType=cv2.BORDER_CONSTANT).reshape(n, h, w)
-        out[:-1, -1] -= row3[1:, 0]
-        out[1:, 0] -= row3[:-1, -1]
+        out[:-1, -1] -= _row3(a[1:, 0])
+        out[1:, 0] -= _row3(a[:-1, -1])
     out *= np.float32(1.0 / 9.0)
     return out
+
+
+def _row3(r: NDArray[np.float32]) -> NDArray[np.float32]:
+    """3-px sums along the last axis of (m, W) rows (zero padding)."""
+    s = r.copy()
+    s[:, 1:] += r[:, :-1]
+    s[:, :-1] += r[:, 1:]
+    return s
 
 
 def _coarse(a: NDArray[np.float32]) -> NDArray[np.float32]:
