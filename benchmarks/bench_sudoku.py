@@ -52,7 +52,7 @@ def _cases(n: int, degraded: bool, seed: int) -> list[dict]:
     return out
 
 
-def run(n: int, degraded: bool, out: Path, seed: int) -> dict:
+def run(n: int, degraded: bool, out: Path, seed: int, params: dict | None = None) -> dict:
     agree = {m: 0 for m in METRICS}
     scored = 0
     false_pass = 0
@@ -69,7 +69,7 @@ def run(n: int, degraded: bool, out: Path, seed: int) -> dict:
         decode_only(path)
         t_decode += time.perf_counter() - t0
         t0 = time.perf_counter()
-        v, state = verify_media(path, "sudoku", params={}, keep_state=True)
+        v, state = verify_media(path, "sudoku", params=params or {}, keep_state=True)
         t_verify += time.perf_counter() - t0
         if v.status.value == "unscorable":
             abstain += 1
@@ -111,12 +111,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("/tmp/bench_sudoku"))
     ap.add_argument("--only", choices=("clean", "degraded"))
+    ap.add_argument("--param", action="append", default=[], metavar="K=V", help="Sudoku task parameter")
     a = ap.parse_args()
+    params = dict(kv.split("=", 1) for kv in a.param)
     verify_media  # noqa: B018  (warm-up below compiles the kernels once)
     for name in ("clean", "degraded"):
         if a.only and a.only != name:
             continue
-        r = run(a.n, name == "degraded", a.out, a.seed)
+        r = run(a.n, name == "degraded", a.out, a.seed, params)
         print(f"== {name}: n={r['n']} scored={r['scored']} abstentions={r['abstain_rate']:.1%} "
               f"false passes={r['false_passes']}")
         for m, v in r["agreement"].items():

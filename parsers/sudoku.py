@@ -242,7 +242,7 @@ class ReaderParams:
     occlusion_share: float = 0.95
     blank_ink: float = 70.0
     shift_px: int = 3
-    min_conf: float = 0.9
+    min_conf: float = 0.7
 
 
 class SudokuFrameReader:
