@@ -218,13 +218,22 @@ class _Frame0:
 
 def _assign(scored: Sequence[tuple[float, int, int, GridRead]], roles: Sequence[tuple[str, NDArray[np.int8]]]
             ) -> dict[int, tuple[float, int, GridRead]]:
-    """Greedy one-to-one role <-> panel assignment by score; a demonstration needs its partner too.
+    """Greedy one-to-one role <-> panel assignment by score (the test input first); a demonstration
+    needs its partner too.
 
     Returns:
         role index -> (score, panel index, read).
     """
     used_p: set[int] = set()
     chosen: dict[int, tuple[float, int, GridRead]] = {}
+    # the test input first: a demonstration the image does not show may look just like it; among
+    # equal scores the test input is the later panel in reading order (it follows the demonstrations)
+    t_idx = next((i for i, (r, _) in enumerate(roles) if r == "T1-in"), None)
+    t_best = sorted((s for s in scored if s[1] == t_idx), key=lambda s: (-s[0], -s[2]))
+    if t_best:
+        a, ri, pi, gr = t_best[0]
+        used_p.add(pi)
+        chosen[ri] = (a, pi, gr)
     for a, ri, pi, gr in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
         if ri in chosen or pi in used_p:
             continue

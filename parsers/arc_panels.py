@@ -198,12 +198,12 @@ def _fit_sides(c: NDArray[np.float64], q: NDArray[np.float64], band: float) -> N
     return out
 
 
-def find_panels(rgb: NDArray[np.uint8], *, min_side: int = 10, bg_tol: int = 48) -> list[Panel]:
+def find_panels(rgb: NDArray[np.uint8], *, min_side: int = 6, bg_tol: int = 48) -> list[Panel]:
     """The grid-like panels of a frame, in reading order (top to bottom, left to right).
 
     Args:
         rgb: (H, W, 3) uint8 frame.
-        min_side: smallest panel side in pixels.
+        min_side: smallest panel side in pixels (a 30x1 grid drawn in a 216-px box is 8 px wide).
         bg_tol: L1 colour distance (sum over channels) beyond which a pixel is not background.
 
     Returns:
