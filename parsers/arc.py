@@ -216,20 +216,20 @@ class _Frame0:
     others: tuple[Box, ...] = ()  # frame-0 panels outside the slot that matched no task grid
 
 
-def _assign(scored: Sequence[tuple[float, int, int, GridRead]], roles: Sequence[tuple[str, NDArray[np.int8]]]
-            ) -> dict[int, tuple[float, int, GridRead]]:
-    """Greedy one-to-one role <-> panel assignment by score (the test input first); a demonstration
-    needs its partner too.
+def _assign(scored: Sequence[tuple[float, int, int, GridRead]], roles: Sequence[tuple[str, NDArray[np.int8]]],
+            test_first: bool = False) -> dict[int, tuple[float, int, GridRead]]:
+    """Greedy one-to-one role <-> panel assignment by score (optionally the test input first); a
+    demonstration needs its partner too.
 
     Returns:
         role index -> (score, panel index, read).
     """
     used_p: set[int] = set()
     chosen: dict[int, tuple[float, int, GridRead]] = {}
-    # the test input first: a demonstration the image does not show may look just like it; among
-    # equal scores the test input is the later panel in reading order (it follows the demonstrations)
+    # with exact colours, the test input first: a demonstration the image does not show may be
+    # shaped like it and would otherwise take its panel
     t_idx = next((i for i, (r, _) in enumerate(roles) if r == "T1-in"), None)
-    t_best = sorted((s for s in scored if s[1] == t_idx), key=lambda s: (-s[0], -s[2]))
+    t_best = sorted((s for s in scored if s[1] == t_idx), key=lambda s: (-s[0], s[2])) if test_first else []
     if t_best:
         a, ri, pi, gr = t_best[0]
         used_p.add(pi)
@@ -263,6 +263,10 @@ def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.in
             gr = read_grid(rgb, panel, size=(h, w), crop=crops[pi])
             a = structure_agreement(gr.means, g)
             if a >= min_agreement:
+                # a tie-breaker only (<= 0.01): closeness to the standard ARC colours, so that two
+                # grids of one shape but other colours do not swap panels before the palette is known
+                near = float(np.sqrt(((gr.means - ARC_RGB[g]) ** 2).sum(axis=2)).mean())
+                a += 0.01 * (1.0 - min(1.0, near / 200.0))
                 scores.append((a, ri, pi, gr.means, gr.uniform, gr))
     # pass 1, colour-blind: structure agreement; pass 2: exact colours under the palette pass 1 taught
     chosen = _assign([(a, ri, pi, gr) for a, ri, pi, _m, _u, gr in scores], roles)
@@ -277,7 +281,7 @@ def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.in
         la = float((lab == roles[ri][1]).sum()) / max(1, int(readable.sum()))
         if readable.mean() >= 0.5 and la >= min_agreement:
             rescored.append((la, ri, pi, gr))
-    chosen = _assign(rescored, roles)
+    chosen = _assign(rescored, roles, test_first=True)
     used_p = {pi for _a, pi, _gr in chosen.values()}
     t_idx = next((i for i, (r, _) in enumerate(roles) if r == "T1-in"), None)
     if t_idx is None or t_idx not in chosen:
