@@ -91,14 +91,20 @@ def _enclosed_box(wall: NDArray[np.uint8],
     return int(colz[0]), int(rows[0]), int(colz[-1]) + 1, int(rows[-1]) + 1
 
 
-def _block_values(integral: NDArray[np.float64], grid: Grid, frac: float = 0.5) -> NDArray[np.float64]:
-    """Mean wall-mask value in the central ``frac`` of every block: (2R+1, 2C+1) floats (-1 off-frame)."""
-    b_x, b_y = grid.sx / 2, grid.sy / 2
-    x0 = grid.ox - 0.5 * b_x
-    y0 = grid.oy - 0.5 * b_y
-    h, w = integral.shape[0] - 1, integral.shape[1] - 1
-    jx = np.arange(2 * grid.cols + 1)
-    iy = np.arange(2 * grid.rows + 1)
+def _block_boxes(shape: tuple[int, int], rows: int, cols: int, ox: NDArray[np.float64], oy: NDArray[np.float64],
+                 sx: NDArray[np.float64], sy: NDArray[np.float64], frac: float = 0.5
+                 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp], NDArray[np.intp],
+                            NDArray[np.bool_], NDArray[np.float64]]:
+    """Sample boxes of ``_block_values`` for K grids of one size at once (``ox`` .. ``sy``: (K,) arrays).
+
+    Returns clipped (K, 2R+1) ``ya, yb``, (K, 2C+1) ``xa, xb``, the (K, 2R+1, 2C+1) in-frame mask and box areas.
+    """
+    b_x, b_y = (sx / 2)[:, None], (sy / 2)[:, None]
+    x0 = ox[:, None] - 0.5 * b_x
+    y0 = oy[:, None] - 0.5 * b_y
+    h, w = shape
+    jx = np.arange(2 * cols + 1)
+    iy = np.arange(2 * rows + 1)
     m = (1 - frac) / 2
     xa = np.round(x0 + (jx + m) * b_x).astype(int)
     xb = np.round(x0 + (jx + 1 - m) * b_x).astype(int)
@@ -106,13 +112,29 @@ def _block_values(integral: NDArray[np.float64], grid: Grid, frac: float = 0.5) 
     yb = np.round(y0 + (iy + 1 - m) * b_y).astype(int)
     xb = np.maximum(xb, xa + 1)
     yb = np.maximum(yb, ya + 1)
-    ok = (xa[None, :] >= 0) & (xb[None, :] <= w) & (ya[:, None] >= 0) & (yb[:, None] <= h)
-    xa_, xb_ = np.clip(xa, 0, w), np.clip(xb, 0, w)
-    ya_, yb_ = np.clip(ya, 0, h), np.clip(yb, 0, h)
-    s = (integral[yb_[:, None], xb_[None, :]] - integral[ya_[:, None], xb_[None, :]]
-         - integral[yb_[:, None], xa_[None, :]] + integral[ya_[:, None], xa_[None, :]])
-    area = np.maximum(1, (yb_ - ya_)[:, None] * (xb_ - xa_)[None, :])
-    return np.where(ok, s / area, -1.0)
+    ok = (xa[:, None, :] >= 0) & (xb[:, None, :] <= w) & (ya[:, :, None] >= 0) & (yb[:, :, None] <= h)
+    xa, xb = np.minimum(np.maximum(xa, 0), w), np.minimum(np.maximum(xb, 0), w)
+    ya, yb = np.minimum(np.maximum(ya, 0), h), np.minimum(np.maximum(yb, 0), h)
+    area = np.maximum(1, (yb - ya)[:, :, None] * (xb - xa)[:, None, :])
+    return ya, yb, xa, xb, ok, area
+
+
+def _box_means(integral: NDArray[np.float64], boxes: tuple) -> NDArray[np.float64]:  # type: ignore[type-arg]
+    """Mean mask value in every sample box of ``_block_boxes``: (K, 2R+1, 2C+1), -1 off-frame."""
+    ya, yb, xa, xb, ok, area = boxes
+    ya, yb, xa, xb = ya[:, :, None], yb[:, :, None], xa[:, None, :], xb[:, None, :]
+    s = integral[yb, xb] - integral[ya, xb] - integral[yb, xa] + integral[ya, xa]
+    return np.where(ok, s / area, -1.0)  # type: ignore[no-any-return]
+
+
+def _params(grids: list[Grid]) -> tuple[NDArray[np.float64], ...]:
+    return tuple(np.array([getattr(g, a) for g in grids], np.float64) for a in ("ox", "oy", "sx", "sy"))
+
+
+def _block_values(integral: NDArray[np.float64], grid: Grid, frac: float = 0.5) -> NDArray[np.float64]:
+    """Mean wall-mask value in the central ``frac`` of every block: (2R+1, 2C+1) floats (-1 off-frame)."""
+    shape = (integral.shape[0] - 1, integral.shape[1] - 1)
+    return _box_means(integral, _block_boxes(shape, grid.rows, grid.cols, *_params([grid]), frac))[0]
 
 
 def _block_score(vals: NDArray[np.float64]) -> float:
@@ -187,44 +209,65 @@ def _line_values(integral: NDArray[np.float64], grid: Grid,
     one-pixel-wide strip across the line (+-10% of a cell), so the value does not depend on how
     thick the lines are drawn or how large the cells are.
     """
-    h, w = integral.shape[0] - 1, integral.shape[1] - 1
-    t = max(1.0, 0.1 * min(grid.sx, grid.sy))
+    hz, vt = _line_values_many((integral,), [grid], k)[0]
+    return hz[0], vt[0]
+
+
+def _line_values_many(integrals: tuple[NDArray[np.float64], ...], grids: list[Grid],
+                      k: int = 9) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """``_line_values`` of K grids of one size, for each integral: per integral (K, R+1, C) and (K, R, C+1)."""
+    h, w = integrals[0].shape[0] - 1, integrals[0].shape[1] - 1
+    rows, cols = grids[0].rows, grids[0].cols
+    ox, oy, sx, sy = (v[:, None, None, None] for v in _params(grids))
+    t = np.maximum(1.0, 0.1 * np.minimum(sx, sy))
     f = 0.25 + 0.5 * (np.arange(k) + 0.5) / k  # positions along the segment, in cells
 
-    def hits(xa, xb, ya, yb):  # type: ignore[no-untyped-def]
-        xa, xb = np.clip(np.round(xa).astype(int), 0, w), np.clip(np.round(xb).astype(int), 0, w)
-        ya, yb = np.clip(np.round(ya).astype(int), 0, h), np.clip(np.round(yb).astype(int), 0, h)
+    def boxes(xa, xb, ya, yb):  # type: ignore[no-untyped-def]
+        xa, xb = np.round(xa).astype(int), np.round(xb).astype(int)
+        ya, yb = np.round(ya).astype(int), np.round(yb).astype(int)
+        xa, xb = np.minimum(np.maximum(xa, 0), w), np.minimum(np.maximum(xb, 0), w)
+        ya, yb = np.minimum(np.maximum(ya, 0), h), np.minimum(np.maximum(yb, 0), h)
         xb, yb = np.maximum(xb, np.minimum(xa + 1, w)), np.maximum(yb, np.minimum(ya + 1, h))
+        return xa, xb, ya, yb
+
+    def hits(integral, bx):  # type: ignore[no-untyped-def]
+        xa, xb, ya, yb = bx
         s = integral[yb, xb] - integral[ya, xb] - integral[yb, xa] + integral[ya, xa]
         return (s >= 1).mean(axis=-1)
 
-    r = np.arange(grid.rows + 1)[:, None, None]
-    c = np.arange(grid.cols)[None, :, None]
-    x = grid.ox + grid.sx * (c + f[None, None, :])
-    y = grid.oy + grid.sy * r
-    horiz = hits(x, x + 1, y - t, y + t + 1)
-    r2 = np.arange(grid.rows)[:, None, None]
-    c2 = np.arange(grid.cols + 1)[None, :, None]
-    x2 = grid.ox + grid.sx * c2
-    y2 = grid.oy + grid.sy * (r2 + f[None, None, :])
-    vert = hits(x2 - t, x2 + t + 1, y2, y2 + 1)
-    return horiz, vert
+    r = np.arange(rows + 1)[:, None, None]
+    c = np.arange(cols)[None, :, None]
+    x = ox + sx * (c + f[None, None, :])
+    y = oy + sy * r
+    bh = boxes(x, x + 1, y - t, y + t + 1)
+    r2 = np.arange(rows)[:, None, None]
+    c2 = np.arange(cols + 1)[None, :, None]
+    x2 = ox + sx * c2
+    y2 = oy + sy * (r2 + f[None, None, :])
+    bv = boxes(x2 - t, x2 + t + 1, y2, y2 + 1)
+    return [(hits(integral, bh), hits(integral, bv)) for integral in integrals]
 
 
 def _cells_clear(integral: NDArray[np.float64], g: Grid) -> float:
     """Share of cells whose central 40% holds (almost) no wall pixels: thin lines leave cells clear."""
+    return float(_cells_clear_many(integral, [g])[0])
+
+
+def _cells_clear_many(integral: NDArray[np.float64], grids: list[Grid]) -> NDArray[np.float64]:
+    """``_cells_clear`` of K grids of one size: (K,)."""
     h, w = integral.shape[0] - 1, integral.shape[1] - 1
-    c = np.arange(g.cols)
-    r = np.arange(g.rows)
-    xa = np.clip(np.round(g.ox + g.sx * (c + 0.3)).astype(int), 0, w)
-    xb = np.clip(np.round(g.ox + g.sx * (c + 0.7)).astype(int), 0, w)
-    ya = np.clip(np.round(g.oy + g.sy * (r + 0.3)).astype(int), 0, h)
-    yb = np.clip(np.round(g.oy + g.sy * (r + 0.7)).astype(int), 0, h)
+    ox, oy, sx, sy = (v[:, None] for v in _params(grids))
+    c = np.arange(grids[0].cols)
+    r = np.arange(grids[0].rows)
+    xa = np.minimum(np.maximum(np.round(ox + sx * (c + 0.3)).astype(int), 0), w)
+    xb = np.minimum(np.maximum(np.round(ox + sx * (c + 0.7)).astype(int), 0), w)
+    ya = np.minimum(np.maximum(np.round(oy + sy * (r + 0.3)).astype(int), 0), h)
+    yb = np.minimum(np.maximum(np.round(oy + sy * (r + 0.7)).astype(int), 0), h)
     xb, yb = np.maximum(xb, np.minimum(xa + 1, w)), np.maximum(yb, np.minimum(ya + 1, h))
-    s = (integral[yb[:, None], xb[None, :]] - integral[ya[:, None], xb[None, :]]
-         - integral[yb[:, None], xa[None, :]] + integral[ya[:, None], xa[None, :]])
-    frac = s / np.maximum(1, (yb - ya)[:, None] * (xb - xa)[None, :])
-    return float((frac < 0.15).mean())
+    ya3, yb3, xa3, xb3 = ya[:, :, None], yb[:, :, None], xa[:, None, :], xb[:, None, :]
+    s = integral[yb3, xb3] - integral[ya3, xb3] - integral[yb3, xa3] + integral[ya3, xa3]
+    frac = s / np.maximum(1, (yb3 - ya3) * (xb3 - xa3))
+    return (frac < 0.15).mean(axis=(1, 2))  # type: ignore[no-any-return]
 
 
 def _line_score(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> float:
@@ -272,21 +315,31 @@ def _grid_at(anchor: tuple[float, float, float, float], shape: tuple[int, int], 
 def _score(integral: NDArray[np.float64], geometry: str, g: Grid,
            covered: NDArray[np.float64] | None = None, frac: float = 0.5) -> Grid:
     """Fit quality of grid ``g``; with ``covered`` (integral of the marker mask), walls under markers are not judged."""
+    return _score_many(integral, geometry, [g], covered, frac)[0]
+
+
+def _score_many(integral: NDArray[np.float64], geometry: str, grids: list[Grid],
+                covered: NDArray[np.float64] | None = None, frac: float = 0.5) -> list[Grid]:
+    """``_score`` of K grids of one size at once (the sampling is batched; each score is computed as alone)."""
     if geometry == "block":
-        vals = _block_values(integral, g, frac)
+        shape = (integral.shape[0] - 1, integral.shape[1] - 1)
+        bx = _block_boxes(shape, grids[0].rows, grids[0].cols, *_params(grids), frac)
+        vals = _box_means(integral, bx)
         if covered is not None:
-            vals = np.where(_block_values(covered, g, frac) > 0.02, -1.0, vals)
-        sc = _block_score(vals)
+            vals = np.where(_box_means(covered, bx) > 0.02, -1.0, vals)
+        scores = [_block_score(v) for v in vals]
     else:
-        hz, vt = _line_values(integral, g)
+        reads = _line_values_many((integral,) if covered is None else (integral, covered), grids)
+        hzs, vts = reads[0]
         if covered is not None:
-            chz, cvt = _line_values(covered, g)
-            hz = np.where(chz > 0, -1.0, hz)
-            vt = np.where(cvt > 0, -1.0, vt)
-            hz[[0, -1]] = np.maximum(hz[[0, -1]], 0)
-            vt[:, [0, -1]] = np.maximum(vt[:, [0, -1]], 0)
-        sc = _line_score(hz, vt) * _cells_clear(integral, g)
-    return Grid(g.rows, g.cols, g.ox, g.oy, g.sx, g.sy, sc)
+            chz, cvt = reads[1]
+            hzs = np.where(chz > 0, -1.0, hzs)
+            vts = np.where(cvt > 0, -1.0, vts)
+            hzs[:, [0, -1]] = np.maximum(hzs[:, [0, -1]], 0)
+            vts[:, :, [0, -1]] = np.maximum(vts[:, :, [0, -1]], 0)
+        clear = _cells_clear_many(integral, grids)
+        scores = [_line_score(hz, vt) * float(cl) for hz, vt, cl in zip(hzs, vts, clear, strict=True)]
+    return [Grid(g.rows, g.cols, g.ox, g.oy, g.sx, g.sy, sc) for g, sc in zip(grids, scores, strict=True)]
 
 
 def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 2,
@@ -301,7 +354,7 @@ def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 
         o0 = base.ox if axis == "x" else base.oy
         s0 = base.sx if axis == "x" else base.sy
         lo, hi = o0, o0 + s0 * (n / 2 if geometry == "block" else n)
-        cands: list[tuple[float, int, int, Grid]] = []
+        shifts: list[tuple[int, int, Grid]] = []
         for d0 in range(-reach, reach + 1):
             for d1 in range(-reach, reach + 1):
                 span = (hi + d1) - (lo + d0)
@@ -310,7 +363,9 @@ def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 
                 s = span / (n / 2 if geometry == "block" else n)
                 cand = (Grid(base.rows, base.cols, lo + d0, base.oy, s, base.sy, 0.0) if axis == "x"
                         else Grid(base.rows, base.cols, base.ox, lo + d0, base.sx, s, 0.0))
-                cands.append((_score(integral, geometry, cand, covered, frac=0.7).score, d0, d1, cand))
+                shifts.append((d0, d1, cand))
+        scored = _score_many(integral, geometry, [c[2] for c in shifts], covered, frac=0.7)
+        cands = [(sg.score, d0, d1, cand) for (d0, d1, cand), sg in zip(shifts, scored, strict=True)]
         top = max(c[0] for c in cands)
         plateau = [c for c in cands if c[0] >= top - 1e-9]  # equally good offsets: take the middle one
         m0 = float(np.mean([c[1] for c in plateau]))
