@@ -15,6 +15,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from mmgr.kernels.maze_pixels import lut_codes
+
 __all__ = ["HUES", "HUE_EDGES", "Palette", "classify", "find_palette", "masks"]
 
 
@@ -69,9 +71,9 @@ def classify(rgb: NDArray[np.uint8], pal: Palette, marker_dist: float = 70.0
     One table lookup per pixel (colours quantised to 5 bits a channel).
     """
     lut = _lut(pal, float(marker_dist))
-    code = lut[_index(rgb)]
+    code = lut_codes(np.ascontiguousarray(rgb, np.uint8), lut)
     if pal.geometry == "block":  # walls from a blurred copy: averages out GIF dithering and codec noise
-        wall = cv2.medianBlur((lut[_index(cv2.blur(rgb, (3, 3)))] & 1) * 255, 3) // 255
+        wall = cv2.medianBlur((lut_codes(cv2.blur(rgb, (3, 3)), lut) & 1) * 255, 3) // 255
     else:
         wall = code & 1
     return wall, (code >> 1) & 1, code >> 2

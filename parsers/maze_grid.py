@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from mmgr.kernels.maze_pixels import enclosed_box
 from mmgr.parsers.maze_colour import Palette, find_palette, masks
 
 __all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "register"]
@@ -70,25 +71,14 @@ def _enclosed_box(wall: NDArray[np.uint8],
                   exclude: NDArray[np.uint8] | None = None) -> tuple[int, int, int, int] | None:
     """Bounding box (x0, y0, x1, y1 exclusive) of non-wall pixels walled in on all four sides."""
     h, w = wall.shape
-    wb = wall.astype(bool)
     k = max(3, min(h, w) // 60)  # thin seams between tiles are not corridor
-    nonwall = cv2.morphologyEx((~wb).astype(np.uint8), cv2.MORPH_OPEN, np.ones((k, k), np.uint8)).astype(bool)
-    any_r, any_c = wb.any(axis=1), wb.any(axis=0)
-    first_r = np.where(any_r, wb.argmax(axis=1), w)
-    last_r = np.where(any_r, w - 1 - wb[:, ::-1].argmax(axis=1), -1)
-    first_c = np.where(any_c, wb.argmax(axis=0), h)
-    last_c = np.where(any_c, h - 1 - wb[::-1, :].argmax(axis=0), -1)
-    xs = np.arange(w)[None, :]
-    ys = np.arange(h)[:, None]
-    inside = nonwall & (xs > first_r[:, None]) & (xs < last_r[:, None])
-    inside &= (ys > first_c[None, :]) & (ys < last_c[None, :])
-    if exclude is not None:  # markers (an agent clipping into the outer wall) do not move the box
-        inside &= ~exclude.astype(bool)
-    rows = np.nonzero(inside.sum(axis=1) >= 2)[0]
-    colz = np.nonzero(inside.sum(axis=0) >= 2)[0]
-    if rows.size == 0 or colz.size == 0:
+    nonwall = cv2.morphologyEx((wall == 0).view(np.uint8), cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+    wall = np.ascontiguousarray(wall)
+    # markers (an agent clipping into the outer wall) do not move the box
+    box = enclosed_box(wall, nonwall, wall if exclude is None else np.ascontiguousarray(exclude), exclude is not None)
+    if box[0] < 0:
         return None
-    return int(colz[0]), int(rows[0]), int(colz[-1]) + 1, int(rows[-1]) + 1
+    return int(box[0]), int(box[1]), int(box[2]), int(box[3])
 
 
 def _block_boxes(shape: tuple[int, int], rows: int, cols: int, ox: NDArray[np.float64], oy: NDArray[np.float64],
