@@ -78,3 +78,31 @@ def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: N
     out[2] = x1 + 1
     out[3] = y1 + 1
     return out
+
+
+@njit(cache=True)
+def class_boxes(labels: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
+    """Pixel count and bounding box of every label 0..n of an (H, W) label image.
+
+    Returns (n + 1, 5) int64 rows ``(count, y_first, y_last, x_first, x_last)`` (inclusive);
+    a label that does not occur has count 0 and box (-1, -1, -1, -1). Labels above n are ignored.
+    """
+    h, w = labels.shape
+    out = np.full((n + 1, 5), -1, np.int64)
+    out[:, 0] = 0
+    for y in range(h):
+        for x in range(w):
+            k = np.int64(labels[y, x])
+            if k > n:
+                continue
+            if out[k, 0] == 0:
+                out[k, 1] = y
+                out[k, 3] = x
+                out[k, 4] = x
+            out[k, 0] += 1
+            out[k, 2] = y
+            if x < out[k, 3]:
+                out[k, 3] = x
+            if x > out[k, 4]:
+                out[k, 4] = x
+    return out

@@ -24,8 +24,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
+from mmgr.kernels.maze_pixels import class_boxes
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify
-from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, register
+from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, read_walls_many, register
 from mmgr.parsers.types import Frame
 
 __all__ = ["HUES", "FrameObs", "MazeRef", "MazeState", "Marker", "ParseOptions", "hue_class", "parse_maze"]
@@ -177,16 +178,14 @@ def _markers(rgb: NDArray[np.uint8], hue: NDArray[np.uint8], grid: Grid, opts: P
     kernel = np.ones((3, 3), np.uint8)  # opening removes one-pixel colour fringes and seams
     cell_area = grid.sx * grid.sy
     out: list[Marker] = []
-    present = np.bincount(hue.ravel(), minlength=len(HUES) + 1)
+    boxes = class_boxes(np.ascontiguousarray(hue), len(HUES))  # per class: count, first/last row, first/last col
     h, w = hue.shape
     for k, name in enumerate(HUES):
-        if present[k + 1] < opts.min_marker_area * cell_area:
+        count, y_first, y_last, x_first, x_last = (int(v) for v in boxes[k + 1])
+        if count < opts.min_marker_area * cell_area:
             continue
-        full = hue == k + 1
-        rows = np.flatnonzero(full.any(axis=1))
-        cols = np.flatnonzero(full.any(axis=0))
-        oy, ox = max(0, int(rows[0]) - 2), max(0, int(cols[0]) - 2)
-        m = full[oy:min(h, int(rows[-1]) + 3), ox:min(w, int(cols[-1]) + 3)].astype(np.uint8)
+        oy, ox = max(0, y_first - 2), max(0, x_first - 2)
+        m = (hue[oy:min(h, y_last + 3), ox:min(w, x_last + 3)] == k + 1).astype(np.uint8)
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel)
         n, labels, stats, cents = cv2.connectedComponentsWithStats(m, connectivity=8)
         for j in range(1, n):
@@ -213,7 +212,7 @@ def _path_reads(hue_map: NDArray[np.uint8], hue: str, pal: Palette,
     on_walls = read_walls(pm, pal.geometry, grid)
     if pal.geometry == "line":  # a path crosses a wall line in one or two of its nine cross-sections
         on_walls = np.where(on_walls >= 0, np.clip(on_walls * 3.0, 0, 1), on_walls).astype(np.float32)
-    integral = cv2.integral(pm).astype(np.float64)
+    integral = cv2.integral(pm, sdepth=cv2.CV_64F)
     h, w = pm.shape
     cover = np.zeros((grid.rows, grid.cols), np.float32)
     for r in range(grid.rows):
@@ -241,9 +240,8 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache:
         if grid.score < opts.min_grid_score:
             return FrameObs(frame.index, None, None, (), f"maze grid fits poorly (score {grid.score:.2f})")
     assert grid is not None
-    walls = read_walls(wall, pal.geometry, grid)
+    walls, covered = read_walls_many((wall, marker), pal.geometry, grid)  # covered: the agent, the goal, a path
     mks = _markers(frame.rgb, hue_map, grid, opts)
-    covered = read_walls(marker, pal.geometry, grid)  # the agent, the goal, a drawn path: masked out
     walls = np.where(covered > 0.02, np.float32(-1), walls).astype(np.float32)
     return FrameObs(frame.index, grid, walls, tuple(mks), None)
 

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from mmgr.kernels.maze_pixels import enclosed_box
 from mmgr.parsers.maze_colour import Palette, find_palette, masks
 
-__all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "register"]
+__all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "read_walls_many", "register"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,7 +397,7 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
     g = _grid_at(anchor, wall.shape, geometry, rows, cols, aspect)
     if g is None:
         return None
-    integral = cv2.integral(wall).astype(np.float64)
+    integral = cv2.integral(wall, sdepth=cv2.CV_64F)
     g = _refine(integral, geometry, _score(integral, geometry, g))
     if cache is not None:
         cache.update(anchor=anchor, shape=wall.shape, grid=g)
@@ -414,11 +414,11 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
     scored: list[tuple[float, Palette, Grid, NDArray[np.float64], NDArray[np.uint8], NDArray[np.float64]]] = []
     for pal in find_palette(rgb):
         wall, marker = masks(rgb, pal)
-        covered = cv2.integral(marker).astype(np.float64)
+        covered = cv2.integral(marker, sdepth=cv2.CV_64F)
         anchor = _locate(wall, pal.geometry)
         if anchor is None:
             continue
-        integral = cv2.integral(wall).astype(np.float64)
+        integral = cv2.integral(wall, sdepth=cv2.CV_64F)
         sizes_r = [rows] if rows else list(range(2, max_size + 1))
         sizes_c = [cols] if cols else list(range(2, max_size + 1))
         for r in sizes_r:
@@ -478,14 +478,30 @@ def read_walls(wall: NDArray, geometry: str, grid: Grid, is_integral: bool = Fal
     ``[0, r, c]`` is the wall below (r, c) (last row: -1), ``[1, r, c]`` the wall right of
     (r, c) (last column: -1); same layout as the spec's connections (1 = wall, 0 = open).
     """
-    integral = wall if is_integral else cv2.integral(wall).astype(np.float64)
-    out = np.full((2, grid.rows, grid.cols), -1.0, np.float32)
+    integral = wall if is_integral else cv2.integral(wall, sdepth=cv2.CV_64F)
+    return _read_integrals((integral,), geometry, grid)[0]
+
+
+def read_walls_many(masks_: tuple[NDArray[np.uint8], ...], geometry: str, grid: Grid) -> list[NDArray[np.float32]]:
+    """``read_walls`` of several masks of one frame (same grid): the sample positions are computed once."""
+    return _read_integrals(tuple(cv2.integral(m, sdepth=cv2.CV_64F) for m in masks_), geometry, grid)
+
+
+def _read_integrals(integrals: tuple[NDArray[np.float64], ...], geometry: str, grid: Grid) -> list[NDArray[np.float32]]:
+    outs = []
     if geometry == "block":
-        v = _block_values(integral, grid)
-        out[0, :-1, :] = v[2:-1:2, 1::2]
-        out[1, :, :-1] = v[1::2, 2:-1:2]
+        shape = (integrals[0].shape[0] - 1, integrals[0].shape[1] - 1)
+        bx = _block_boxes(shape, grid.rows, grid.cols, *_params([grid]))
+        reads = [(_box_means(integral, bx)[0], None) for integral in integrals]
     else:
-        hz, vt = _line_values(integral, grid)
-        out[0, :-1, :] = hz[1:-1, :]
-        out[1, :, :-1] = vt[:, 1:-1]
-    return out
+        reads = [(hz[0], vt[0]) for hz, vt in _line_values_many(integrals, [grid])]
+    for a, b in reads:
+        out = np.full((2, grid.rows, grid.cols), -1.0, np.float32)
+        if geometry == "block":
+            out[0, :-1, :] = a[2:-1:2, 1::2]
+            out[1, :, :-1] = a[1::2, 2:-1:2]
+        else:
+            out[0, :-1, :] = a[1:-1, :]
+            out[1, :, :-1] = b[:, 1:-1]
+        outs.append(out)
+    return outs

@@ -34,3 +34,17 @@ def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: N
     if rows.size == 0 or colz.size == 0:
         return np.full(4, -1, np.int64)
     return np.array([colz[0], rows[0], colz[-1] + 1, rows[-1] + 1], np.int64)
+
+
+def class_boxes(labels: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
+    """Pixel count and inclusive bounding box (count, y0, y1, x0, x1) of every label 0..n: (n + 1, 5)."""
+    out = np.full((n + 1, 5), -1, np.int64)
+    out[:, 0] = 0
+    for k in range(n + 1):
+        full = labels == k
+        rows = np.flatnonzero(full.any(axis=1))
+        if rows.size == 0:
+            continue
+        cols = np.flatnonzero(full.any(axis=0))
+        out[k] = (int(full.sum()), rows[0], rows[-1], cols[0], cols[-1])
+    return out

@@ -43,3 +43,11 @@ def test_maze_enclosed_box_empty() -> None:
     z = np.zeros((8, 9), np.uint8)
     assert_array_equal(jit.enclosed_box(z, 1 - z, z, False), [-1, -1, -1, -1])
     assert_array_equal(ref.enclosed_box(z, 1 - z, z, False), [-1, -1, -1, -1])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_maze_class_boxes_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(1, 40)), int(rng.integers(1, 40))
+    labels = np.where(rng.random((h, w)) < 0.3 * (seed % 4), rng.integers(0, 8, (h, w)), 0).astype(np.uint8)
+    assert_array_equal(jit.class_boxes(labels, 5), ref.class_boxes(labels, 5))
