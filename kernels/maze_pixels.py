@@ -82,10 +82,11 @@ def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: N
 
 @njit(cache=True)
 def class_boxes(labels: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
-    """Pixel count and bounding box of every label 0..n of an (H, W) label image.
+    """Pixel count and bounding box of every label 1..n of an (H, W) label image.
 
     Returns (n + 1, 5) int64 rows ``(count, y_first, y_last, x_first, x_last)`` (inclusive);
-    a label that does not occur has count 0 and box (-1, -1, -1, -1). Labels above n are ignored.
+    a label that does not occur has count 0 and box (-1, -1, -1, -1). Label 0 (background) is
+    not counted (its row stays empty), nor are labels above n.
     """
     h, w = labels.shape
     out = np.full((n + 1, 5), -1, np.int64)
@@ -93,7 +94,7 @@ def class_boxes(labels: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
     for y in range(h):
         for x in range(w):
             k = np.int64(labels[y, x])
-            if k > n:
+            if k == 0 or k > n:
                 continue
             if out[k, 0] == 0:
                 out[k, 1] = y

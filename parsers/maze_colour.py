@@ -52,15 +52,27 @@ def _lut(pal: Palette, marker_dist: float) -> NDArray[np.uint8]:
     thr = max(marker_dist, 0.25 * float(np.linalg.norm(v))) if pal.geometry == "block" else marker_dist
     wall = (t > 0.5) & (perp < thr)
     marker = perp >= thr
+    saturated, cls = _hue_table()
+    colourful = marker & saturated
+    code = wall.astype(np.uint8) | (marker.astype(np.uint8) << 1) | (np.where(colourful, cls, 0) << 2)
+    return code.astype(np.uint8)
+
+
+@functools.lru_cache(maxsize=1)
+def _hue_table() -> tuple[NDArray[np.bool_], NDArray[np.uint8]]:
+    """Per quantised colour (as in ``_lut``): saturated and bright enough to be colourful, and its hue class + 1."""
+    q = np.arange(32, dtype=np.float32) * 8 + 4
+    rgb = np.stack(np.meshgrid(q, q, q, indexing="ij"), axis=-1).reshape(-1, 3)
     hsv = cv2.cvtColor(np.round(rgb).astype(np.uint8)[None], cv2.COLOR_RGB2HSV)[0]
-    colourful = marker & (hsv[:, 1] >= 80) & (hsv[:, 2] >= 50)
     cls = np.zeros(rgb.shape[0], np.uint8)
     lo = 0
     for edge, name in HUE_EDGES:
         cls[(hsv[:, 0] >= lo) & (hsv[:, 0] < edge)] = HUES.index(name) + 1
         lo = edge
-    code = wall.astype(np.uint8) | (marker.astype(np.uint8) << 1) | (np.where(colourful, cls, 0) << 2)
-    return code.astype(np.uint8)
+    saturated = (hsv[:, 1] >= 80) & (hsv[:, 2] >= 50)
+    saturated.flags.writeable = False  # shared by every palette's table
+    cls.flags.writeable = False
+    return saturated, cls
 
 
 def classify(rgb: NDArray[np.uint8], pal: Palette, marker_dist: float = 70.0

@@ -37,10 +37,10 @@ def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: N
 
 
 def class_boxes(labels: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
-    """Pixel count and inclusive bounding box (count, y0, y1, x0, x1) of every label 0..n: (n + 1, 5)."""
+    """Pixel count and inclusive bounding box (count, y0, y1, x0, x1) of every label 1..n: (n + 1, 5), row 0 empty."""
     out = np.full((n + 1, 5), -1, np.int64)
     out[:, 0] = 0
-    for k in range(n + 1):
+    for k in range(1, n + 1):
         full = labels == k
         rows = np.flatnonzero(full.any(axis=1))
         if rows.size == 0:
