@@ -42,8 +42,7 @@ HUE_EDGES = ((10, "red"), (38, "yellow"), (83, "green"), (131, "blue"), (165, "m
 @functools.lru_cache(maxsize=16)
 def _lut(pal: Palette, marker_dist: float) -> NDArray[np.uint8]:
     """Per quantised colour (5 bits a channel): bit 0 wall, bit 1 marker, bits 2-4 hue class + 1 (colourful only)."""
-    q = np.arange(32, dtype=np.float32) * 8 + 4
-    rgb = np.stack(np.meshgrid(q, q, q, indexing="ij"), axis=-1).reshape(-1, 3)
+    rgb = _table_colours()
     w, fl = np.float32(pal.wall), np.float32(pal.floor)
     v = w - fl
     d = rgb - fl
@@ -59,10 +58,18 @@ def _lut(pal: Palette, marker_dist: float) -> NDArray[np.uint8]:
 
 
 @functools.lru_cache(maxsize=1)
-def _hue_table() -> tuple[NDArray[np.bool_], NDArray[np.uint8]]:
-    """Per quantised colour (as in ``_lut``): saturated and bright enough to be colourful, and its hue class + 1."""
+def _table_colours() -> NDArray[np.float32]:
+    """Centre colour of every quantised colour (5 bits a channel), in table order: (32768, 3) float32."""
     q = np.arange(32, dtype=np.float32) * 8 + 4
     rgb = np.stack(np.meshgrid(q, q, q, indexing="ij"), axis=-1).reshape(-1, 3)
+    rgb.flags.writeable = False
+    return rgb
+
+
+@functools.lru_cache(maxsize=1)
+def _hue_table() -> tuple[NDArray[np.bool_], NDArray[np.uint8]]:
+    """Per quantised colour (as in ``_lut``): saturated and bright enough to be colourful, and its hue class + 1."""
+    rgb = _table_colours()
     hsv = cv2.cvtColor(np.round(rgb).astype(np.uint8)[None], cv2.COLOR_RGB2HSV)[0]
     cls = np.zeros(rgb.shape[0], np.uint8)
     lo = 0
@@ -109,8 +116,10 @@ def find_palette(rgb: NDArray[np.uint8]) -> list[Palette]:
     code = (q[..., 0] * 64 + q[..., 1] * 8 + q[..., 2]).ravel()
     counts = np.bincount(code, minlength=512)
     top = [int(k) for k in np.argsort(counts)[::-1][:4] if counts[k] > 0.03 * code.size]
-    flat = rgb.reshape(-1, 3).astype(np.float64)
-    cols = [tuple(float(v) for v in flat[code == k].mean(axis=0)) for k in top]
+    # mean colour of each top bin: channel sums are whole numbers, exact in float64 whatever the summation order
+    flat = rgb.reshape(-1, 3)
+    sums = [np.bincount(code, weights=flat[:, ch], minlength=512) for ch in range(3)] if top else []
+    cols = [tuple(float(sums[ch][k] / counts[k]) for ch in range(3)) for k in top]
     lum = [0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2] for c in cols]
     out: list[Palette] = []
     light = [c for c, lu in zip(cols, lum, strict=True) if lu > 150]

@@ -141,6 +141,29 @@ def _block_score(vals: NDArray[np.float64]) -> float:
     return p_ok * c_ok * purity
 
 
+def _block_scores(vals: NDArray[np.float64]) -> list[float]:
+    """``_block_score`` of K value grids (K, 2R+1, 2C+1); the shares are exact counts, purity is per grid as alone."""
+    seen = vals >= 0
+    seen_share = seen.mean(axis=(1, 2))
+    pill = vals[:, 0::2, 0::2]
+    cell = vals[:, 1::2, 1::2]
+    p_n = (pill >= 0).sum(axis=(1, 2))
+    c_n = (cell >= 0).sum(axis=(1, 2))
+    p_hit = (pill > 0.5).sum(axis=(1, 2))  # > 0.5 implies seen
+    c_hit = ((cell >= 0) & (cell < 0.5)).sum(axis=(1, 2))
+    out = []
+    for k in range(vals.shape[0]):
+        if seen_share[k] < 0.6:
+            out.append(0.0)
+            continue
+        p_ok = float(p_hit[k] / p_n[k]) if p_n[k] else 0.0
+        c_ok = float(c_hit[k] / c_n[k]) if c_n[k] else 0.0
+        v = vals[k][seen[k]]
+        purity = 1.0 - 2.0 * float(np.minimum(v, 1 - v).mean())
+        out.append(p_ok * c_ok * purity)
+    return out
+
+
 def _block_grid_from_box(box: tuple[int, int, int, int], rows: int, cols: int) -> Grid:
     x0, y0, x1, y1 = box
     bw = (x1 - x0) / max(1, 2 * cols - 1)
@@ -317,7 +340,7 @@ def _score_many(integral: NDArray[np.float64], geometry: str, grids: list[Grid],
         vals = _box_means(integral, bx)
         if covered is not None:
             vals = np.where(_box_means(covered, bx) > 0.02, -1.0, vals)
-        scores = [_block_score(v) for v in vals]
+        scores = _block_scores(vals)
     else:
         reads = _line_values_many((integral,) if covered is None else (integral, covered), grids)
         hzs, vts = reads[0]
