@@ -57,6 +57,12 @@ def _lut(pal: Palette, marker_dist: float) -> NDArray[np.uint8]:
     return code.astype(np.uint8)
 
 
+@functools.lru_cache(maxsize=16)
+def _wall_lut(pal: Palette, marker_dist: float) -> NDArray[np.uint8]:
+    """``_lut``'s wall bit as 0/255 (a mask ready for ``cv2.medianBlur``)."""
+    return (_lut(pal, marker_dist) & 1) * np.uint8(255)  # type: ignore[no-any-return]
+
+
 @functools.lru_cache(maxsize=1)
 def _table_colours() -> NDArray[np.float32]:
     """Centre colour of every quantised colour (5 bits a channel), in table order: (32768, 3) float32."""
@@ -92,7 +98,7 @@ def classify(rgb: NDArray[np.uint8], pal: Palette, marker_dist: float = 70.0
     lut = _lut(pal, float(marker_dist))
     code = lut_codes(np.ascontiguousarray(rgb, np.uint8), lut)
     if pal.geometry == "block":  # walls from a blurred copy: averages out GIF dithering and codec noise
-        wall = cv2.medianBlur((lut_codes(cv2.blur(rgb, (3, 3)), lut) & 1) * 255, 3) // 255
+        wall = cv2.medianBlur(lut_codes(cv2.blur(rgb, (3, 3)), _wall_lut(pal, float(marker_dist))), 3) >> 7  # 0/255
     else:
         wall = code & 1
     return wall, (code >> 1) & 1, code >> 2
