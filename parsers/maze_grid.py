@@ -171,11 +171,17 @@ def _block_grid_from_box(box: tuple[int, int, int, int], rows: int, cols: int) -
     return Grid(rows, cols, x0 - 0.5 * bw, y0 - 0.5 * bh, 2 * bw, 2 * bh, 0.0)
 
 
-def _strip_bars(dark: NDArray[np.uint8]) -> tuple[int, int, int, int]:
-    """Frame region without uniform dark bars at the edges (letterbox / pillarbox)."""
+def _strip_bars(dark: NDArray[np.uint8],
+                sums: tuple[NDArray[np.uint64], NDArray[np.uint64]] | None = None) -> tuple[int, int, int, int]:
+    """Frame region without uniform dark bars at the edges (letterbox / pillarbox).
+
+    ``sums``: the row and column sums of ``dark`` when the caller has them (whole numbers: the
+    shares below equal ``dark.mean(axis=...)`` exactly).
+    """
     h, w = dark.shape
-    rfull = dark.mean(axis=1) > 0.97
-    cfull = dark.mean(axis=0) > 0.97
+    row_sum, col_sum = sums if sums is not None else (dark.sum(axis=1), dark.sum(axis=0))
+    rfull = row_sum / w > 0.97
+    cfull = col_sum / h > 0.97
     y0 = 0
     while y0 < h and rfull[y0]:
         y0 += 1
@@ -193,13 +199,16 @@ def _strip_bars(dark: NDArray[np.uint8]) -> tuple[int, int, int, int]:
 
 def _line_border(dark: NDArray[np.uint8]) -> tuple[float, float, float, float] | None:
     """Centres of the outer border lines (x0, y0, x1, y1) in pixels, or None."""
-    bx0, by0, bx1, by1 = _strip_bars(dark)
+    h, w = dark.shape
+    row_sum, col_sum = dark.sum(axis=1), dark.sum(axis=0)
+    bx0, by0, bx1, by1 = _strip_bars(dark, (row_sum, col_sum))
     sub = dark[by0:by1, bx0:bx1]
     if sub.size == 0:
         return None
+    whole = (bx0, by0, bx1, by1) == (0, 0, w, h)  # no bars: the profiles are the sums above
     out = []
     for axis in (0, 1):  # column profile -> x, row profile -> y
-        prof = sub.sum(axis=axis).astype(np.float64)
+        prof = ((col_sum if axis == 0 else row_sum) if whole else sub.sum(axis=axis)).astype(np.float64)
         if prof.max() < 8:
             return None
         hot = np.nonzero(prof >= 0.6 * prof.max())[0]
