@@ -62,7 +62,7 @@ def _mix() -> tuple[Degradation, ...]:
 
 def _status(img: np.ndarray, ref) -> str:  # type: ignore[no-untyped-def]
     try:
-        st = parse_arc([Frame(0, Fraction(0), img)], ref.roles(), ref.expected.shape)
+        st = parse_arc([Frame(0, Fraction(0), img)], ref.roles(4), ref.expected.shape)
         return check_arc(st, ref).status.value
     except ParseError:
         return "unscorable"

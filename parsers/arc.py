@@ -229,7 +229,8 @@ def _assign(scored: Sequence[tuple[float, int, int, GridRead]], roles: Sequence[
     # with exact colours, the test input first: a demonstration the image does not show may be
     # shaped like it and would otherwise take its panel
     t_idx = next((i for i, (r, _) in enumerate(roles) if r == "T1-in"), None)
-    t_best = sorted((s for s in scored if s[1] == t_idx), key=lambda s: (-s[0], s[2])) if test_first else []
+    # (equal scores: the later panel in reading order, as the test row follows the demonstrations)
+    t_best = sorted((s for s in scored if s[1] == t_idx), key=lambda s: (-s[0], -s[2])) if test_first else []
     if t_best:
         a, ri, pi, gr = t_best[0]
         used_p.add(pi)

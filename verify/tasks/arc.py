@@ -53,11 +53,14 @@ class ArcParams:
         test_index: which test pair is asked for (None: the spec's ``test_index``, else 0).
         stable_frames: number of final frames the answer is read in (flicker is reported).
         max_side: frames are downscaled so that their longer side is at most this.
+        max_demos: the input image shows at most the first this many demonstration pairs
+            (MMGR shows E1-E4); later ones are not looked for (they could take the answer's panel).
     """
 
     test_index: int | None = None
     stable_frames: int = 4
     max_side: int = 1280
+    max_demos: int = 4
 
     def __post_init__(self) -> None:
         if self.test_index is not None and self.test_index < 0:
@@ -66,6 +69,8 @@ class ArcParams:
             raise ValueError(f"stable_frames: expected >= 1, got {self.stable_frames}")
         if self.max_side < 64:
             raise ValueError(f"max_side: expected >= 64, got {self.max_side}")
+        if self.max_demos < 1:
+            raise ValueError(f"max_demos: expected >= 1, got {self.max_demos}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +93,11 @@ class ArcReference:
     def expected(self) -> NDArray[np.int8]:
         return self.task.test_output(self.test_index)
 
-    def roles(self) -> list[tuple[str, NDArray[np.int8]]]:
-        """Every grid the input image may show: all demonstration pairs, then the test input."""
+    def roles(self, max_demos: int | None = None) -> list[tuple[str, NDArray[np.int8]]]:
+        """The grids the input image may show: the demonstration pairs (the first ``max_demos``), then the test
+        input."""
         out: list[tuple[str, NDArray[np.int8]]] = []
-        for i, (gi, go) in enumerate(self.task.train):
+        for i, (gi, go) in enumerate(self.task.train[:max_demos]):
             out += [(f"E{i + 1}-in", gi), (f"E{i + 1}-out", go)]
         out.append(("T1-in", self.task.test[self.test_index][0]))
         return out
@@ -137,7 +143,8 @@ class ArcTaskPlugin:
         return reference_from_spec(spec, params.test_index)
 
     def parse(self, frames: Iterable[Frame], reference: ArcReference, params: ArcParams) -> ArcParse:
-        return parse_arc(frames, reference.roles(), reference.expected.shape, stable_frames=params.stable_frames)
+        return parse_arc(frames, reference.roles(params.max_demos), reference.expected.shape,
+                         stable_frames=params.stable_frames)
 
     def check(self, state: ArcParse, reference: ArcReference, params: ArcParams) -> CheckReport:
         return check_arc(state, reference)
