@@ -109,6 +109,7 @@ def test_evidence_images_and_determinism(capsys, media, tmp_path) -> None:
     (["--task", "arc", "--arc-task", "nope"], 2, "unknown"),
     (["--task", "arc", "--arc-task", "00576224", "--arc-version", "7"], 2, "invalid choice"),
     (["--task", "arc", "--param", "stable_frames=0"], 2, "stable_frames"),
+    (["--task", "arc", "--param", "max_demos=0"], 2, "max_demos"),
     (["--task", "arc", "--param", "colour=red"], 2, "unknown param"),
 ])
 def test_usage_errors(capsys, media, argv: list[str], code: int, match: str) -> None:
