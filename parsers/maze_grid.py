@@ -236,10 +236,14 @@ def _line_values(integral: NDArray[np.float64], grid: Grid,
 
 
 def _line_values_many(integrals: tuple[NDArray[np.float64], ...], grids: list[Grid],
-                      k: int = 9) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
-    """``_line_values`` of K grids of one size, for each integral: per integral (K, R+1, C) and (K, R, C+1)."""
+                      k: int = 9, cols: int | None = None) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """``_line_values`` of K grids of one size, for each integral: per integral (K, R+1, C) and (K, R, C+1).
+
+    ``cols``: sample this many columns for every grid instead (grids of one row count but
+    different column counts: each grid's own values are the leading C and C+1 columns).
+    """
     h, w = integrals[0].shape[0] - 1, integrals[0].shape[1] - 1
-    rows, cols = grids[0].rows, grids[0].cols
+    rows, cols = grids[0].rows, grids[0].cols if cols is None else cols
     ox, oy, sx, sy = (v[:, None, None, None] for v in _params(grids))
     t = np.maximum(1.0, 0.1 * np.minimum(sx, sy))
     f = 0.25 + 0.5 * (np.arange(k) + 0.5) / k  # positions along the segment, in cells
@@ -277,9 +281,17 @@ def _cells_clear(integral: NDArray[np.float64], g: Grid) -> float:
 
 def _cells_clear_many(integral: NDArray[np.float64], grids: list[Grid]) -> NDArray[np.float64]:
     """``_cells_clear`` of K grids of one size: (K,)."""
+    return (_cell_fill(integral, grids) < 0.15).mean(axis=(1, 2))  # type: ignore[no-any-return]
+
+
+def _cell_fill(integral: NDArray[np.float64], grids: list[Grid], cols: int | None = None) -> NDArray[np.float64]:
+    """Wall share of the central 40% of every cell of K grids of one row count: (K, R, C).
+
+    ``cols``: as in ``_line_values_many``.
+    """
     h, w = integral.shape[0] - 1, integral.shape[1] - 1
     ox, oy, sx, sy = (v[:, None] for v in _params(grids))
-    c = np.arange(grids[0].cols)
+    c = np.arange(grids[0].cols if cols is None else cols)
     r = np.arange(grids[0].rows)
     xa = np.minimum(np.maximum(np.round(ox + sx * (c + 0.3)).astype(int), 0), w)
     xb = np.minimum(np.maximum(np.round(ox + sx * (c + 0.7)).astype(int), 0), w)
@@ -288,8 +300,7 @@ def _cells_clear_many(integral: NDArray[np.float64], grids: list[Grid]) -> NDArr
     xb, yb = np.maximum(xb, np.minimum(xa + 1, w)), np.maximum(yb, np.minimum(ya + 1, h))
     ya3, yb3, xa3, xb3 = ya[:, :, None], yb[:, :, None], xa[:, None, :], xb[:, None, :]
     s = integral[yb3, xb3] - integral[ya3, xb3] - integral[yb3, xa3] + integral[ya3, xa3]
-    frac = s / np.maximum(1, (yb3 - ya3) * (xb3 - xa3))
-    return (frac < 0.15).mean(axis=(1, 2))  # type: ignore[no-any-return]
+    return s / np.maximum(1, (yb3 - ya3) * (xb3 - xa3))  # type: ignore[no-any-return]
 
 
 def _line_score(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> float:
@@ -362,6 +373,36 @@ def _score_many(integral: NDArray[np.float64], geometry: str, grids: list[Grid],
         clear = _cells_clear_many(integral, grids)
         scores = [_line_score(hz, vt) * float(cl) for hz, vt, cl in zip(hzs, vts, clear, strict=True)]
     return [Grid(g.rows, g.cols, g.ox, g.oy, g.sx, g.sy, sc) for g, sc in zip(grids, scores, strict=True)]
+
+
+def _score_sizes(integral: NDArray[np.float64], geometry: str, grids: list[Grid],
+                 covered: NDArray[np.float64] | None) -> list[float]:
+    """``_score(...).score`` of grids of one row count and different column counts, sampled in one batch.
+
+    Every grid is sampled over the widest grid's columns; its own values are the leading
+    columns, element for element those of ``_score`` alone, and are scored exactly as there.
+    """
+    cmax = max(g.cols for g in grids)
+    if geometry == "block":
+        shape = (integral.shape[0] - 1, integral.shape[1] - 1)
+        bx = _block_boxes(shape, grids[0].rows, cmax, *_params(grids))
+        vals = _box_means(integral, bx)
+        if covered is not None:
+            vals = np.where(_box_means(covered, bx) > 0.02, -1.0, vals)
+        return [_block_score(v[:, :2 * g.cols + 1]) for v, g in zip(vals, grids, strict=True)]
+    reads = _line_values_many((integral,) if covered is None else (integral, covered), grids, cols=cmax)
+    fill = _cell_fill(integral, grids, cols=cmax)
+    out = []
+    for k, g in enumerate(grids):
+        hz, vt = reads[0][0][k, :, :g.cols], reads[0][1][k, :, :g.cols + 1]
+        if covered is not None:
+            chz, cvt = reads[1][0][k, :, :g.cols], reads[1][1][k, :, :g.cols + 1]
+            hz = np.where(chz > 0, -1.0, hz)
+            vt = np.where(cvt > 0, -1.0, vt)
+            hz[[0, -1]] = np.maximum(hz[[0, -1]], 0)
+            vt[:, [0, -1]] = np.maximum(vt[:, [0, -1]], 0)
+        out.append(_line_score(hz, vt) * float((fill[k, :, :g.cols] < 0.15).mean()))
+    return out
 
 
 def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 2,
@@ -454,13 +495,17 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
         sizes_r = [rows] if rows else list(range(2, max_size + 1))
         sizes_c = [cols] if cols else list(range(2, max_size + 1))
         for r in sizes_r:
+            row: list[Grid] = []
             for c in sizes_c:
                 g0 = _grid_at(anchor, wall.shape, pal.geometry, r, c, None)
                 if g0 is None or min(g0.sx, g0.sy) < 4:
                     continue
                 if not (rows and cols) and not 0.6 <= g0.sx / g0.sy <= 1 / 0.6:
                     continue  # size search: cells are drawn roughly square
-                scored.append((_score(integral, pal.geometry, g0, covered).score, pal, g0, integral, wall, covered))
+                row.append(g0)
+            if row:  # one batch per row count (same order as one by one)
+                for sc, g0 in zip(_score_sizes(integral, pal.geometry, row, covered), row, strict=True):
+                    scored.append((sc, pal, g0, integral, wall, covered))
     scored.sort(key=lambda t: -t[0])
     best: tuple[float, Palette, Grid] | None = None
     for _, pal, g0, integral, wall, covered in scored[: 1 if rows and cols else 6]:  # refine the likeliest only
