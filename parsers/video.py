@@ -30,7 +30,21 @@ from mmgr.parsers.types import Frame, Frames, MediaInfo
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
 MAX_PIXELS = 200_000_000  # refuse decompression bombs; an 8K frame is 33 Mpx
 
-__all__ = ["IMAGE_SUFFIXES", "MediaReader", "decode_only", "open_media", "read_frames"]
+__all__ = ["IMAGE_SUFFIXES", "MediaReader", "decode_only", "open_media", "read_frames", "single_threaded"]
+
+# decoder threads per stream: 0 = let FFmpeg choose (frame + slice threads over all cores)
+_DECODE_THREADS = 0
+
+
+def single_threaded() -> None:
+    """Use one thread for decoding and for OpenCV in this process.
+
+    Process-parallel batch workers call this: N single-threaded workers on N cores beat N
+    workers that each spread over every core. Decoded pixels do not depend on it.
+    """
+    global _DECODE_THREADS
+    _DECODE_THREADS = 1
+    cv2.setNumThreads(1)
 
 
 def _sha256_file(path: Path, h: hashlib._Hash | None = None) -> str:
@@ -171,7 +185,10 @@ class MediaReader:
         container = self._container
         assert container is not None
         stream = next(s for s in container.streams if s.type == "video")
-        stream.thread_type = "AUTO"
+        if _DECODE_THREADS:
+            stream.thread_count = _DECODE_THREADS
+        else:
+            stream.thread_type = "AUTO"
         tb = stream.time_base
         try:
             for frame in container.decode(stream):

@@ -379,13 +379,16 @@ def load_plugins(plugins: Sequence[str]) -> None:
 
 
 def warm_worker(plugins: Sequence[str] = ()) -> None:
-    """Prepare a worker once: import plugins and tasks, and let each task warm its kernels.
+    """Prepare a worker once: one thread for decoding and OpenCV, import plugins and tasks, and let
+    each task warm its kernels.
 
     A task plugin may define ``warmup()`` (e.g. run its numba kernels on a tiny input so that
     the compiled code is loaded from the cache before the first real row).
     """
+    from mmgr.parsers.video import single_threaded
     from mmgr.verify.registry import get_task, task_names
 
+    single_threaded()  # one core per worker: workers scale, instead of contending for every core
     load_plugins(plugins)
     for name in task_names():
         warm = getattr(get_task(name), "warmup", None)
