@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -34,6 +35,52 @@ __all__ = ["IMAGE_SUFFIXES", "MediaReader", "decode_only", "open_media", "read_f
 
 # decoder threads per stream: 0 = let FFmpeg choose (frame + slice threads over all cores)
 _DECODE_THREADS = 0
+# frames decoded ahead in a background thread while the caller parses (0 = none)
+_PREFETCH = 8
+
+
+def _prefetched(source: Iterator[Frame], depth: int) -> Iterator[Frame]:
+    """Run ``source`` in a background thread, ``depth`` frames ahead; same frames, same order.
+
+    Decoding (FFmpeg) and parsing (OpenCV, numba, numpy) both release the GIL, so the caller's
+    per-frame work overlaps with decoding the next frames. Exceptions from the decoder are
+    re-raised in the caller at the point where the failing frame would have been.
+    """
+    import queue
+    import threading
+
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in source:
+                while not stop.is_set():
+                    try:
+                        q.put(("frame", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            q.put(("error", exc))
+
+    t = threading.Thread(target=produce, name="mmgr-decode", daemon=True)
+    t.start()
+    try:
+        while True:
+            kind, item = q.get()
+            if kind == "frame":
+                yield item
+            elif kind == "error":
+                raise item
+            else:
+                return
+    finally:
+        stop.set()
+        t.join(timeout=5)
 
 
 def single_threaded() -> None:
@@ -43,7 +90,7 @@ def single_threaded() -> None:
     workers that each spread over every core. Decoded pixels do not depend on it.
     """
     global _DECODE_THREADS
-    _DECODE_THREADS = 1
+    _DECODE_THREADS = 1  # also turns off the prefetch thread
     cv2.setNumThreads(1)
 
 
@@ -162,10 +209,10 @@ class MediaReader:
 
     # -- decoding ------------------------------------------------------------------
     def __iter__(self) -> Iterator[Frame]:
-        if self._container is not None:
-            yield from self._iter_av()
-        else:
-            yield from self._iter_files()
+        source = self._iter_av() if self._container is not None else self._iter_files()
+        if _PREFETCH and not _DECODE_THREADS:
+            source = _prefetched(source, _PREFETCH)
+        yield from source
         if self.frames_decoded == 0:
             raise VideoReadError(self.path, "no frame decodes", "the stream may be truncated or corrupt")
         if self.frames_decoded < self.min_frames:
