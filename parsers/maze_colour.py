@@ -104,11 +104,6 @@ def classify(rgb: NDArray[np.uint8], pal: Palette, marker_dist: float = 70.0
     return wall, (code >> 1) & 1, code >> 2
 
 
-def _index(rgb: NDArray[np.uint8]) -> NDArray[np.uint16]:
-    q = rgb >> 3
-    return (q[..., 0].astype(np.uint16) << 10) | (q[..., 1].astype(np.uint16) << 5) | q[..., 2]
-
-
 def masks(rgb: NDArray[np.uint8], pal: Palette,
           marker_dist: float = 70.0) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
     """(wall, marker) uint8 0/1 masks (see ``classify``)."""
