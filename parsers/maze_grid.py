@@ -85,7 +85,8 @@ def _block_boxes(shape: tuple[int, int], rows: int, cols: int, ox: NDArray[np.fl
                  sx: NDArray[np.float64], sy: NDArray[np.float64], frac: float = 0.5
                  ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp], NDArray[np.intp],
                             NDArray[np.bool_], NDArray[np.float64]]:
-    """Sample boxes of ``_block_values`` for K grids of one size at once (``ox`` .. ``sy``: (K,) arrays).
+    """Sample boxes (the central ``frac`` of every block) for K grids of one size at once (``ox`` .. ``sy``:
+    (K,) arrays); ``_box_means`` turns them into mean wall-mask values per block.
 
     Returns clipped (K, 2R+1) ``ya, yb``, (K, 2C+1) ``xa, xb``, the (K, 2R+1, 2C+1) in-frame mask and box areas.
     """
@@ -119,12 +120,6 @@ def _box_means(integral: NDArray[np.float64], boxes: tuple) -> NDArray[np.float6
 
 def _params(grids: list[Grid]) -> tuple[NDArray[np.float64], ...]:
     return tuple(np.array([getattr(g, a) for g in grids], np.float64) for a in ("ox", "oy", "sx", "sy"))
-
-
-def _block_values(integral: NDArray[np.float64], grid: Grid, frac: float = 0.5) -> NDArray[np.float64]:
-    """Mean wall-mask value in the central ``frac`` of every block: (2R+1, 2C+1) floats (-1 off-frame)."""
-    shape = (integral.shape[0] - 1, integral.shape[1] - 1)
-    return _box_means(integral, _block_boxes(shape, grid.rows, grid.cols, *_params([grid]), frac))[0]
 
 
 def _block_score(vals: NDArray[np.float64]) -> float:
@@ -162,13 +157,6 @@ def _block_scores(vals: NDArray[np.float64]) -> list[float]:
         purity = 1.0 - 2.0 * float(np.minimum(v, 1 - v).mean())
         out.append(p_ok * c_ok * purity)
     return out
-
-
-def _block_grid_from_box(box: tuple[int, int, int, int], rows: int, cols: int) -> Grid:
-    x0, y0, x1, y1 = box
-    bw = (x1 - x0) / max(1, 2 * cols - 1)
-    bh = (y1 - y0) / max(1, 2 * rows - 1)
-    return Grid(rows, cols, x0 - 0.5 * bw, y0 - 0.5 * bh, 2 * bw, 2 * bh, 0.0)
 
 
 def _strip_bars(dark: NDArray[np.uint8],
@@ -223,21 +211,12 @@ def _line_border(dark: NDArray[np.uint8]) -> tuple[float, float, float, float] |
     return x0, y0, x1, y1
 
 
-def _line_values(integral: NDArray[np.float64], grid: Grid,
-                 k: int = 9) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Share of ``k`` cross-sections along the middle half of every wall segment that hold a mask pixel.
-
-    Returns horizontal (R+1, C) and vertical (R, C+1) values in [0, 1]. Each cross-section is a
-    one-pixel-wide strip across the line (+-10% of a cell), so the value does not depend on how
-    thick the lines are drawn or how large the cells are.
-    """
-    hz, vt = _line_values_many((integral,), [grid], k)[0]
-    return hz[0], vt[0]
-
-
 def _line_values_many(integrals: tuple[NDArray[np.float64], ...], grids: list[Grid],
                       k: int = 9, cols: int | None = None) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
-    """``_line_values`` of K grids of one size, for each integral: per integral (K, R+1, C) and (K, R, C+1).
+    """Share of ``k`` cross-sections along the middle half of every wall segment that hold a mask pixel,
+    for K grids of one size and each integral: per integral (K, R+1, C) horizontal and (K, R, C+1)
+    vertical values in [0, 1]. Each cross-section is a one-pixel-wide strip across the line (+-10% of
+    a cell), so the value does not depend on how thick the lines are drawn or how large the cells are.
 
     ``cols``: sample this many columns for every grid instead (grids of one row count but
     different column counts: each grid's own values are the leading C and C+1 columns).
@@ -274,13 +253,8 @@ def _line_values_many(integrals: tuple[NDArray[np.float64], ...], grids: list[Gr
     return [(hits(integral, bh), hits(integral, bv)) for integral in integrals]
 
 
-def _cells_clear(integral: NDArray[np.float64], g: Grid) -> float:
-    """Share of cells whose central 40% holds (almost) no wall pixels: thin lines leave cells clear."""
-    return float(_cells_clear_many(integral, [g])[0])
-
-
 def _cells_clear_many(integral: NDArray[np.float64], grids: list[Grid]) -> NDArray[np.float64]:
-    """``_cells_clear`` of K grids of one size: (K,)."""
+    """Share of cells whose central 40% holds (almost) no wall pixels (thin lines leave cells clear): (K,)."""
     return (_cell_fill(integral, grids) < 0.15).mean(axis=(1, 2))  # type: ignore[no-any-return]
 
 
