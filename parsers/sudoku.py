@@ -401,7 +401,6 @@ class SudokuFrameReader:
         # occluded: most of the cell's interior is far from the board's background colour
         q = (CELL_PX - 2 * m) // 2
         occ_flat = occ_count > self.p.occlusion_share * q * q
-        gray = (255 - cells).astype(np.uint8)  # the reader wants dark ink on a light background
         # change signature: 4x4-pixel block sums (noise-tolerant), compared with the last reading
         cur = blocks
         prev = self._last if (self._last is not None and self._last.status == OK and not changed
@@ -430,7 +429,8 @@ class SudokuFrameReader:
             ref[todo[blank]] = cur[todo[blank]]
             todo = todo[~blank]
         if todo.size:
-            res = self.digits.read(gray[todo], max_digit=n, min_conf=self.p.min_conf)
+            # the reader wants dark ink on a light background; only the cells to read are converted
+            res = self.digits.read(255 - cells[todo], max_digit=n, min_conf=self.p.min_conf)
             digits[todo] = res.digit
             conf[todo] = res.conf
             unsure = res.digit < 0

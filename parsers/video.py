@@ -148,6 +148,7 @@ class MediaReader:
         self.path = path
         self.max_side = max_side
         self.min_frames = min_frames
+        self._first_img: NDArray[np.uint8] | None = None
         self.frames_decoded = 0
         self._files: list[Path] = []
         self._container: av.container.InputContainer | None = None
@@ -169,6 +170,7 @@ class MediaReader:
                 h.update(b"\0")
                 _sha256_file(f, h)
             first = _read_image(self._files[0], str(self._files[0]))
+            self._first_img = first  # decoded once: iteration reuses it
             height, width = first.shape[:2]
             return MediaInfo(shown, "frames", h.hexdigest(), width, height, "image", None, None,
                              _fit(width, height, self.max_side)[2])
@@ -177,6 +179,7 @@ class MediaReader:
         digest = _sha256_file(p)
         if p.suffix.lower() in IMAGE_SUFFIXES:
             img = _read_image(p, shown)
+            self._first_img = img  # decoded once: iteration reuses it
             self._files = [p]
             height, width = img.shape[:2]
             return MediaInfo(shown, "image", digest, width, height, p.suffix.lower().lstrip("."), None,
@@ -215,13 +218,17 @@ class MediaReader:
         yield from source
         if self.frames_decoded == 0:
             raise VideoReadError(self.path, "no frame decodes", "the stream may be truncated or corrupt")
-        if self.frames_decoded < self.min_frames:
+        if self.info.kind in ("video", "gif") and self.frames_decoded < self.min_frames:
             raise VideoReadError(self.path, f"only {self.frames_decoded} frame(s) decode, "
-                                            f"at least {self.min_frames} needed")
+                                            f"at least {self.min_frames} needed",
+                                 "verify a single frame as an image (.png)")
 
     def _iter_files(self) -> Iterator[Frame]:
         for i, f in enumerate(self._files):
-            img = _read_image(f, self.path if self.info.kind == "image" else str(f))
+            if i == 0 and self._first_img is not None:
+                img, self._first_img = self._first_img, None
+            else:
+                img = _read_image(f, self.path if self.info.kind == "image" else str(f))
             if img.shape[0] * img.shape[1] > MAX_PIXELS:
                 raise VideoReadError(self.path, f"frame too large ({img.shape[1]}x{img.shape[0]})")
             w, h, _ = _fit(img.shape[1], img.shape[0], self.max_side)
@@ -269,7 +276,8 @@ def open_media(path: str | Path, *, max_side: int | None = 1280, min_frames: int
     Args:
         path: file or folder.
         max_side: frames whose longer side exceeds this are downscaled to it (None: never).
-        min_frames: iterating raises ``VideoReadError`` if fewer frames decode.
+        min_frames: iterating a video or GIF raises ``VideoReadError`` if fewer frames decode (a
+            still image or a frame folder is judged as it is).
 
     Returns:
         A ``MediaReader``; iterate it for ``Frame`` values.

@@ -124,7 +124,8 @@ def verify_media(media: str | Path, task: str, *, spec: str | Path | Mapping[str
         # thread hand-offs on a busy machine, and a fixed summation order keeps results identical.
         with threadpool_limits(limits=1, user_api="blas"):
             reference = plugin.load_reference(spec_doc, image, p)
-            reader = open_media(media_s, max_side=getattr(p, "max_side", 1280))
+            reader = open_media(media_s, max_side=getattr(p, "max_side", 1280),
+                                min_frames=getattr(p, "min_frames_video", 1))
             info = _media_info(reader)
             state = plugin.parse(reader, reference, p)
             info = _media_info(reader)

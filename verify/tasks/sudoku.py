@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.errors import ParseError, UnscorableError, UsageError, VideoReadError
+from mmgr.errors import ParseError, UnscorableError, UsageError
 from mmgr.kernels.grid import stable_events, unit_violations
 from mmgr.parsers import draw
 from mmgr.parsers.sudoku import BLANK, NO_BOARD, OK, ReaderParams, SudokuFrameReader
@@ -54,7 +54,8 @@ class SudokuParams:
 
     Attributes:
         max_side: frames are downscaled to this longer side before parsing (pixels).
-        min_frames_video: a video (or GIF) with fewer decoded frames is unscorable.
+        min_frames_video: a video (or GIF) with fewer decoded frames is unscorable (checked by the
+            media reader, which ``verify_media`` gives this value).
         min_run: consecutive readable frames that confirm a cell's new content (videos).
         min_hold_s: display time that also confirms it (a GIF may show a state in one long frame).
         min_conf: digit confidence below which a cell is unreadable (0.7: a misread still has to
@@ -209,10 +210,6 @@ class SudokuTask:
         info = getattr(frames, "info", None)
         kind = info.kind if info is not None else "video"
         is_video = kind in ("video", "gif") or (kind == "frames" and len(rows) > 1)
-        if kind in ("video", "gif") and len(rows) < params.min_frames_video:
-            raise VideoReadError(getattr(frames, "path", "media"),
-                                 f"only {len(rows)} frame(s) decode; a solving video needs at least "
-                                 f"{params.min_frames_video}", "verify a single frame as an image (.png)")
         n = reader.size or (reference.size if reference else None)
         if n is None:
             raise ParseError("no Sudoku board found in any frame")
