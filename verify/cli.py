@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -170,8 +169,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (never raises, never calls sys.exit)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    if os.environ.get("NO_COLOR") is None and not sys.stderr.isatty():
-        os.environ.setdefault("NO_COLOR", "1")
     try:
         if argv and argv[0] in SUBCOMMANDS:
             mod = importlib.import_module(SUBCOMMANDS[argv[0]][0])
