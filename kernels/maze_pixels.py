@@ -12,7 +12,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def lut_codes(rgb: NDArray[np.uint8], lut: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """``lut[(r >> 3) << 10 | (g >> 3) << 5 | (b >> 3)]`` for every pixel of an (H, W, 3) image: (H, W) uint8."""
     h, w = rgb.shape[0], rgb.shape[1]
@@ -25,7 +25,7 @@ def lut_codes(rgb: NDArray[np.uint8], lut: NDArray[np.uint8]) -> NDArray[np.uint
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: NDArray[np.uint8],
                  use_exclude: bool) -> NDArray[np.int64]:
     """Bounding box (x0, y0, x1, y1 exclusive) of ``nonwall`` pixels with a wall pixel on all four sides.
@@ -36,26 +36,70 @@ def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: N
     do not count. Returns (-1, -1, -1, -1) when no row or no column counts.
     """
     h, w = wall.shape
-    first_r = np.full(h, w, np.int64)
-    last_r = np.full(h, -1, np.int64)
-    first_c = np.full(w, h, np.int64)
-    last_c = np.full(w, -1, np.int64)
+    first_r = np.full(h, w, np.int32)
+    last_r = np.full(h, -1, np.int32)
+    first_c = np.full(w, h, np.int32)
+    last_c = np.full(w, -1, np.int32)
+    # Row ends are scanned from both sides; column ends are updated only inside a row's wall
+    # span, over row slices (branch-free inner loops that LLVM vectorises).
     for y in range(h):
+        row = wall[y]
+        fr = w
         for x in range(w):
-            if wall[y, x] != 0:
-                if first_r[y] == w:
-                    first_r[y] = x
-                last_r[y] = x
-                if first_c[x] == h:
-                    first_c[x] = y
-                last_c[x] = y
-    n_row = np.zeros(h, np.int64)
-    n_col = np.zeros(w, np.int64)
+            if row[x] != 0:
+                fr = x
+                break
+        if fr == w:
+            continue
+        lr = fr
+        for x in range(w - 1, fr, -1):
+            if row[x] != 0:
+                lr = x
+                break
+        first_r[y] = fr
+        last_r[y] = lr
+        yy = np.int32(y)
+        lc = last_c[fr:lr + 1]
+        span = row[fr:lr + 1]
+        for i in range(lr + 1 - fr):
+            if span[i] != 0:
+                lc[i] = yy
+    for y in range(h - 1, -1, -1):
+        fr = first_r[y]
+        lr = last_r[y]
+        if lr < 0:
+            continue
+        yy = np.int32(y)
+        fc = first_c[fr:lr + 1]
+        span = wall[y, fr:lr + 1]
+        for i in range(lr + 1 - fr):
+            if span[i] != 0:
+                fc[i] = yy
+    n_row = np.zeros(h, np.int32)
+    n_col = np.zeros(w, np.int32)
     for y in range(h):
-        for x in range(first_r[y] + 1, last_r[y]):
-            if nonwall[y, x] != 0 and y > first_c[x] and y < last_c[x] and not (use_exclude and exclude[y, x] != 0):
-                n_row[y] += 1
-                n_col[x] += 1
+        a = first_r[y] + 1
+        b = last_r[y]
+        if b <= a:
+            continue
+        yy = np.int32(y)
+        cnt = np.int32(0)
+        nw = nonwall[y, a:b]
+        fc = first_c[a:b]
+        lc = last_c[a:b]
+        nc = n_col[a:b]
+        if use_exclude:
+            ex = exclude[y, a:b]
+            for i in range(b - a):
+                v = np.int32(nw[i] != 0) & np.int32(ex[i] == 0) & np.int32(yy > fc[i]) & np.int32(yy < lc[i])
+                cnt += v
+                nc[i] += v
+        else:
+            for i in range(b - a):
+                v = np.int32(nw[i] != 0) & np.int32(yy > fc[i]) & np.int32(yy < lc[i])
+                cnt += v
+                nc[i] += v
+        n_row[y] = cnt
     out = np.full(4, -1, np.int64)
     y0 = -1
     y1 = -1
@@ -80,7 +124,7 @@ def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: N
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def class_boxes(labels: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
     """Pixel count and bounding box of every label 1..n of an (H, W) label image.
 
@@ -92,6 +136,11 @@ def class_boxes(labels: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
     out = np.full((n + 1, 5), -1, np.int64)
     out[:, 0] = 0
     for y in range(h):
+        any_label = np.uint8(0)
+        for x in range(w):  # most rows hold no label: a branch-free OR first
+            any_label |= labels[y, x]
+        if any_label == 0:
+            continue
         for x in range(w):
             k = np.int64(labels[y, x])
             if k == 0 or k > n:

@@ -51,3 +51,17 @@ def test_maze_class_boxes_matches_reference(seed: int) -> None:
     h, w = int(rng.integers(1, 40)), int(rng.integers(1, 40))
     labels = np.where(rng.random((h, w)) < 0.3 * (seed % 4), rng.integers(0, 8, (h, w)), 0).astype(np.uint8)
     assert_array_equal(jit.class_boxes(labels, 5), ref.class_boxes(labels, 5))
+
+
+@pytest.mark.parametrize("density", [0.002, 0.01, 0.05, 0.3, 0.7])
+def test_maze_enclosed_box_sparse_and_dense_walls(density: float) -> None:
+    """Rows with one wall pixel, rows with none, nearly solid masks: the same box as the twin."""
+    rng = np.random.default_rng(int(density * 1000))
+    for _ in range(10):
+        h, w = int(rng.integers(1, 80)), int(rng.integers(1, 80))
+        wall = (rng.random((h, w)) < density).astype(np.uint8)
+        nonwall = ((wall == 0) & (rng.random((h, w)) < 0.95)).astype(np.uint8)
+        exclude = (rng.random((h, w)) < 0.05).astype(np.uint8)
+        for use in (False, True):
+            assert_array_equal(jit.enclosed_box(wall, nonwall, exclude, use),
+                               ref.enclosed_box(wall, nonwall, exclude, use))
