@@ -156,3 +156,23 @@ def class_boxes(labels: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
             if x > out[k, 4]:
                 out[k, 4] = x
     return out
+
+
+@njit(cache=True, nogil=True)
+def label_sums(labels: NDArray[np.int32], rgb: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
+    """Per-label channel sums of an (H, W, 3) image over an (H, W) label image: (n, 3) int64.
+
+    Row k sums the pixels labelled k (0 <= k < n); labels outside 0..n-1 are not counted.
+    Exact integers, so ``sums[k] / count[k]`` equals a float64 mean over the same pixels.
+    """
+    h, w = labels.shape
+    out = np.zeros((n, 3), np.int64)
+    for y in range(h):
+        for x in range(w):
+            k = labels[y, x]
+            if k < 0 or k >= n:
+                continue
+            out[k, 0] += rgb[y, x, 0]
+            out[k, 1] += rgb[y, x, 1]
+            out[k, 2] += rgb[y, x, 2]
+    return out

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
-from mmgr.kernels.maze_pixels import class_boxes
+from mmgr.kernels.maze_pixels import class_boxes, label_sums
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify
 from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, read_walls_many, register
 from mmgr.parsers.types import Frame
@@ -178,30 +178,30 @@ def _markers(rgb: NDArray[np.uint8], hue: NDArray[np.uint8], grid: Grid, opts: P
     kernel = np.ones((3, 3), np.uint8)  # opening removes one-pixel colour fringes and seams
     cell_area = grid.sx * grid.sy
     out: list[Marker] = []
-    boxes = class_boxes(np.ascontiguousarray(hue), len(HUES))  # per class: count, first/last row, first/last col
+    boxes = class_boxes(np.ascontiguousarray(hue), len(HUES)).tolist()  # per class: count, rows, cols
     h, w = hue.shape
+    big = 1.5 * max(grid.sx, grid.sy)
     for k, name in enumerate(HUES):
-        count, y_first, y_last, x_first, x_last = (int(v) for v in boxes[k + 1])
+        count, y_first, y_last, x_first, x_last = boxes[k + 1]
         if count < opts.min_marker_area * cell_area:
             continue
         oy, ox = max(0, y_first - 2), max(0, x_first - 2)
-        m = (hue[oy:min(h, y_last + 3), ox:min(w, x_last + 3)] == k + 1).astype(np.uint8)
+        oy1, ox1 = min(h, y_last + 3), min(w, x_last + 3)
+        m = (hue[oy:oy1, ox:ox1] == k + 1).view(np.uint8)
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel)
         n, labels, stats, cents = cv2.connectedComponentsWithStats(m, connectivity=8)
-        for j in range(1, n):
-            area = stats[j, cv2.CC_STAT_AREA] / cell_area
-            if area < opts.min_marker_area:
+        if n < 2:
+            continue
+        sums = label_sums(labels, rgb[oy:oy1, ox:ox1], n).tolist()  # exact: sum / count is the float64 mean
+        for j, (x0, y0, bw, bh, px) in enumerate(stats.tolist()):
+            area = px / cell_area
+            if j == 0 or area < opts.min_marker_area:
                 continue
-            x0, y0 = int(stats[j, cv2.CC_STAT_LEFT]), int(stats[j, cv2.CC_STAT_TOP])
-            x1, y1 = x0 + int(stats[j, cv2.CC_STAT_WIDTH]), y0 + int(stats[j, cv2.CC_STAT_HEIGHT])
-            fill = stats[j, cv2.CC_STAT_AREA] / max(1, (x1 - x0) * (y1 - y0))
-            if fill < 0.15 and max(x1 - x0, y1 - y0) > 1.5 * max(grid.sx, grid.sy):
+            if px / max(1, bw * bh) < 0.15 and max(bw, bh) > big:
                 continue  # a thin sprawling structure (grid seams, a drawn path), not a marker
-            sel = labels[y0:y1, x0:x1] == j
-            mean = rgb[oy + y0:oy + y1, ox + x0:ox + x1][sel].mean(axis=0)
             cx, cy = grid.to_cell(ox + float(cents[j, 0]), oy + float(cents[j, 1]))
-            out.append(Marker(name, cx, cy, float(area), (ox + x0, oy + y0, ox + x1, oy + y1),
-                              tuple(int(v) for v in np.round(mean))))
+            out.append(Marker(name, cx, cy, float(area), (ox + x0, oy + y0, ox + x0 + bw, oy + y0 + bh),
+                              (round(sums[j][0] / px), round(sums[j][1] / px), round(sums[j][2] / px))))
     return sorted(out, key=lambda mk: (mk.hue, round(mk.y, 3), round(mk.x, 3)))
 
 

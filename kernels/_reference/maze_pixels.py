@@ -48,3 +48,11 @@ def class_boxes(labels: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
         cols = np.flatnonzero(full.any(axis=0))
         out[k] = (int(full.sum()), rows[0], rows[-1], cols[0], cols[-1])
     return out
+
+
+def label_sums(labels: NDArray[np.int32], rgb: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
+    """Per-label channel sums (n, 3) int64 of the pixels labelled 0..n-1."""
+    out = np.zeros((n, 3), np.int64)
+    for k in range(n):
+        out[k] = rgb[labels == k].astype(np.int64).sum(axis=0)
+    return out

@@ -65,3 +65,14 @@ def test_maze_enclosed_box_sparse_and_dense_walls(density: float) -> None:
         for use in (False, True):
             assert_array_equal(jit.enclosed_box(wall, nonwall, exclude, use),
                                ref.enclosed_box(wall, nonwall, exclude, use))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_maze_label_sums_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(1, 40)), int(rng.integers(1, 40))
+    labels = rng.integers(-1, 6, (h, w)).astype(np.int32)
+    big = rng.integers(0, 256, (h + 3, w + 5, 3), dtype=np.uint8)
+    rgb = big[1:h + 1, 2:w + 2]  # a crop: not contiguous, as the marker reader passes it
+    n = int(rng.integers(1, 6))
+    assert_array_equal(jit.label_sums(labels, rgb, n), ref.label_sums(labels, rgb, n))
