@@ -18,6 +18,7 @@ grids are located from the two longest dark rows and columns (the outer border).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -221,7 +222,13 @@ def _line_values_many(integrals: tuple[NDArray[np.float64], ...], grids: list[Gr
     ``cols``: sample this many columns for every grid instead (grids of one row count but
     different column counts: each grid's own values are the leading C and C+1 columns).
     """
-    h, w = integrals[0].shape[0] - 1, integrals[0].shape[1] - 1
+    bh, bv = _line_boxes((integrals[0].shape[0] - 1, integrals[0].shape[1] - 1), grids, k, cols)
+    return [(_line_hits(integral, bh), _line_hits(integral, bv)) for integral in integrals]
+
+
+def _line_boxes(shape: tuple[int, int], grids: list[Grid], k: int = 9, cols: int | None = None) -> tuple:  # type: ignore[type-arg]
+    """The cross-section boxes of ``_line_values_many``: horizontal and vertical (xa, xb, ya, yb) index arrays."""
+    h, w = shape
     rows, cols = grids[0].rows, grids[0].cols if cols is None else cols
     ox, oy, sx, sy = (v[:, None, None, None] for v in _params(grids))
     t = np.maximum(1.0, 0.1 * np.minimum(sx, sy))
@@ -235,11 +242,6 @@ def _line_values_many(integrals: tuple[NDArray[np.float64], ...], grids: list[Gr
         xb, yb = np.maximum(xb, np.minimum(xa + 1, w)), np.maximum(yb, np.minimum(ya + 1, h))
         return xa, xb, ya, yb
 
-    def hits(integral, bx):  # type: ignore[no-untyped-def]
-        xa, xb, ya, yb = bx
-        s = integral[yb, xb] - integral[ya, xb] - integral[yb, xa] + integral[ya, xa]
-        return (s >= 1).mean(axis=-1)
-
     r = np.arange(rows + 1)[:, None, None]
     c = np.arange(cols)[None, :, None]
     x = ox + sx * (c + f[None, None, :])
@@ -250,7 +252,14 @@ def _line_values_many(integrals: tuple[NDArray[np.float64], ...], grids: list[Gr
     x2 = ox + sx * c2
     y2 = oy + sy * (r2 + f[None, None, :])
     bv = boxes(x2 - t, x2 + t + 1, y2, y2 + 1)
-    return [(hits(integral, bh), hits(integral, bv)) for integral in integrals]
+    return bh, bv
+
+
+def _line_hits(integral: NDArray[np.float64], bx: tuple) -> NDArray[np.float64]:  # type: ignore[type-arg]
+    """Share of the cross-sections ``bx`` (last axis) that hold a mask pixel."""
+    xa, xb, ya, yb = bx
+    s = integral[yb, xb] - integral[ya, xb] - integral[yb, xa] + integral[ya, xa]
+    return (s >= 1).mean(axis=-1)  # type: ignore[no-any-return]
 
 
 def _cells_clear_many(integral: NDArray[np.float64], grids: list[Grid]) -> NDArray[np.float64]:
@@ -538,14 +547,25 @@ def read_walls_many(masks_: tuple[NDArray[np.uint8], ...], geometry: str, grid: 
     return _read_integrals(tuple(cv2.integral(m, sdepth=cv2.CV_64F) for m in masks_), geometry, grid)
 
 
+@functools.lru_cache(maxsize=8)
+def _read_boxes(shape: tuple[int, int], geometry: str, grid: Grid) -> tuple:  # type: ignore[type-arg]
+    """Sample boxes of ``read_walls`` for one grid in one frame size, kept while the camera is still."""
+    if geometry == "block":
+        bx = _block_boxes(shape, grid.rows, grid.cols, *_params([grid]))
+    else:
+        bx = _line_boxes(shape, [grid])
+    for a in (bx if geometry == "block" else bx[0] + bx[1]):
+        a.flags.writeable = False  # shared between calls
+    return bx
+
+
 def _read_integrals(integrals: tuple[NDArray[np.float64], ...], geometry: str, grid: Grid) -> list[NDArray[np.float32]]:
     outs = []
+    bx = _read_boxes((integrals[0].shape[0] - 1, integrals[0].shape[1] - 1), geometry, grid)
     if geometry == "block":
-        shape = (integrals[0].shape[0] - 1, integrals[0].shape[1] - 1)
-        bx = _block_boxes(shape, grid.rows, grid.cols, *_params([grid]))
         reads = [(_box_means(integral, bx)[0], None) for integral in integrals]
     else:
-        reads = [(hz[0], vt[0]) for hz, vt in _line_values_many(integrals, [grid])]
+        reads = [(_line_hits(integral, bx[0])[0], _line_hits(integral, bx[1])[0]) for integral in integrals]
     for a, b in reads:
         out = np.full((2, grid.rows, grid.cols), -1.0, np.float32)
         if geometry == "block":
