@@ -338,6 +338,7 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
     cache: dict = {}  # registration of the previous frame, reused while the maze does not move
     raw0: NDArray[np.float32] | None = None
     tries: list[int] = []
+    prev: tuple[NDArray[np.uint8], Frame, FrameObs] | None = None  # last read frame: decoded, working scale, reading
     work = 1.0  # frames are analysed at this scale (cells of ~40 px), results mapped back to decoded pixels
     for frame in frames:
         if pal is None:
@@ -351,8 +352,15 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             raw0 = read_walls(wall0, pal.geometry, grid0)
             cache.update(anchor=anchor_of(wall0, pal.geometry, marker0), shape=wall0.shape, grid=grid0)  # still camera
         assert grid0 is not None and raw0 is not None
-        wf = Frame(frame.index, frame.t_s, _shrink(frame.rgb, work)) if work < 1 else frame
-        o = _observe(wf, pal, grid0, opts, cache)
+        if prev is not None and np.array_equal(frame.rgb, prev[0]):
+            # the same pixels as the previous frame read the same (and leave the registration cache as it is)
+            wf, p = Frame(frame.index, frame.t_s, prev[1].rgb), prev[2]
+            o = FrameObs(frame.index, p.grid, p.walls, p.markers, p.skipped)
+        else:
+            wf = Frame(frame.index, frame.t_s, _shrink(frame.rgb, work)) if work < 1 else frame
+            o = _observe(wf, pal, grid0, opts, cache)
+            # frame 0 is read on grid0 without registering: never reused for a later frame
+            prev = (frame.rgb, wf, o) if frame.index != 0 else None
         if o.skipped and len(tries) < opts.replace_tries and (not tries or frame.index - tries[-1] >= 5):
             tries.append(frame.index)
             o = _replaced(wf, o, ref.conn if ref else (raw0 < 0.5) & (raw0 >= 0))

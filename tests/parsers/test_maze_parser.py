@@ -103,3 +103,25 @@ def test_hue_classes() -> None:
 def test_spec_roundtrip_is_json(clips: dict) -> None:
     _, case = clips[("block", "backtrack", "lossless")]
     assert json.loads(json.dumps(case.spec)) == case.spec
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_held_frames_read_as_fresh_frames(style: str) -> None:
+    """A frame identical to the previous one reuses its reading: same as reading it afresh (camera moving too)."""
+    from fractions import Fraction
+
+    from mmgr.parsers.types import Frame
+
+    case = build_case("camera", style, seed=5)
+    ref = MazeRef(_truth_conn(case), tuple(case.spec["start"]), tuple(case.spec["goal"]))
+    once = parse_maze([Frame(i, Fraction(i), f) for i, f in enumerate(case.frames)], ref)
+    held = [f for f in case.frames for _ in range(2)]  # every frame shown twice, frame 0 included
+    twice = parse_maze([Frame(i, Fraction(i), f) for i, f in enumerate(held)], ref)
+    assert twice.frames[1].grid == twice.frames[0].grid  # frame 0's twin is registered, and lands on grid0
+    for i, o in enumerate(once.frames):
+        for t in (twice.frames[2 * i], twice.frames[2 * i + 1]):
+            if i == 0 and t is twice.frames[1]:
+                continue
+            assert (t.grid, t.markers, t.skipped) == (o.grid, o.markers, o.skipped), f"frame {i}"
+            np.testing.assert_array_equal(t.walls, o.walls)
+    assert twice.track[::2] == once.track and twice.track[1::2] == once.track
