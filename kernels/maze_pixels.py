@@ -1,4 +1,4 @@
-"""Per-pixel maze kernels (numba): colour-table lookup and the enclosed box of a block maze.
+"""Per-pixel maze kernels (numba): colour-table lookup, the enclosed box of a block maze, marker boxes and sums.
 
 Each function has a same-named plain-numpy twin in ``mmgr.kernels._reference.maze_pixels``
 that the tests compare against. Integer and boolean logic only, so both agree exactly.
@@ -13,16 +13,30 @@ from numpy.typing import NDArray
 
 
 @njit(cache=True, nogil=True)
-def lut_codes(rgb: NDArray[np.uint8], lut: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """``lut[(r >> 3) << 10 | (g >> 3) << 5 | (b >> 3)]`` for every pixel of an (H, W, 3) image: (H, W) uint8."""
+def split_codes(rgb: NDArray[np.uint8], lut: NDArray[np.uint8], blurred: NDArray[np.uint8],
+                use_blurred: bool) -> tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]:
+    """Per-pixel (wall, marker, hue) planes of an (H, W, 3) image from a colour table, in one pass.
+
+    With ``code = lut[(r >> 3) << 10 | (g >> 3) << 5 | (b >> 3)]``: marker = bit 1, hue = ``code >> 2``,
+    wall = bit 0 of ``code``, or, with ``use_blurred``, bit 0 of the entry of ``blurred`` (same shape).
+    All three are (H, W) uint8 (wall and marker 0/1).
+    """
     h, w = rgb.shape[0], rgb.shape[1]
-    out = np.empty((h, w), np.uint8)
+    wall = np.empty((h, w), np.uint8)
+    marker = np.empty((h, w), np.uint8)
+    hue = np.empty((h, w), np.uint8)
     for y in range(h):
         for x in range(w):
-            k = ((np.int32(rgb[y, x, 0]) >> 3) << 10) | ((np.int32(rgb[y, x, 1]) >> 3) << 5) | (
-                np.int32(rgb[y, x, 2]) >> 3)
-            out[y, x] = lut[k]
-    return out
+            c = lut[((np.int32(rgb[y, x, 0]) >> 3) << 10) | ((np.int32(rgb[y, x, 1]) >> 3) << 5) | (
+                np.int32(rgb[y, x, 2]) >> 3)]
+            marker[y, x] = (c >> 1) & 1
+            hue[y, x] = c >> 2
+            if use_blurred:
+                wall[y, x] = lut[((np.int32(blurred[y, x, 0]) >> 3) << 10) | (
+                    (np.int32(blurred[y, x, 1]) >> 3) << 5) | (np.int32(blurred[y, x, 2]) >> 3)] & 1
+            else:
+                wall[y, x] = c & 1
+    return wall, marker, hue
 
 
 @njit(cache=True, nogil=True)

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.maze_pixels import lut_codes
+from mmgr.kernels.maze_pixels import split_codes
 
 __all__ = ["HUES", "HUE_EDGES", "Palette", "classify", "find_palette", "masks"]
 
@@ -57,12 +57,6 @@ def _lut(pal: Palette, marker_dist: float) -> NDArray[np.uint8]:
     return code.astype(np.uint8)
 
 
-@functools.lru_cache(maxsize=16)
-def _wall_lut(pal: Palette, marker_dist: float) -> NDArray[np.uint8]:
-    """``_lut``'s wall bit as 0/255 (a mask ready for ``cv2.medianBlur``)."""
-    return (_lut(pal, marker_dist) & 1) * np.uint8(255)  # type: ignore[no-any-return]
-
-
 @functools.lru_cache(maxsize=1)
 def _table_colours() -> NDArray[np.float32]:
     """Centre colour of every quantised colour (5 bits a channel), in table order: (32768, 3) float32."""
@@ -96,12 +90,11 @@ def classify(rgb: NDArray[np.uint8], pal: Palette, marker_dist: float = 70.0
     One table lookup per pixel (colours quantised to 5 bits a channel).
     """
     lut = _lut(pal, float(marker_dist))
-    code = lut_codes(np.ascontiguousarray(rgb, np.uint8), lut)
+    rgb = np.ascontiguousarray(rgb, np.uint8)
     if pal.geometry == "block":  # walls from a blurred copy: averages out GIF dithering and codec noise
-        wall = cv2.medianBlur(lut_codes(cv2.blur(rgb, (3, 3)), _wall_lut(pal, float(marker_dist))), 3) >> 7  # 0/255
-    else:
-        wall = code & 1
-    return wall, (code >> 1) & 1, code >> 2
+        wall, marker, hue = split_codes(rgb, lut, cv2.blur(rgb, (3, 3)), True)
+        return cv2.medianBlur(wall, 3), marker, hue  # median of 0/1 values: 0/1, as of 0/255 values shifted down
+    return split_codes(rgb, lut, rgb, False)  # type: ignore[no-any-return]
 
 
 def masks(rgb: NDArray[np.uint8], pal: Palette,

@@ -6,11 +6,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 
-def lut_codes(rgb: NDArray[np.uint8], lut: NDArray[np.uint8]) -> NDArray[np.uint8]:
+def _lut_codes(rgb: NDArray[np.uint8], lut: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """``lut[(r >> 3) << 10 | (g >> 3) << 5 | (b >> 3)]`` for every pixel of an (H, W, 3) image: (H, W) uint8."""
     q = rgb >> 3
     idx = (q[..., 0].astype(np.uint16) << 10) | (q[..., 1].astype(np.uint16) << 5) | q[..., 2]
     return lut[idx]  # type: ignore[no-any-return]
+
+
+def split_codes(rgb: NDArray[np.uint8], lut: NDArray[np.uint8], blurred: NDArray[np.uint8],
+                use_blurred: bool) -> tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]:
+    """(wall, marker, hue) planes: bits of ``lut_codes(rgb, lut)``; wall from ``blurred``'s entries if asked."""
+    code = _lut_codes(rgb, lut)
+    wall = (_lut_codes(blurred, lut) if use_blurred else code) & 1
+    return wall, (code >> 1) & 1, code >> 2
 
 
 def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: NDArray[np.uint8],

@@ -10,14 +10,6 @@ import mmgr.kernels._reference.maze_pixels as ref
 import mmgr.kernels.maze_pixels as jit
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_maze_lut_codes_matches_reference(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    rgb = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
-    lut = rng.integers(0, 256, 1 << 15, dtype=np.uint8)
-    assert_array_equal(jit.lut_codes(rgb, lut), ref.lut_codes(rgb, lut))
-
-
 def _maze_like(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """A wall mask: random blocks, an outer frame somewhere inside, noise."""
     wall = (rng.random((h, w)) < 0.15).astype(np.uint8)
@@ -76,3 +68,16 @@ def test_maze_label_sums_matches_reference(seed: int) -> None:
     rgb = big[1:h + 1, 2:w + 2]  # a crop: not contiguous, as the marker reader passes it
     n = int(rng.integers(1, 6))
     assert_array_equal(jit.label_sums(labels, rgb, n), ref.label_sums(labels, rgb, n))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_maze_split_codes_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(1, 50)), int(rng.integers(1, 50))
+    rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    blurred = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    lut = rng.integers(0, 256, 1 << 15, dtype=np.uint8)
+    for use in (False, True):
+        for a, b in zip(jit.split_codes(rgb, lut, blurred, use), ref.split_codes(rgb, lut, blurred, use), strict=True):
+            assert a.dtype == b.dtype == np.uint8
+            assert_array_equal(a, b)
