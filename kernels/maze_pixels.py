@@ -190,3 +190,22 @@ def label_sums(labels: NDArray[np.int32], rgb: NDArray[np.uint8], n: int) -> NDA
             out[k, 1] += rgb[y, x, 1]
             out[k, 2] += rgb[y, x, 2]
     return out
+
+
+@njit(cache=True, nogil=True)
+def colour_bins(rgb: NDArray[np.uint8]) -> NDArray[np.int64]:
+    """Pixel count and channel sums of every 3-bit-a-channel colour bin of an (H, W, 3) image.
+
+    Returns (512, 4) int64 rows ``(count, sum r, sum g, sum b)``; bin ``(r >> 5) * 64 + (g >> 5) * 8 + (b >> 5)``.
+    """
+    h, w = rgb.shape[0], rgb.shape[1]
+    out = np.zeros((512, 4), np.int64)
+    for y in range(h):
+        for x in range(w):
+            r, g, b = np.int64(rgb[y, x, 0]), np.int64(rgb[y, x, 1]), np.int64(rgb[y, x, 2])
+            k = (r >> 5) * 64 + (g >> 5) * 8 + (b >> 5)
+            out[k, 0] += 1
+            out[k, 1] += r
+            out[k, 2] += g
+            out[k, 3] += b
+    return out

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.maze_pixels import split_codes
+from mmgr.kernels.maze_pixels import colour_bins, split_codes
 
 __all__ = ["HUES", "HUE_EDGES", "Palette", "classify", "find_palette", "masks"]
 
@@ -43,18 +43,23 @@ HUE_EDGES = ((10, "red"), (38, "yellow"), (83, "green"), (131, "blue"), (165, "m
 def _lut(pal: Palette, marker_dist: float) -> NDArray[np.uint8]:
     """Per quantised colour (5 bits a channel): bit 0 wall, bit 1 marker, bits 2-4 hue class + 1 (colourful only)."""
     rgb = _table_colours()
+    n = rgb.shape[0]
     w, fl = np.float32(pal.wall), np.float32(pal.floor)
     v = w - fl
-    d = rgb - fl
+    # Element for element the float32 arithmetic of ``d = rgb - fl``, ``e = d - t[:, None] * v`` and
+    # ``perp = norm(e, axis=1)`` (squares summed in channel order), on flat arrays: broadcasting
+    # over a 3-long last axis costs ~4x more.
+    d = (rgb.reshape(-1) - np.tile(fl, n)).reshape(n, 3)
     t = np.clip((d @ v) / max(1.0, float(v @ v)), 0.0, 1.0)
-    perp = np.linalg.norm(d - t[:, None] * v, axis=1)
+    e = (d.reshape(-1) - np.repeat(t, 3) * np.tile(v, n)).reshape(n, 3)
+    e *= e
+    perp = np.sqrt(e[:, 0] + e[:, 1] + e[:, 2])
     thr = max(marker_dist, 0.25 * float(np.linalg.norm(v))) if pal.geometry == "block" else marker_dist
     wall = (t > 0.5) & (perp < thr)
     marker = perp >= thr
     saturated, cls = _hue_table()
-    colourful = marker & saturated
-    code = wall.astype(np.uint8) | (marker.astype(np.uint8) << 1) | (np.where(colourful, cls, 0) << 2)
-    return code.astype(np.uint8)
+    code = wall.view(np.uint8) | (marker.view(np.uint8) << 1) | ((marker & saturated).view(np.uint8) * (cls << 2))
+    return code  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=1)
@@ -106,14 +111,11 @@ def masks(rgb: NDArray[np.uint8], pal: Palette,
 
 def find_palette(rgb: NDArray[np.uint8]) -> list[Palette]:
     """Candidate palettes, most likely first: frequent colour pairs (block) and dark-on-light (line)."""
-    q = (rgb // 32).astype(np.int32)
-    code = (q[..., 0] * 64 + q[..., 1] * 8 + q[..., 2]).ravel()
-    counts = np.bincount(code, minlength=512)
-    top = [int(k) for k in np.argsort(counts)[::-1][:4] if counts[k] > 0.03 * code.size]
-    # mean colour of each top bin: channel sums are whole numbers, exact in float64 whatever the summation order
-    flat = rgb.reshape(-1, 3)
-    sums = [np.bincount(code, weights=flat[:, ch], minlength=512) for ch in range(3)] if top else []
-    cols = [tuple(float(sums[ch][k] / counts[k]) for ch in range(3)) for k in top]
+    bins = colour_bins(np.ascontiguousarray(rgb, np.uint8))  # per 3-bit-a-channel colour: count, channel sums
+    counts = bins[:, 0]
+    top = [int(k) for k in np.argsort(counts)[::-1][:4] if counts[k] > 0.03 * rgb.shape[0] * rgb.shape[1]]
+    # mean colour of each top bin: exact whole-number sums, one correctly rounded division
+    cols = [tuple(int(bins[k, 1 + ch]) / int(counts[k]) for ch in range(3)) for k in top]
     lum = [0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2] for c in cols]
     out: list[Palette] = []
     light = [c for c, lu in zip(cols, lum, strict=True) if lu > 150]

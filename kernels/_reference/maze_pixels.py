@@ -64,3 +64,15 @@ def label_sums(labels: NDArray[np.int32], rgb: NDArray[np.uint8], n: int) -> NDA
     for k in range(n):
         out[k] = rgb[labels == k].astype(np.int64).sum(axis=0)
     return out
+
+
+def colour_bins(rgb: NDArray[np.uint8]) -> NDArray[np.int64]:
+    """Count and channel sums (512, 4) int64 of every 3-bit-a-channel colour bin."""
+    q = (rgb // 32).astype(np.int64)
+    code = (q[..., 0] * 64 + q[..., 1] * 8 + q[..., 2]).ravel()
+    flat = rgb.reshape(-1, 3).astype(np.int64)
+    out = np.zeros((512, 4), np.int64)
+    out[:, 0] = np.bincount(code, minlength=512)
+    for ch in range(3):
+        np.add.at(out[:, 1 + ch], code, flat[:, ch])
+    return out

@@ -81,3 +81,13 @@ def test_maze_split_codes_matches_reference(seed: int) -> None:
         for a, b in zip(jit.split_codes(rgb, lut, blurred, use), ref.split_codes(rgb, lut, blurred, use), strict=True):
             assert a.dtype == b.dtype == np.uint8
             assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_maze_colour_bins_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(1, 60)), int(rng.integers(1, 60))
+    rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    if seed % 2:
+        rgb[: h // 2] = (12, 200, 250)  # a frequent colour
+    assert_array_equal(jit.colour_bins(rgb), ref.colour_bins(rgb))
