@@ -390,7 +390,11 @@ def _score_sizes(integral: NDArray[np.float64], geometry: str, grids: list[Grid]
 
 def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 2,
             covered: NDArray[np.float64] | None = None) -> Grid:
-    """Nudge each edge of the grid by up to ``reach`` pixels (x edges, then y edges) to maximise the fit."""
+    """Nudge each edge of the grid by up to ``reach`` pixels (x edges, then y edges) to maximise the fit.
+
+    Returns the nudged grid unscored (score 0): only the geometry of ``g`` is used, and callers
+    score the grid they keep (``_score``), once.
+    """
     best = g
     for axis in ("x", "y"):
         base = best
@@ -418,7 +422,7 @@ def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 
         m1 = float(np.mean([c[2] for c in plateau]))
         pick = min(plateau, key=lambda c: (c[1] - m0) ** 2 + (c[2] - m1) ** 2)
         best = pick[3]
-    return _score(integral, geometry, best, covered)
+    return best  # one of the candidates: score 0
 
 
 def anchor_of(wall: NDArray[np.uint8], geometry: str,
@@ -454,7 +458,7 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
     if g is None:
         return None
     integral = cv2.integral(wall, sdepth=cv2.CV_64F)
-    g = _refine(integral, geometry, _score(integral, geometry, g))
+    g = _score(integral, geometry, _refine(integral, geometry, g))
     if cache is not None:
         cache.update(anchor=anchor, shape=wall.shape, grid=g)
     return g
@@ -492,8 +496,9 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
     scored.sort(key=lambda t: -t[0])
     best: tuple[float, Palette, Grid] | None = None
     for _, pal, g0, integral, wall, covered in scored[: 1 if rows and cols else 6]:  # refine the likeliest only
-        g = _refine(integral, pal.geometry, _score(integral, pal.geometry, g0, covered), covered=covered)
+        g = _refine(integral, pal.geometry, g0, covered=covered)
         g = _refine(integral, pal.geometry, g, reach=1, covered=covered)  # again, around the first plateau's middle
+        g = _score(integral, pal.geometry, g, covered)
         key = g.score - 1e-3 * (g.rows + g.cols)  # prefer the smallest grid among equal fits
         if g.score > 0.5 and _tree_compatible(read_walls(wall, pal.geometry, g), read_walls(covered, pal.geometry, g,
                                                                                             is_integral=True)):
