@@ -227,9 +227,13 @@ def _path_reads(hue_map: NDArray[np.uint8], hue: str, pal: Palette,
     return cover, on_walls
 
 
-def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache: dict) -> FrameObs:
-    """Register one frame (frame 0 is the reference) and read its walls and markers."""
-    wall, marker, hue_map = classify(frame.rgb, pal, opts.marker_dist)
+def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache: dict,
+             planes: tuple[NDArray[np.uint8], ...] | None = None) -> FrameObs:
+    """Register one frame (frame 0 is the reference) and read its walls and markers.
+
+    ``planes``: the frame's ``classify`` planes when the caller has them (frame 0).
+    """
+    wall, marker, hue_map = planes or classify(frame.rgb, pal, opts.marker_dist)
     if frame.index == 0:
         grid: Grid | None = grid0
     else:
@@ -337,6 +341,7 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
     first_rgb: NDArray[np.uint8] | None = None
     cache: dict = {}  # registration of the previous frame, reused while the maze does not move
     raw0: NDArray[np.float32] | None = None
+    planes0: tuple[NDArray[np.uint8], ...] | None = None  # frame 0's classify planes (wall, marker, hue)
     tries: list[int] = []
     prev: tuple[NDArray[np.uint8], Frame, FrameObs] | None = None  # last read frame: decoded, working scale, reading
     work = 1.0  # frames are analysed at this scale (cells of ~40 px), results mapped back to decoded pixels
@@ -348,7 +353,7 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             pal, grid0 = fit
             work, pal, grid0 = _work_scale(frame.rgb, pal, grid0, opts)
             first_rgb = _shrink(frame.rgb, work)
-            wall0, marker0, _ = classify(first_rgb, pal, opts.marker_dist)
+            planes0 = wall0, marker0, _ = classify(first_rgb, pal, opts.marker_dist)
             raw0 = read_walls(wall0, pal.geometry, grid0)
             cache.update(anchor=anchor_of(wall0, pal.geometry, marker0), shape=wall0.shape, grid=grid0)  # still camera
         assert grid0 is not None and raw0 is not None
@@ -358,19 +363,18 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             o = FrameObs(frame.index, p.grid, p.walls, p.markers, p.skipped)
         else:
             wf = Frame(frame.index, frame.t_s, _shrink(frame.rgb, work)) if work < 1 else frame
-            o = _observe(wf, pal, grid0, opts, cache)
+            o = _observe(wf, pal, grid0, opts, cache, planes0 if frame.index == 0 else None)
             # frame 0 is read on grid0 without registering: never reused for a later frame
             prev = (frame.rgb, wf, o) if frame.index != 0 else None
         if o.skipped and len(tries) < opts.replace_tries and (not tries or frame.index - tries[-1] >= 5):
             tries.append(frame.index)
             o = _replaced(wf, o, ref.conn if ref else (raw0 < 0.5) & (raw0 >= 0))
         obs.append(_unscale(o, work))
-    if pal is None or grid0 is None or first_rgb is None or raw0 is None:
+    if pal is None or grid0 is None or first_rgb is None or raw0 is None or planes0 is None:
         raise ParseError("no frames")
-    hue0 = classify(first_rgb, pal, opts.marker_dist)[2]
     if len(obs) == 1:  # an image: read the drawn path too
         hue = (ref.path_hue if ref and ref.path_hue else "blue")
         o = obs[0]
-        cover, on_walls = _path_reads(hue0, hue, pal, grid0)
+        cover, on_walls = _path_reads(planes0[2], hue, pal, grid0)
         obs[0] = FrameObs(o.index, o.grid, o.walls, o.markers, o.skipped, cover, on_walls)
     return identify_agent(obs, ref, pal, _unscale_grid(grid0, work), raw0)
