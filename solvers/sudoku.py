@@ -27,7 +27,8 @@ from mmgr.solvers.types import SolveResult, SolveStatus
 
 __all__ = [
     "BOX", "LEVELS", "SudokuVars", "build_sudoku", "check_puzzle", "count_solutions", "duplicate_clues",
-    "full_grid", "make_puzzle", "puzzle_from_string", "puzzle_to_string", "solve_sudoku", "unit_cells",
+    "full_grid", "make_puzzle", "puzzle_from_string", "puzzle_to_string", "solve_sudoku", "solve_unique",
+    "unit_cells",
 ]
 
 BOX = {4: 2, 9: 3}  # board side -> box side
@@ -240,6 +241,41 @@ def count_solutions(puzzle: NDArray[np.integer], limit: int = 2, *, max_time_s: 
     g = check_puzzle(puzzle)
     if duplicate_clues(g):
         return 0, SolveStatus.UNSAT
+    found, status = _enumerate(g, limit, max_time_s, known)
+    return len(found), status
+
+
+def solve_unique(puzzle: NDArray[np.integer], *, max_time_s: float = DEFAULT_DET_TIME
+                 ) -> tuple[SolveResult, int, SolveStatus]:
+    """``solve_sudoku`` and ``count_solutions(limit=2)`` in one: one model, solved, then solved again
+    with the first solution forbidden.
+
+    Returns:
+        ``(first, count, status)``: ``first`` as ``solve_sudoku`` returns it; ``count`` and
+        ``status`` as ``count_solutions(puzzle, 2)`` returns them (count 1 with status SAT: the
+        solution is unique).
+
+    >>> p = np.zeros((4, 4), np.int8); p[0] = [1, 2, 3, 4]; p[1] = [3, 4, 1, 2]; p[2, :2] = [2, 1]
+    >>> r, count, st = solve_unique(p); r.solution[3].tolist(), count, st.value
+    ([4, 3, 2, 1], 1, 'sat')
+    """
+    g = check_puzzle(puzzle)
+    dups = duplicate_clues(g)
+    if dups:
+        kind, idx, d = dups[0]
+        return SolveResult(SolveStatus.UNSAT, None, f"clue digit {d} repeats in {kind} {idx}"), 0, SolveStatus.UNSAT
+    found, status = _enumerate(g, 2, max_time_s, None)
+    if found:
+        return SolveResult(SolveStatus.SAT, found[0], "solution found"), len(found), status
+    detail = ("no completion satisfies the rules" if status is SolveStatus.UNSAT
+              else f"no answer within {max_time_s:g} deterministic seconds")
+    return SolveResult(status, None, detail), 0, status
+
+
+def _enumerate(g: NDArray[np.int8], limit: int, max_time_s: float, known: NDArray[np.integer] | None
+               ) -> tuple[list[NDArray[np.int8]], SolveStatus]:
+    """Up to ``limit`` distinct solutions of one model (a no-good after each); status as in
+    ``count_solutions``."""
     model, v = build_sudoku(g)
     found: list[NDArray[np.int8]] = []
     if known is not None:
@@ -253,14 +289,12 @@ def count_solutions(puzzle: NDArray[np.integer], limit: int = 2, *, max_time_s: 
             model.add_forbidden_assignments(v.flat, [tuple(int(x) for x in sol.ravel())])
         res = _run(model, v, max_time_s)
         if res.status is SolveStatus.UNDECIDED:
-            return len(found), SolveStatus.UNDECIDED
+            return found, SolveStatus.UNDECIDED
         if res.status is SolveStatus.UNSAT:
             break
         assert res.solution is not None
         found.append(res.solution)
-    if not found:
-        return 0, SolveStatus.UNSAT
-    return len(found), SolveStatus.SAT
+    return found, SolveStatus.SAT if found else SolveStatus.UNSAT
 
 
 def full_grid(n: int, rng: np.random.Generator) -> NDArray[np.int8]:

@@ -137,3 +137,47 @@ def test_make_puzzle_unique_in_range_and_deterministic(size: int, level: str) ->
 def test_make_puzzle_rejects_unknown_level() -> None:
     with pytest.raises(ValueError, match="size/level"):
         S.make_puzzle(9, "extreme", np.random.default_rng(0))
+
+
+def _two_solution_puzzle() -> np.ndarray:
+    sol = S.puzzle_from_string(KNOWN_9_SOL)
+    p = sol.copy()
+    for r, c in _deadly_rectangle(sol):
+        p[r, c] = 0
+    return p
+
+
+@pytest.mark.parametrize("case", ["unique", "two", "duplicate", "infeasible", "unique4"])
+def test_solve_unique_agrees_with_solve_then_count(case: str) -> None:
+    """One model (solve, forbid, solve again) must answer what the two separate calls answer."""
+    if case == "unique":
+        p = S.puzzle_from_string(KNOWN_9)
+    elif case == "unique4":
+        p = S.make_puzzle(4, "hard", np.random.default_rng(3))[0]
+    elif case == "two":
+        p = _two_solution_puzzle()
+    elif case == "duplicate":
+        p = S.puzzle_from_string(KNOWN_9)
+        p[0, 8] = p[0, 0] if p[0, 0] else 5
+        p[0, 0] = p[0, 8]
+    else:
+        p = np.zeros((4, 4), np.int8)
+        p[0, :2] = [1, 2]
+        p[2, 2], p[3, 2] = 3, 4
+    first, count, st = S.solve_unique(p)
+    alone = S.solve_sudoku(p)
+    assert first.status is alone.status
+    if alone.status is SolveStatus.SAT:
+        assert first.solution is not None
+        assert (first.solution[p > 0] == p[p > 0]).all()
+        assert (count, st) == S.count_solutions(p, 2, known=first.solution)
+    else:
+        assert first.solution is None and (count, st) == (0, SolveStatus.UNSAT)
+        assert first.detail == alone.detail
+    want = {"unique": 1, "unique4": 1, "two": 2, "duplicate": 0, "infeasible": 0}[case]
+    assert count == want
+
+
+def test_solve_unique_undecided_budget_is_not_unsat() -> None:
+    first, count, st = S.solve_unique(np.zeros((9, 9), np.int8), max_time_s=0.0)
+    assert st is not SolveStatus.UNSAT and first.status is not SolveStatus.UNSAT

@@ -39,7 +39,7 @@ from mmgr.kernels.grid import stable_events, unit_violations
 from mmgr.parsers import draw
 from mmgr.parsers.sudoku import BLANK, NO_BOARD, OK, ReaderParams, SudokuFrameReader
 from mmgr.parsers.types import Frame
-from mmgr.solvers.sudoku import count_solutions, puzzle_from_string, puzzle_to_string, solve_sudoku
+from mmgr.solvers.sudoku import count_solutions, puzzle_from_string, puzzle_to_string, solve_unique
 from mmgr.solvers.types import SolveStatus
 from mmgr.verify.registry import register
 from mmgr.verify.types import CheckReport, Status, Violation
@@ -366,15 +366,16 @@ def _check(state: SudokuState, reference: SudokuReference | None, params: Sudoku
         solution, source = None, "frame0"
     details["puzzle_source"] = source
     details["puzzle"] = puzzle_to_string(puzzle)
-    if solution is None:
-        res = solve_sudoku(puzzle, max_time_s=params.solver_time_s)
+    if solution is None:  # solve and prove uniqueness with one model
+        res, count, st = solve_unique(puzzle, max_time_s=params.solver_time_s)
         if res.status is SolveStatus.UNDECIDED:
             return _unscorable(f"the solver could not decide the puzzle ({res.detail})", details)
         if res.status is SolveStatus.UNSAT:
             return _unscorable(f"the puzzle has no solution ({res.detail})", details)
         solution = res.solution
         assert solution is not None
-    count, st = count_solutions(puzzle, 2, max_time_s=params.solver_time_s, known=solution)
+    else:
+        count, st = count_solutions(puzzle, 2, max_time_s=params.solver_time_s, known=solution)
     if st is SolveStatus.UNDECIDED:
         return _unscorable("the solver could not prove the solution unique", details)
     if count > 1:
