@@ -151,9 +151,12 @@ def _ink(warped: NDArray[np.uint8], bg: NDArray[np.float64]) -> NDArray[np.uint8
     return np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2])
 
 
+_BG_LATTICE = (slice(PAD + 3, -PAD, 7), slice(PAD + 3, -PAD, 7))  # canonical pixels the background is taken from
+
+
 def _board_bg(warped: NDArray[np.uint8]) -> NDArray[np.float64]:
     """Board background colour: per-channel median of a sparse lattice of board pixels."""
-    inner = warped[PAD + 3:-PAD:7, PAD + 3:-PAD:7].reshape(-1, 3)
+    inner = warped[_BG_LATTICE].reshape(-1, 3)
     return np.median(inner, axis=0).astype(np.float64)
 
 
@@ -234,6 +237,8 @@ class ReaderParams:
         blank_ink: a cell whose inner 60% never reaches this ink level (in 2x2-pixel means) is blank.
         shift_px: an unsure cell is read again from crops shifted by this many pixels (0 = never).
         min_conf: digit confidence below which a cell is unknown (-1).
+        gate: warp again only the cells whose source pixels changed (``_SourceGate``); False warps
+            the whole board on every frame (same readings, slower: kept for checking the gate).
     """
 
     min_grid_score: float = 0.03
@@ -243,6 +248,7 @@ class ReaderParams:
     blank_ink: float = 70.0
     shift_px: int = 3
     min_conf: float = 0.7
+    gate: bool = True
 
 
 class SudokuFrameReader:
@@ -269,17 +275,25 @@ class SudokuFrameReader:
         self._acc_n: NDArray[np.int32] = np.zeros(0, np.int32)
         self._acc_sig: NDArray[np.int32] = np.zeros(0, np.int32)
         self._map: tuple[Any, Any] = (None, None)
+        self._gate: _SourceGate | None = None  # source-space change gate of the current registration
+        self._summary: tuple[Any, Any, Any] | None = None  # cell_summary of the kept canonical ink
+        self.full_warps = 0  # frames whose whole board was warped (the others went through the gate)
 
     # ------------------------------------------------------------------------------------
     def _refine(self, rgb: NDArray[np.uint8], quad: NDArray[np.float64]) -> tuple[int, NDArray[np.float64]] | None:
         """Register a candidate quad: choose N, fit the grid lines, return (N, refined homography)."""
         n = self.size
         if n is None:
-            w9, _ = _warp(rgb, quad, 9)
-            w4, _ = _warp(rgb, quad, 4)
-            n, _ = detect_size(_ink(w9, _board_bg(w9)), _ink(w4, _board_bg(w4)))
-        warped, hm = _warp(rgb, quad, n)
-        score, xs, ys = grid_score(_ink(warped, _board_bg(warped)), n)
+            inks = {}
+            for k in (9, 4):
+                w, h = _warp(rgb, quad, k)
+                inks[k] = (_ink(w, _board_bg(w)), h)
+            n, _ = detect_size(inks[9][0], inks[4][0])
+            ink, hm = inks[n]
+        else:
+            warped, hm = _warp(rgb, quad, n)
+            ink = _ink(warped, _board_bg(warped))
+        score, xs, ys = grid_score(ink, n)
         if score < self.p.min_grid_score:
             return None
         bx, ax = np.polyfit(np.arange(n + 1), xs, 1)
@@ -294,6 +308,7 @@ class SudokuFrameReader:
 
     def _canonical(self, rgb: NDArray[np.uint8], n: int, hm: NDArray[np.float64]) -> dict[str, Any] | None:
         """Warp with a refined homography and check that the grid is still there."""
+        self.full_warps += 1
         warped = cv2.remap(rgb, *self._maps(n, hm, rgb.shape), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         bg = _board_bg(warped)
         ink = _ink(warped, bg)
@@ -341,11 +356,12 @@ class SudokuFrameReader:
         key = (n, hm.tobytes(), shape)
         if self._map_key != key:
             size = n * CELL_PX + 2 * PAD
-            ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
+            k = np.arange(size, dtype=np.float64)
+            xs, ys = k[None, :], k[:, None]
             inv = np.linalg.inv(hm)
-            den = inv[2, 0] * xs + inv[2, 1] * ys + inv[2, 2]
-            mx = ((inv[0, 0] * xs + inv[0, 1] * ys + inv[0, 2]) / den).astype(np.float32)
-            my = ((inv[1, 0] * xs + inv[1, 1] * ys + inv[1, 2]) / den).astype(np.float32)
+            den = 1.0 / (inv[2, 0] * xs + (inv[2, 1] * ys + inv[2, 2]))
+            mx = ((inv[0, 0] * xs + (inv[0, 1] * ys + inv[0, 2])) * den).astype(np.float32)
+            my = ((inv[1, 0] * xs + (inv[1, 1] * ys + inv[1, 2])) * den).astype(np.float32)
             self._map_key, self._map = key, cv2.convertMaps(mx, my, cv2.CV_16SC2)
         return self._map
 
@@ -354,7 +370,10 @@ class SudokuFrameReader:
         """Returns (N, quad, refined homography, canonical images, geometry changed)."""
         if self._geom is not None:
             quad, n, hm = self._geom
-            g = self._canonical(rgb, n, hm)
+            g = self._gate.update(rgb, self._maps(n, hm, rgb.shape), self._unsure()) if self._gate else None
+            if g is None:
+                g = self._canonical(rgb, n, hm)
+                self._gate = self._start_gate(rgb, n, hm, g)
             if g is not None:
                 return n, quad, hm, g, False
         best = None
@@ -369,8 +388,24 @@ class SudokuFrameReader:
             if best is None or sc > best[0]:
                 best = (sc, r[0], q, r[1], g)
         if best is None:
+            self._gate = None
             return None
+        self._gate = self._start_gate(rgb, best[1], best[3], best[4])
         return best[1], best[2], best[3], best[4], True
+
+    def _start_gate(self, rgb: NDArray[np.uint8], n: int, hm: NDArray[np.float64],
+                    g: dict[str, Any] | None) -> _SourceGate | None:
+        if g is None or not self.p.gate:
+            return None
+        return _SourceGate.start(rgb, n, hm, g, self._maps(n, hm, rgb.shape))
+
+    def _unsure(self) -> NDArray[np.bool_] | None:
+        """Cells of the last reading that are unknown but not occluded: they are read on every frame
+        (their evidence accumulates), so the gate warps them whether or not the source changed."""
+        last = self._last
+        if last is None or last.status != OK:
+            return None
+        return ((last.digits < 0) & ~last.occluded).reshape(-1)
 
     def _empty(self, n: int, status: int, fit: BoardFit | None = None) -> FrameReading:
         return FrameReading(status, fit, np.full((n, n), -1, np.int8), np.zeros((n, n), np.float32),
@@ -380,6 +415,7 @@ class SudokuFrameReader:
         """Read one frame (frames must come in order)."""
         reg = self._register(rgb)
         if reg is None:
+            self._gate = None
             n = self.size or 9
             blank = float(rgb[::4, ::4].std()) < 4.0
             out = self._empty(n, BLANK if blank else NO_BOARD)
@@ -396,8 +432,12 @@ class SudokuFrameReader:
         ink = g["ink"][PAD:PAD + side, PAD:PAD + side]
         cells = ink.reshape(n, CELL_PX, n, CELL_PX).transpose(0, 2, 1, 3).reshape(n * n, CELL_PX, CELL_PX)
         m = CELL_PX // 5
-        blocks, inner_max2, occ_count = cell_summary(np.ascontiguousarray(ink), n, CELL_PX, m,
-                                                     int(self.p.occlusion_delta))
+        if g.get("same") and not changed and self._summary is not None:
+            blocks, inner_max2, occ_count = self._summary
+        else:
+            blocks, inner_max2, occ_count = cell_summary(np.ascontiguousarray(ink), n, CELL_PX, m,
+                                                         int(self.p.occlusion_delta))
+            self._summary = (blocks, inner_max2, occ_count)
         # occluded: most of the cell's interior is far from the board's background colour
         q = (CELL_PX - 2 * m) // 2
         occ_flat = occ_count > self.p.occlusion_share * q * q
@@ -458,6 +498,116 @@ class SudokuFrameReader:
                            unchanged)
         self._last, self._ref_cells = out, ref
         return out
+
+
+_GATE_BLOCK = 4         # side (source px) of the blocks whose means the change gate compares
+_GATE_DIFF = 8          # a block whose mean moved by more than this (levels, any channel) changed
+_GATE_MARGIN = 4        # canonical px beyond a cell that its reading looks at (shifted crops: 3 px)
+_GATE_MAX_SHARE = 0.5   # above this share of cells to warp again, the whole board is warped and checked
+
+
+def _block_means(img: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Means of 4 x 4-pixel blocks (sides multiples of 4): two 2 x 2 area halvings, OpenCV's fast
+    path (one 4 x 4 area resize takes several times longer); each halving rounds, so +-1 level."""
+    assert _GATE_BLOCK == 4
+    h, w = img.shape[:2]
+    half = cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return cv2.resize(half, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+
+
+class _SourceGate:
+    """Which cells can have changed since they were last warped, decided in the source frame.
+
+    After a full warp the gate keeps the block means (``_GATE_BLOCK`` px) of the board's region
+    of the frame and, for each block, the (at most 2 x 2) cells whose canonical pixels it feeds,
+    bilinear support and ``_GATE_MARGIN`` included. On a later frame only blocks whose mean moved
+    by more than ``_GATE_DIFF`` in some channel are followed to their cells, and only those cells
+    (one remap per row of cells) are warped again into the kept canonical ink image; a still
+    board costs one small resize. Where much of the board changed (camera motion, a large
+    occluder, a cut) ``update`` returns None and the caller warps the whole board and checks its
+    grid again. Compression noise moves block means little, and a stroke moves them a lot.
+    """
+
+    def __init__(self, roi: tuple[int, int, int, int], shape: tuple[int, ...], means: NDArray[np.uint8],
+                 feeds: NDArray[np.intp], n: int, g: dict[str, Any]) -> None:
+        self.roi, self.shape, self.means, self.feeds, self.n = roi, shape, means, feeds, n
+        self.ink: NDArray[np.uint8] = g["ink"]
+        self.bg: NDArray[np.float64] = g["bg"]
+        self.score: float = g["score"]
+        self.lattice: tuple[Any, Any] = (None, None)
+
+    @classmethod
+    def start(cls, rgb: NDArray[np.uint8], n: int, hm: NDArray[np.float64], g: dict[str, Any],
+              maps: tuple[Any, Any]) -> _SourceGate | None:
+        """A gate for a board just warped whole with ``maps`` (None when blocks would feed more than
+        2 x 2 cells)."""
+        b, size = _GATE_BLOCK, n * CELL_PX + 2 * PAD
+        h, w = rgb.shape[:2]
+        corners = np.array([[[0, 0], [size, 0], [size, size], [0, size]]], np.float64)
+        src = cv2.perspectiveTransform(corners, np.linalg.inv(hm))[0]
+        x0 = int(np.clip(np.floor(src[:, 0].min()) - 2, 0, w))
+        y0 = int(np.clip(np.floor(src[:, 1].min()) - 2, 0, h))
+        x1 = x0 + (int(np.clip(np.ceil(src[:, 0].max()) + 2, 0, w)) - x0) // b * b
+        y1 = y0 + (int(np.clip(np.ceil(src[:, 1].max()) + 2, 0, h)) - y0) // b * b
+        bh, bw = (y1 - y0) // b, (x1 - x0) // b
+        if bh < 1 or bw < 1:
+            return None
+        # canonical footprint of each block, grown by one source pixel (bilinear support)
+        gy, gx = np.mgrid[0:bh + 1, 0:bw + 1].astype(np.float64)
+        pts = np.stack([x0 + gx * b, y0 + gy * b], axis=-1)
+        uv = cv2.perspectiveTransform(pts.reshape(1, -1, 2), hm)[0].reshape(bh + 1, bw + 1, 2)
+        lo = np.minimum(np.minimum(uv[:-1, :-1], uv[1:, :-1]), np.minimum(uv[:-1, 1:], uv[1:, 1:]))
+        hi = np.maximum(np.maximum(uv[:-1, :-1], uv[1:, :-1]), np.maximum(uv[:-1, 1:], uv[1:, 1:]))
+        grow = np.abs(uv[1:, 1:] - uv[:-1, :-1]) / b + _GATE_MARGIN  # one source px in canonical px, + margin
+        first = np.floor((lo - grow - PAD) / CELL_PX).astype(np.int64)
+        last = np.floor((hi + grow - PAD) / CELL_PX).astype(np.int64)
+        inside = (last >= 0).all(axis=-1) & (first <= n - 1).all(axis=-1)
+        first, last = np.clip(first, 0, n - 1), np.clip(last, 0, n - 1)
+        if np.any(inside[..., None] & (last - first > 1)):
+            return None
+        c0, r0, c1, r1 = first[..., 0], first[..., 1], last[..., 0], last[..., 1]
+        feeds = np.stack([r0 * n + c0, r0 * n + c1, r1 * n + c0, r1 * n + c1], axis=-1).reshape(-1, 4)
+        feeds[~inside.reshape(-1)] = -1
+        means = _block_means(rgb[y0:y1, x0:x1])
+        gate = cls((y0, y1, x0, x1), rgb.shape, means, feeds, n, g)
+        # the remap table of the background lattice: the same pixels _board_bg takes from a full warp
+        gate.lattice = (np.ascontiguousarray(maps[0][_BG_LATTICE]), np.ascontiguousarray(maps[1][_BG_LATTICE]))
+        return gate
+
+    def update(self, rgb: NDArray[np.uint8], maps: tuple[Any, Any],
+               always: NDArray[np.bool_] | None) -> dict[str, Any] | None:
+        """Warp again what changed (and the ``always`` cells); None = warp the whole board instead."""
+        if rgb.shape != self.shape:
+            return None
+        y0, y1, x0, x1 = self.roi
+        cur = _block_means(rgb[y0:y1, x0:x1])
+        moved = np.unique(np.flatnonzero(cv2.absdiff(cur, self.means) > _GATE_DIFF) // 3)
+        n = self.n
+        todo = np.zeros(n * n, bool)
+        if moved.size:
+            hit = self.feeds[moved].ravel()
+            todo[hit[hit >= 0]] = True
+        if always is not None and always.shape == todo.shape:
+            todo |= always
+        count = int(todo.sum())
+        if count > _GATE_MAX_SHARE * n * n:
+            return None
+        if moved.size:
+            self.means.reshape(-1, 3)[moved] = cur.reshape(-1, 3)[moved]
+        if count:
+            # the board's colour may drift (fades, exposure): measured again as a full warp would
+            lat = cv2.remap(rgb, *self.lattice, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            self.bg = np.median(lat.reshape(-1, 3), axis=0).astype(np.float64)
+            m, size = _GATE_MARGIN, n * CELL_PX + 2 * PAD
+            grid = todo.reshape(n, n)
+            for r in np.flatnonzero(grid.any(axis=1)).tolist():
+                cols = np.flatnonzero(grid[r])
+                ya, yb = max(0, PAD + r * CELL_PX - m), min(size, PAD + (r + 1) * CELL_PX + m)
+                xa, xb = max(0, PAD + int(cols[0]) * CELL_PX - m), min(size, PAD + (int(cols[-1]) + 1) * CELL_PX + m)
+                patch = cv2.remap(rgb, maps[0][ya:yb, xa:xb], maps[1][ya:yb, xa:xb], cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REPLICATE)
+                self.ink[ya:yb, xa:xb] = _ink(patch, self.bg)
+        return {"ink": self.ink, "bg": self.bg, "score": self.score, "same": count == 0}
 
 
 def _decide(probs: NDArray[np.float32], max_digit: int, min_conf: float) -> tuple[NDArray[np.int8],
