@@ -14,6 +14,7 @@ back to source pixels.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator
 from fractions import Fraction
@@ -35,8 +36,12 @@ __all__ = ["IMAGE_SUFFIXES", "MediaReader", "decode_only", "open_media", "read_f
 
 # decoder threads per stream: 0 = let FFmpeg choose (frame + slice threads over all cores)
 _DECODE_THREADS = 0
-# frames decoded ahead in a background thread while the caller parses (0 = none)
+# frames decoded ahead in a background thread while the caller parses (0 = none): at least
+# _PREFETCH, more for small frames up to _PREFETCH_BYTES of decoded pixels, so that a slow first
+# frame (board search, every cell read) does not stall the decoder
 _PREFETCH = 8
+_PREFETCH_MAX = 64
+_PREFETCH_BYTES = 96 << 20
 
 
 def _prefetched(source: Iterator[Frame], depth: int) -> Iterator[Frame]:
@@ -92,6 +97,17 @@ def single_threaded() -> None:
     global _DECODE_THREADS
     _DECODE_THREADS = 1  # also turns off the prefetch thread
     cv2.setNumThreads(1)
+
+
+@contextlib.contextmanager
+def opencv_threads(n: int) -> Iterator[None]:
+    """Run a block with OpenCV limited to ``n`` threads, then restore the previous setting."""
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(n)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
 
 
 def _sha256_file(path: Path, h: hashlib._Hash | None = None) -> str:
@@ -214,7 +230,9 @@ class MediaReader:
     def __iter__(self) -> Iterator[Frame]:
         source = self._iter_av() if self._container is not None else self._iter_files()
         if _PREFETCH and not _DECODE_THREADS:
-            source = _prefetched(source, _PREFETCH)
+            sc = self.info.scale
+            frame_bytes = max(1, round(self.info.width * sc) * round(self.info.height * sc) * 3)
+            source = _prefetched(source, int(np.clip(_PREFETCH_BYTES // frame_bytes, _PREFETCH, _PREFETCH_MAX)))
         yield from source
         if self.frames_decoded == 0:
             raise VideoReadError(self.path, "no frame decodes", "the stream may be truncated or corrupt")

@@ -11,18 +11,19 @@ errors in the *request* (unknown task, bad param, invalid spec) raise ``UsageErr
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from mmgr.errors import UnscorableError, UsageError, VideoReadError
-from mmgr.parsers.video import open_media, read_frames
+from mmgr.parsers.video import open_media, opencv_threads, read_frames
 from mmgr.verify.registry import get_task, make_params
 from mmgr.verify.types import CheckReport, Status, Verdict
 
@@ -86,6 +87,23 @@ def _unscorable(task: str, version: int, media: str, info: dict[str, Any], param
                    {"type": type(exc).__name__, "message": reason})
 
 
+_POOLS: ThreadpoolController | None = None
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """One BLAS thread and one OpenCV thread while a task runs (the decoder keeps its own threads).
+
+    The thread pools are looked up once per process (a lookup costs milliseconds, as much as
+    parsing a short clip). Results do not depend on it; speed does.
+    """
+    global _POOLS
+    if _POOLS is None:
+        _POOLS = ThreadpoolController()
+    with _POOLS.limit(limits=1, user_api="blas"), opencv_threads(1):
+        yield
+
+
 def verify_media(media: str | Path, task: str, *, spec: str | Path | Mapping[str, Any] | None = None,
                  input_image: str | Path | None = None, params: Mapping[str, Any] | None = None,
                  keep_state: bool = False) -> Verdict | tuple[Verdict, Any]:
@@ -121,8 +139,9 @@ def verify_media(media: str | Path, task: str, *, spec: str | Path | Mapping[str
     state = None
     try:
         # One BLAS thread: small matrix products (digit and colour models) are ~8x faster without
-        # thread hand-offs on a busy machine, and a fixed summation order keeps results identical.
-        with threadpool_limits(limits=1, user_api="blas"):
+        # thread hand-offs on a busy machine, and a fixed summation order keeps results identical;
+        # one OpenCV thread: frames are small, and the decoder already runs on another core.
+        with _one_thread():
             reference = plugin.load_reference(spec_doc, image, p)
             reader = open_media(media_s, max_side=getattr(p, "max_side", 1280),
                                 min_frames=getattr(p, "min_frames_video", 1))
