@@ -209,3 +209,16 @@ def colour_bins(rgb: NDArray[np.uint8]) -> NDArray[np.int64]:
             out[k, 2] += g
             out[k, 3] += b
     return out
+
+
+@njit(cache=True, nogil=True)
+def same_pixels(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> bool:
+    """Whether two (H, W, 3) images of one shape are identical; stops at the first row that differs."""
+    h, w = a.shape[0], a.shape[1]
+    for y in range(h):
+        diff = np.uint8(0)
+        for x in range(w):  # branch-free within a row
+            diff |= (a[y, x, 0] ^ b[y, x, 0]) | (a[y, x, 1] ^ b[y, x, 1]) | (a[y, x, 2] ^ b[y, x, 2])
+        if diff != 0:
+            return False
+    return True

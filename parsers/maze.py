@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
-from mmgr.kernels.maze_pixels import class_boxes, label_sums
+from mmgr.kernels.maze_pixels import class_boxes, label_sums, same_pixels
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify
 from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, read_walls_many, register
 from mmgr.parsers.types import Frame
@@ -357,7 +357,7 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             raw0 = read_walls(wall0, pal.geometry, grid0)
             cache.update(anchor=anchor_of(wall0, pal.geometry, marker0), shape=wall0.shape, grid=grid0)  # still camera
         assert grid0 is not None and raw0 is not None
-        if prev is not None and np.array_equal(frame.rgb, prev[0]):
+        if prev is not None and prev[0].shape == frame.rgb.shape and same_pixels(frame.rgb, prev[0]):
             # the same pixels as the previous frame read the same (and leave the registration cache as it is)
             wf, p = Frame(frame.index, frame.t_s, prev[1].rgb), prev[2]
             o = FrameObs(frame.index, p.grid, p.walls, p.markers, p.skipped)

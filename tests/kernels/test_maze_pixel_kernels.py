@@ -91,3 +91,14 @@ def test_maze_colour_bins_matches_reference(seed: int) -> None:
     if seed % 2:
         rgb[: h // 2] = (12, 200, 250)  # a frequent colour
     assert_array_equal(jit.colour_bins(rgb), ref.colour_bins(rgb))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_maze_same_pixels_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(1, 30)), int(rng.integers(1, 30))
+    a = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    b = a.copy()
+    if seed % 3:
+        b[rng.integers(h), rng.integers(w), rng.integers(3)] ^= np.uint8(1 << int(rng.integers(8)))  # one bit off
+    assert jit.same_pixels(a, b) == ref.same_pixels(a, b) == (seed % 3 == 0)
