@@ -222,3 +222,18 @@ def same_pixels(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> bool:
         if diff != 0:
             return False
     return True
+
+
+@njit(cache=True, nogil=True)
+def box_sums(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64], xa: NDArray[np.int64],
+             xb: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Sum of an (H, W) mask over each box ``[ya[i], yb[i]) x [xa[i], xb[i])`` (in-frame bounds): (N,) int64."""
+    n = ya.shape[0]
+    out = np.zeros(n, np.int64)
+    for i in range(n):
+        s = np.int64(0)
+        for y in range(ya[i], yb[i]):
+            for x in range(xa[i], xb[i]):
+                s += mask[y, x]
+        out[i] = s
+    return out

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.maze_pixels import enclosed_box
+from mmgr.kernels.maze_pixels import box_sums, enclosed_box
 from mmgr.parsers.maze_colour import Palette, find_palette, masks
 
 __all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "read_walls_many", "register"]
@@ -542,42 +542,64 @@ def read_walls(wall: NDArray, geometry: str, grid: Grid, is_integral: bool = Fal
 
     ``[0, r, c]`` is the wall below (r, c) (last row: -1), ``[1, r, c]`` the wall right of
     (r, c) (last column: -1); same layout as the spec's connections (1 = wall, 0 = open).
+    ``wall``: a 0/1 mask, or (``is_integral``) its ``cv2.integral``.
     """
-    integral = wall if is_integral else cv2.integral(wall, sdepth=cv2.CV_64F)
-    return _read_integrals((integral,), geometry, grid)[0]
+    return read_walls_many((wall,), geometry, grid, is_integral)[0]
 
 
-def read_walls_many(masks_: tuple[NDArray[np.uint8], ...], geometry: str, grid: Grid) -> list[NDArray[np.float32]]:
-    """``read_walls`` of several masks of one frame (same grid): the sample positions are computed once."""
-    return _read_integrals(tuple(cv2.integral(m, sdepth=cv2.CV_64F) for m in masks_), geometry, grid)
+def read_walls_many(masks_: tuple[NDArray, ...], geometry: str, grid: Grid,
+                    is_integral: bool = False) -> list[NDArray[np.float32]]:
+    """``read_walls`` of several masks of one frame (same grid): the sample boxes are shared."""
+    shape = (masks_[0].shape[0] - is_integral, masks_[0].shape[1] - is_integral)
+    families = _read_boxes(shape, geometry, grid)
+    outs = []
+    for m in masks_:
+        out = np.full((2, grid.rows, grid.cols), -1.0, np.float32)
+        for k, (ya, yb, xa, xb, ok, area) in enumerate(families):
+            if is_integral:  # whole-number sums: exact in float64, as the kernel's
+                s = m[yb, xb] - m[ya, xb] - m[yb, xa] + m[ya, xa]
+            else:
+                s = box_sums(m, ya, yb, xa, xb)
+            if geometry == "block":  # mean mask value of the block's central half, -1 off-frame
+                v = np.where(ok, s / area, -1.0)
+            else:  # share of the 9 cross-sections that hold a mask pixel
+                v = (s >= 1).reshape(-1, 9).sum(axis=1) / 9
+            if k == 0:
+                out[0, :-1, :] = v.reshape(grid.rows - 1, grid.cols)
+            else:
+                out[1, :, :-1] = v.reshape(grid.rows, grid.cols - 1)
+        outs.append(out)
+    return outs
 
 
 @functools.lru_cache(maxsize=8)
 def _read_boxes(shape: tuple[int, int], geometry: str, grid: Grid) -> tuple:  # type: ignore[type-arg]
-    """Sample boxes of ``read_walls`` for one grid in one frame size, kept while the camera is still."""
-    if geometry == "block":
-        bx = _block_boxes(shape, grid.rows, grid.cols, *_params([grid]))
-    else:
-        bx = _line_boxes(shape, [grid])
-    for a in (bx if geometry == "block" else bx[0] + bx[1]):
-        a.flags.writeable = False  # shared between calls
-    return bx
+    """Sample boxes of ``read_walls`` for one grid in one frame size, kept while the camera is still.
 
-
-def _read_integrals(integrals: tuple[NDArray[np.float64], ...], geometry: str, grid: Grid) -> list[NDArray[np.float32]]:
-    outs = []
-    bx = _read_boxes((integrals[0].shape[0] - 1, integrals[0].shape[1] - 1), geometry, grid)
+    Two families, the walls below cells ((R-1) x C) and right of cells (R x (C-1)), each as flat
+    int64 ``ya, yb, xa, xb`` (block: one box per wall, its in-frame flag and area; line: the 9
+    cross-sections of each wall, in order) -- exactly the boxes ``_block_boxes`` and
+    ``_line_boxes`` sample for the inner walls.
+    """
+    fams = []
     if geometry == "block":
-        reads = [(_box_means(integral, bx)[0], None) for integral in integrals]
+        ya, yb, xa, xb, ok, area = _block_boxes(shape, grid.rows, grid.cols, *_params([grid]))
+        for rs, cs in ((slice(2, -1, 2), slice(1, None, 2)), (slice(1, None, 2), slice(2, -1, 2))):
+            r = np.arange(2 * grid.rows + 1)[rs][:, None]
+            c = np.arange(2 * grid.cols + 1)[cs][None, :]
+            r, c = np.broadcast_arrays(r, c)
+            fams.append((ya[0][r].ravel(), yb[0][r].ravel(), xa[0][c].ravel(), xb[0][c].ravel(),
+                         ok[0][r, c].ravel(), area[0][r, c].ravel()))
     else:
-        reads = [(_line_hits(integral, bx[0])[0], _line_hits(integral, bx[1])[0]) for integral in integrals]
-    for a, b in reads:
-        out = np.full((2, grid.rows, grid.cols), -1.0, np.float32)
-        if geometry == "block":
-            out[0, :-1, :] = a[2:-1:2, 1::2]
-            out[1, :, :-1] = a[1::2, 2:-1:2]
-        else:
-            out[0, :-1, :] = a[1:-1, :]
-            out[1, :, :-1] = b[:, 1:-1]
-        outs.append(out)
-    return outs
+        (hxa, hxb, hya, hyb), (vxa, vxb, vya, vyb) = (np.broadcast_arrays(*b) for b in _line_boxes(shape, [grid]))
+        fams.append(tuple(a[0, 1:-1].ravel() for a in (hya, hyb, hxa, hxb)) + (None, None))
+        fams.append(tuple(a[0, :, 1:-1].ravel() for a in (vya, vyb, vxa, vxb)) + (None, None))
+    out = []
+    for fam in fams:
+        arrs = tuple(None if a is None else np.ascontiguousarray(a, np.int64 if a.dtype != np.bool_ else np.bool_)
+                     for a in fam)
+        for a in arrs:
+            if a is not None:
+                a.flags.writeable = False  # shared between calls
+        out.append(arrs)
+    return tuple(out)

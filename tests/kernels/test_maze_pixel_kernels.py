@@ -102,3 +102,15 @@ def test_maze_same_pixels_matches_reference(seed: int) -> None:
     if seed % 3:
         b[rng.integers(h), rng.integers(w), rng.integers(3)] ^= np.uint8(1 << int(rng.integers(8)))  # one bit off
     assert jit.same_pixels(a, b) == ref.same_pixels(a, b) == (seed % 3 == 0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_maze_box_sums_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(1, 40)), int(rng.integers(1, 40))
+    mask = (rng.random((h, w)) < 0.4).astype(np.uint8)
+    n = int(rng.integers(0, 30))
+    ya, yb = np.sort(rng.integers(0, h + 1, (2, n)), axis=0)  # empty boxes (ya == yb) included
+    xa, xb = np.sort(rng.integers(0, w + 1, (2, n)), axis=0)
+    args = [np.ascontiguousarray(a, np.int64) for a in (ya, yb, xa, xb)]
+    assert_array_equal(jit.box_sums(mask, *args), ref.box_sums(mask, *args))
