@@ -556,20 +556,23 @@ class _SourceGate:
         bh, bw = (y1 - y0) // b, (x1 - x0) // b
         if bh < 1 or bw < 1:
             return None
-        # canonical footprint of each block, grown by one source pixel (bilinear support)
+        # canonical footprint of each block, grown by one source pixel (bilinear support) and the
+        # margin, as the range of cell columns (u) and rows (v) it reaches
         gy, gx = np.mgrid[0:bh + 1, 0:bw + 1].astype(np.float64)
         pts = np.stack([x0 + gx * b, y0 + gy * b], axis=-1)
         uv = cv2.perspectiveTransform(pts.reshape(1, -1, 2), hm)[0].reshape(bh + 1, bw + 1, 2)
-        lo = np.minimum(np.minimum(uv[:-1, :-1], uv[1:, :-1]), np.minimum(uv[:-1, 1:], uv[1:, 1:]))
-        hi = np.maximum(np.maximum(uv[:-1, :-1], uv[1:, :-1]), np.maximum(uv[:-1, 1:], uv[1:, 1:]))
-        grow = np.abs(uv[1:, 1:] - uv[:-1, :-1]) / b + _GATE_MARGIN  # one source px in canonical px, + margin
-        first = np.floor((lo - grow - PAD) / CELL_PX).astype(np.int64)
-        last = np.floor((hi + grow - PAD) / CELL_PX).astype(np.int64)
-        inside = (last >= 0).all(axis=-1) & (first <= n - 1).all(axis=-1)
-        first, last = np.clip(first, 0, n - 1), np.clip(last, 0, n - 1)
-        if np.any(inside[..., None] & (last - first > 1)):
+        span = []
+        for a in (np.ascontiguousarray(uv[..., 0]), np.ascontiguousarray(uv[..., 1])):
+            lo = np.minimum(np.minimum(a[:-1, :-1], a[1:, :-1]), np.minimum(a[:-1, 1:], a[1:, 1:]))
+            hi = np.maximum(np.maximum(a[:-1, :-1], a[1:, :-1]), np.maximum(a[:-1, 1:], a[1:, 1:]))
+            grow = np.abs(a[1:, 1:] - a[:-1, :-1]) * (1.0 / b) + _GATE_MARGIN
+            span.append((np.floor((lo - grow - PAD) * (1.0 / CELL_PX)).astype(np.int32),
+                         np.floor((hi + grow - PAD) * (1.0 / CELL_PX)).astype(np.int32)))
+        (c0, c1), (r0, r1) = span
+        inside = (c1 >= 0) & (r1 >= 0) & (c0 <= n - 1) & (r0 <= n - 1)
+        c0, c1, r0, r1 = (np.clip(x, 0, n - 1) for x in (c0, c1, r0, r1))
+        if np.any(inside & ((c1 - c0 > 1) | (r1 - r0 > 1))):
             return None
-        c0, r0, c1, r1 = first[..., 0], first[..., 1], last[..., 0], last[..., 1]
         feeds = np.stack([r0 * n + c0, r0 * n + c1, r1 * n + c0, r1 * n + c1], axis=-1).reshape(-1, 4)
         feeds[~inside.reshape(-1)] = -1
         means = _block_means(rgb[y0:y1, x0:x1])
@@ -585,7 +588,8 @@ class _SourceGate:
             return None
         y0, y1, x0, x1 = self.roi
         cur = _block_means(rgb[y0:y1, x0:x1])
-        moved = np.unique(np.flatnonzero(cv2.absdiff(cur, self.means) > _GATE_DIFF) // 3)
+        d = cv2.absdiff(cur, self.means)
+        moved = np.flatnonzero(np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2]) > _GATE_DIFF)
         n = self.n
         todo = np.zeros(n * n, bool)
         if moved.size:
