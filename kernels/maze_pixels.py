@@ -212,19 +212,6 @@ def colour_bins(rgb: NDArray[np.uint8]) -> NDArray[np.int64]:
 
 
 @njit(cache=True, nogil=True)
-def same_pixels(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> bool:
-    """Whether two (H, W, 3) images of one shape are identical; stops at the first row that differs."""
-    h, w = a.shape[0], a.shape[1]
-    for y in range(h):
-        diff = np.uint8(0)
-        for x in range(w):  # branch-free within a row
-            diff |= (a[y, x, 0] ^ b[y, x, 0]) | (a[y, x, 1] ^ b[y, x, 1]) | (a[y, x, 2] ^ b[y, x, 2])
-        if diff != 0:
-            return False
-    return True
-
-
-@njit(cache=True, nogil=True)
 def box_sums(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64], xa: NDArray[np.int64],
              xb: NDArray[np.int64]) -> NDArray[np.int64]:
     """Sum of an (H, W) mask over each box ``[ya[i], yb[i]) x [xa[i], xb[i])`` (in-frame bounds): (N,) int64."""
@@ -236,4 +223,24 @@ def box_sums(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int6
             for x in range(xa[i], xb[i]):
                 s += mask[y, x]
         out[i] = s
+    return out
+
+
+@njit(cache=True, nogil=True)
+def changed_rows(a: NDArray[np.uint8], b: NDArray[np.uint8], max_changed: int) -> NDArray[np.bool_]:
+    """Which rows of two (H, W, 3) images of one shape differ anywhere: (H,) bool.
+
+    Once more than ``max_changed`` rows differ, the rows below are flagged without comparing them.
+    """
+    h, w = a.shape[0], a.shape[1]
+    out = np.ones(h, np.bool_)
+    n = 0
+    for y in range(h):
+        diff = np.uint8(0)
+        for x in range(w):  # branch-free within a row
+            diff |= (a[y, x, 0] ^ b[y, x, 0]) | (a[y, x, 1] ^ b[y, x, 1]) | (a[y, x, 2] ^ b[y, x, 2])
+        out[y] = diff != 0
+        n += diff != 0
+        if n > max_changed:
+            break
     return out

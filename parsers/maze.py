@@ -24,8 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
-from mmgr.kernels.maze_pixels import class_boxes, label_sums, same_pixels
-from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify
+from mmgr.kernels.maze_pixels import changed_rows, class_boxes, label_sums
+from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify, classify_rows
 from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, read_walls_many, register
 from mmgr.parsers.types import Frame
 
@@ -343,7 +343,8 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
     raw0: NDArray[np.float32] | None = None
     planes0: tuple[NDArray[np.uint8], ...] | None = None  # frame 0's classify planes (wall, marker, hue)
     tries: list[int] = []
-    prev: tuple[NDArray[np.uint8], Frame, FrameObs] | None = None  # last read frame: decoded, working scale, reading
+    # the last frame read: decoded pixels, working-scale frame, classify planes, reading (None for frame 0)
+    last: tuple[NDArray[np.uint8], Frame, tuple[NDArray[np.uint8], ...], FrameObs | None] | None = None
     work = 1.0  # frames are analysed at this scale (cells of ~40 px), results mapped back to decoded pixels
     for frame in frames:
         if pal is None:
@@ -357,15 +358,26 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             raw0 = read_walls(wall0, pal.geometry, grid0)
             cache.update(anchor=anchor_of(wall0, pal.geometry, marker0), shape=wall0.shape, grid=grid0)  # still camera
         assert grid0 is not None and raw0 is not None
-        if prev is not None and prev[0].shape == frame.rgb.shape and same_pixels(frame.rgb, prev[0]):
+        changed = None  # rows that differ from the last frame (all rows below flagged once 2/3 of them differ)
+        if last is not None and last[0].shape == frame.rgb.shape:
+            changed = changed_rows(frame.rgb, last[0], 2 * frame.rgb.shape[0] // 3)
+        if changed is not None and last is not None and last[3] is not None and not changed.any():
             # the same pixels as the previous frame read the same (and leave the registration cache as it is)
-            wf, p = Frame(frame.index, frame.t_s, prev[1].rgb), prev[2]
+            wf, p = Frame(frame.index, frame.t_s, last[1].rgb), last[3]
             o = FrameObs(frame.index, p.grid, p.walls, p.markers, p.skipped)
         else:
             wf = Frame(frame.index, frame.t_s, _shrink(frame.rgb, work)) if work < 1 else frame
-            o = _observe(wf, pal, grid0, opts, cache, planes0 if frame.index == 0 else None)
-            # frame 0 is read on grid0 without registering: never reused for a later frame
-            prev = (frame.rgb, wf, o) if frame.index != 0 else None
+            if frame.index == 0 and planes0 is not None:
+                planes = planes0
+            elif changed is not None and last is not None and work >= 1 and changed.sum() <= 2 * len(changed) // 3:
+                # pixels are classified one by one (block walls: +-2 rows): re-read only where the frame changed
+                planes = last[2] if not changed.any() else classify_rows(wf.rgb, changed, last[2], pal,
+                                                                         opts.marker_dist)
+            else:
+                planes = classify(wf.rgb, pal, opts.marker_dist)
+            o = _observe(wf, pal, grid0, opts, cache, planes)
+            # frame 0 is read on grid0 without registering: its reading is never reused for a later frame
+            last = (frame.rgb, wf, planes, o if frame.index != 0 else None)
         if o.skipped and len(tries) < opts.replace_tries and (not tries or frame.index - tries[-1] >= 5):
             tries.append(frame.index)
             o = _replaced(wf, o, ref.conn if ref else (raw0 < 0.5) & (raw0 >= 0))

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from mmgr.kernels.maze_pixels import colour_bins, split_codes
 
-__all__ = ["HUES", "HUE_EDGES", "Palette", "classify", "find_palette", "masks"]
+__all__ = ["HUES", "HUE_EDGES", "Palette", "classify", "classify_rows", "find_palette", "masks"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +100,37 @@ def classify(rgb: NDArray[np.uint8], pal: Palette, marker_dist: float = 70.0
         wall, marker, hue = split_codes(rgb, lut, cv2.blur(rgb, (3, 3)), True)
         return cv2.medianBlur(wall, 3), marker, hue  # median of 0/1 values: 0/1, as of 0/255 values shifted down
     return split_codes(rgb, lut, rgb, False)  # type: ignore[no-any-return]
+
+
+def classify_rows(rgb: NDArray[np.uint8], changed: NDArray[np.bool_],
+                  base: tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]], pal: Palette,
+                  marker_dist: float = 70.0) -> tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]:
+    """``classify(rgb, pal, marker_dist)``, given the planes ``base`` of an image that differs from ``rgb``
+    only in the rows flagged in ``changed`` (H,) (at least one): the same values, recomputed only
+    in the band of rows a change can reach.
+
+    The table lookups are per pixel; a block wall also depends on its rows +-2 (3x3 blur, then
+    3x3 median), so the walls are recomputed two rows around the band, from a blur of two more
+    rows on each side: every kept row sees the same neighbours (or the same image edge) as in a
+    full ``classify``.
+    """
+    h = rgb.shape[0]
+    idx = np.flatnonzero(changed)
+    y0, y1 = int(idx[0]), int(idx[-1]) + 1  # one band from the first to the last changed row
+    lut = _lut(pal, float(marker_dist))
+    wall, marker, hue = (p.copy() for p in base)
+    if pal.geometry != "block":
+        band = np.ascontiguousarray(rgb[y0:y1])
+        wall[y0:y1], marker[y0:y1], hue[y0:y1] = split_codes(band, lut, band, False)
+        return wall, marker, hue
+    o0, o1 = max(0, y0 - 2), min(h, y1 + 2)  # wall rows a change reaches
+    v0, v1 = max(0, o0 - 1), min(h, o1 + 1)  # their median's inputs
+    r0, r1 = max(0, v0 - 1), min(h, v1 + 1)  # the blur's inputs
+    blurred = cv2.blur(np.ascontiguousarray(rgb[r0:r1]), (3, 3))  # rows v0..v1 as in the whole image
+    w_b, marker[v0:v1], hue[v0:v1] = split_codes(np.ascontiguousarray(rgb[v0:v1]), lut,
+                                                 np.ascontiguousarray(blurred[v0 - r0:v1 - r0]), True)
+    wall[o0:o1] = cv2.medianBlur(w_b, 3)[o0 - v0:o1 - v0]  # rows o0..o1 as in the whole image
+    return wall, marker, hue
 
 
 def masks(rgb: NDArray[np.uint8], pal: Palette,

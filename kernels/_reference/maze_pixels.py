@@ -78,12 +78,16 @@ def colour_bins(rgb: NDArray[np.uint8]) -> NDArray[np.int64]:
     return out
 
 
-def same_pixels(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> bool:
-    """Whether two images of one shape are identical."""
-    return bool(np.array_equal(a, b))
-
-
 def box_sums(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64], xa: NDArray[np.int64],
              xb: NDArray[np.int64]) -> NDArray[np.int64]:
     """Sum of the mask over each box ``[ya[i], yb[i]) x [xa[i], xb[i])``: (N,) int64."""
     return np.array([int(mask[y0:y1, x0:x1].sum()) for y0, y1, x0, x1 in zip(ya, yb, xa, xb, strict=True)], np.int64)
+
+
+def changed_rows(a: NDArray[np.uint8], b: NDArray[np.uint8], max_changed: int) -> NDArray[np.bool_]:
+    """Which rows of two images of one shape differ: (H,) bool; all rows below the (max_changed + 1)-th are flagged."""
+    out = (a != b).any(axis=(1, 2))
+    hits = np.flatnonzero(out)
+    if hits.size > max_changed:
+        out[hits[max_changed]:] = True
+    return out  # type: ignore[no-any-return]

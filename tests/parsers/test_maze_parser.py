@@ -125,3 +125,27 @@ def test_held_frames_read_as_fresh_frames(style: str) -> None:
             assert (t.grid, t.markers, t.skipped) == (o.grid, o.markers, o.skipped), f"frame {i}"
             np.testing.assert_array_equal(t.walls, o.walls)
     assert twice.track[::2] == once.track and twice.track[1::2] == once.track
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_classify_rows_equals_classify(style: str) -> None:
+    """Re-reading only the changed rows gives the planes of a full classify (changes at the edges too)."""
+    from mmgr.kernels.maze_pixels import changed_rows
+    from mmgr.parsers.maze_colour import classify, classify_rows
+
+    case = build_case("backtrack", style, seed=3)
+    base = case.frames[0]
+    fit = fit_grid(base)
+    assert fit is not None
+    pal = fit[0]
+    rng = np.random.default_rng(7)
+    h = base.shape[0]
+    for y0, y1 in ((0, 1), (h - 1, h), (0, 5), (h - 4, h), (h // 2, h // 2 + 1), (10, 40), (1, h - 1)):
+        new = case.frames[len(case.frames) // 2].copy()  # the agent elsewhere: its rows differ
+        new[y0:y1] = rng.integers(0, 256, (y1 - y0, new.shape[1], 3), dtype=np.uint8)  # and a noisy band
+        for old in (base, case.frames[1]):
+            changed = changed_rows(new, old, h)
+            want = classify(new, pal)
+            got = classify_rows(new, changed, classify(old, pal), pal)
+            for g, w in zip(got, want, strict=True):
+                np.testing.assert_array_equal(g, w)
