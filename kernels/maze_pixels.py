@@ -232,13 +232,18 @@ def changed_rows(a: NDArray[np.uint8], b: NDArray[np.uint8], max_changed: int) -
 
     Once more than ``max_changed`` rows differ, the rows below are flagged without comparing them.
     """
-    h, w = a.shape[0], a.shape[1]
+    h = a.shape[0]
+    n3 = a.shape[1] * 3
+    fa = a.reshape(h, n3)  # rows as flat byte runs (C-contiguous inputs)
+    fb = b.reshape(h, n3)
     out = np.ones(h, np.bool_)
     n = 0
     for y in range(h):
+        ra = fa[y]
+        rb = fb[y]
         diff = np.uint8(0)
-        for x in range(w):  # branch-free within a row
-            diff |= (a[y, x, 0] ^ b[y, x, 0]) | (a[y, x, 1] ^ b[y, x, 1]) | (a[y, x, 2] ^ b[y, x, 2])
+        for i in range(n3):  # branch-free within a row
+            diff |= ra[i] ^ rb[i]
         out[y] = diff != 0
         n += diff != 0
         if n > max_changed:

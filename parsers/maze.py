@@ -358,9 +358,9 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             raw0 = read_walls(wall0, pal.geometry, grid0)
             cache.update(anchor=anchor_of(wall0, pal.geometry, marker0), shape=wall0.shape, grid=grid0)  # still camera
         assert grid0 is not None and raw0 is not None
-        changed = None  # rows that differ from the last frame (all rows below flagged once 2/3 of them differ)
+        changed = None  # rows that differ from the last frame (all rows below flagged once a quarter of them differ)
         if last is not None and last[0].shape == frame.rgb.shape:
-            changed = changed_rows(frame.rgb, last[0], 2 * frame.rgb.shape[0] // 3)
+            changed = changed_rows(np.ascontiguousarray(frame.rgb), last[0], frame.rgb.shape[0] // 4)
         if changed is not None and last is not None and last[3] is not None and not changed.any():
             # the same pixels as the previous frame read the same (and leave the registration cache as it is)
             wf, p = Frame(frame.index, frame.t_s, last[1].rgb), last[3]
@@ -369,7 +369,7 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             wf = Frame(frame.index, frame.t_s, _shrink(frame.rgb, work)) if work < 1 else frame
             if frame.index == 0 and planes0 is not None:
                 planes = planes0
-            elif changed is not None and last is not None and work >= 1 and changed.sum() <= 2 * len(changed) // 3:
+            elif changed is not None and last is not None and work >= 1 and changed.sum() <= len(changed) // 4:
                 # pixels are classified one by one (block walls: +-2 rows): re-read only where the frame changed
                 planes = last[2] if not changed.any() else classify_rows(wf.rgb, changed, last[2], pal,
                                                                          opts.marker_dist)
@@ -377,7 +377,7 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
                 planes = classify(wf.rgb, pal, opts.marker_dist)
             o = _observe(wf, pal, grid0, opts, cache, planes)
             # frame 0 is read on grid0 without registering: its reading is never reused for a later frame
-            last = (frame.rgb, wf, planes, o if frame.index != 0 else None)
+            last = (np.ascontiguousarray(frame.rgb), wf, planes, o if frame.index != 0 else None)
         if o.skipped and len(tries) < opts.replace_tries and (not tries or frame.index - tries[-1] >= 5):
             tries.append(frame.index)
             o = _replaced(wf, o, ref.conn if ref else (raw0 < 0.5) & (raw0 >= 0))
