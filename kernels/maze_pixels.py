@@ -249,3 +249,40 @@ def changed_rows(a: NDArray[np.uint8], b: NDArray[np.uint8], max_changed: int) -
         if n > max_changed:
             break
     return out
+
+
+@njit(cache=True, nogil=True)
+def any_core(labels: NDArray[np.uint8], k: int, y0: int, y1: int, x0: int, x1: int) -> bool:
+    """Whether a pixel of rows y0..y1 and columns x0..x1 (exclusive ends) survives a 3x3 erosion of ``labels == k``.
+
+    A pixel survives when it and its 8 neighbours inside the image are all ``k`` (outside the image
+    counts as ``k``, as in OpenCV's default erosion border). No survivor: a 3x3 opening is empty.
+    """
+    h, w = labels.shape
+    n = x1 - x0
+    # h3[r, i]: row r holds k at columns x0 + i - 1 .. x0 + i + 1 (outside the image counts as k);
+    # three such rows in a ring, branch-free over each row
+    ring = np.ones((3, n), np.bool_)
+    eq = np.empty(n + 2, np.bool_)
+    for y in range(y0 - 1, y1 + 1):
+        slot = (y - y0 + 1) % 3
+        h3 = ring[slot]
+        if y < 0 or y >= h:
+            h3[:] = True
+        else:
+            row = labels[y]
+            for i in range(n + 2):
+                x = x0 - 1 + i
+                eq[i] = True if (x < 0 or x >= w) else row[x] == k
+            for i in range(n):
+                h3[i] = eq[i] & eq[i + 1] & eq[i + 2]
+        if y >= y0 + 1:  # rows y - 2, y - 1, y are in the ring: is row y - 1 a core row?
+            a = ring[0]
+            b = ring[1]
+            c = ring[2]
+            hit = False
+            for i in range(n):
+                hit |= a[i] & b[i] & c[i]
+            if hit:
+                return True
+    return False

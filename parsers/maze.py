@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
-from mmgr.kernels.maze_pixels import changed_rows, class_boxes, label_sums
+from mmgr.kernels.maze_pixels import any_core, changed_rows, class_boxes, label_sums
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify, classify_rows
 from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, read_walls_many, register
 from mmgr.parsers.types import Frame
@@ -178,13 +178,16 @@ def _markers(rgb: NDArray[np.uint8], hue: NDArray[np.uint8], grid: Grid, opts: P
     kernel = np.ones((3, 3), np.uint8)  # opening removes one-pixel colour fringes and seams
     cell_area = grid.sx * grid.sy
     out: list[Marker] = []
-    boxes = class_boxes(np.ascontiguousarray(hue), len(HUES)).tolist()  # per class: count, rows, cols
+    hue = np.ascontiguousarray(hue)
+    boxes = class_boxes(hue, len(HUES)).tolist()  # per class: count, rows, cols
     h, w = hue.shape
     big = 1.5 * max(grid.sx, grid.sy)
     for k, name in enumerate(HUES):
         count, y_first, y_last, x_first, x_last = boxes[k + 1]
         if count < opts.min_marker_area * cell_area:
             continue
+        if not any_core(hue, k + 1, y_first, y_last + 1, x_first, x_last + 1):
+            continue  # the opening below would leave nothing (scattered codec-noise pixels of this hue)
         oy, ox = max(0, y_first - 2), max(0, x_first - 2)
         oy1, ox1 = min(h, y_last + 3), min(w, x_last + 3)
         m = (hue[oy:oy1, ox:ox1] == k + 1).view(np.uint8)

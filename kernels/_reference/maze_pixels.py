@@ -91,3 +91,14 @@ def changed_rows(a: NDArray[np.uint8], b: NDArray[np.uint8], max_changed: int) -
     if hits.size > max_changed:
         out[hits[max_changed]:] = True
     return out  # type: ignore[no-any-return]
+
+
+def any_core(labels: NDArray[np.uint8], k: int, y0: int, y1: int, x0: int, x1: int) -> bool:
+    """Whether a pixel of the box survives a 3x3 erosion of ``labels == k`` (outside the image counts as ``k``)."""
+    m = np.pad(labels == k, 1, constant_values=True)
+    h, w = labels.shape
+    core = np.ones((h, w), bool)
+    for dy in range(3):
+        for dx in range(3):
+            core &= m[dy:dy + h, dx:dx + w]
+    return bool(core[y0:y1, x0:x1].any())

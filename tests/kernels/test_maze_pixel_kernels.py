@@ -118,3 +118,20 @@ def test_maze_changed_rows_matches_reference(seed: int) -> None:
         assert got.dtype == np.bool_
         assert_array_equal(got, ref.changed_rows(a, b, max_changed))
     assert jit.changed_rows(a, b, h).any() == (seed > 0)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_maze_any_core_matches_reference_and_opencv(seed: int) -> None:
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(1, 25)), int(rng.integers(1, 25))
+    labels = np.where(rng.random((h, w)) < 0.5 + 0.04 * seed, 3, rng.integers(0, 3, (h, w))).astype(np.uint8)
+    eroded = cv2.erode((labels == 3).view(np.uint8), np.ones((3, 3), np.uint8))  # default border: outside = set
+    boxes = [(0, h, 0, w), (h // 3, h, 0, w // 2), (0, 1, 0, w), (h - 1, h, w - 1, w)]
+    for _ in range(8):
+        (y0, y1), (x0, x1) = np.sort(rng.integers(0, h + 1, 2)), np.sort(rng.integers(0, w + 1, 2))
+        boxes.append((int(y0), int(max(y1, y0 + 1)) if y0 < h else h, int(x0), int(max(x1, x0 + 1)) if x0 < w else w))
+    for y0, y1, x0, x1 in boxes:
+        want = bool(eroded[y0:y1, x0:x1].any())
+        assert jit.any_core(labels, 3, y0, y1, x0, x1) == ref.any_core(labels, 3, y0, y1, x0, x1) == want
