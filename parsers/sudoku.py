@@ -399,7 +399,7 @@ class SudokuFrameReader:
 
     def _start_gate(self, rgb: NDArray[np.uint8], n: int, hm: NDArray[np.float64],
                     g: dict[str, Any] | None) -> _SourceGate | None:
-        if g is None or not self.p.gate:
+        if g is None or not self.p.gate or self.p.shift_px >= _GATE_MARGIN:  # shifted crops must stay in the margin
             return None
         return _SourceGate.start(rgb, n, hm, g, self._maps(n, hm, rgb.shape))
 
