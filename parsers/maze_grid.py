@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.maze_pixels import box_sums, enclosed_box
+from mmgr.kernels.maze_pixels import box_sums, enclosed_box, line_border
 from mmgr.parsers.maze_colour import Palette, find_palette, masks
 
 __all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "read_walls_many", "register"]
@@ -160,56 +160,10 @@ def _block_scores(vals: NDArray[np.float64]) -> list[float]:
     return out
 
 
-def _strip_bars(dark: NDArray[np.uint8],
-                sums: tuple[NDArray[np.uint64], NDArray[np.uint64]] | None = None) -> tuple[int, int, int, int]:
-    """Frame region without uniform dark bars at the edges (letterbox / pillarbox).
-
-    ``sums``: the row and column sums of ``dark`` when the caller has them (whole numbers: the
-    shares below equal ``dark.mean(axis=...)`` exactly).
-    """
-    h, w = dark.shape
-    row_sum, col_sum = sums if sums is not None else (dark.sum(axis=1), dark.sum(axis=0))
-    rfull = row_sum / w > 0.97
-    cfull = col_sum / h > 0.97
-    y0 = 0
-    while y0 < h and rfull[y0]:
-        y0 += 1
-    y1 = h
-    while y1 > y0 and rfull[y1 - 1]:
-        y1 -= 1
-    x0 = 0
-    while x0 < w and cfull[x0]:
-        x0 += 1
-    x1 = w
-    while x1 > x0 and cfull[x1 - 1]:
-        x1 -= 1
-    return x0, y0, x1, y1
-
-
 def _line_border(dark: NDArray[np.uint8]) -> tuple[float, float, float, float] | None:
-    """Centres of the outer border lines (x0, y0, x1, y1) in pixels, or None."""
-    h, w = dark.shape
-    row_sum, col_sum = dark.sum(axis=1), dark.sum(axis=0)
-    bx0, by0, bx1, by1 = _strip_bars(dark, (row_sum, col_sum))
-    sub = dark[by0:by1, bx0:bx1]
-    if sub.size == 0:
-        return None
-    whole = (bx0, by0, bx1, by1) == (0, 0, w, h)  # no bars: the profiles are the sums above
-    out = []
-    for axis in (0, 1):  # column profile -> x, row profile -> y
-        prof = ((col_sum if axis == 0 else row_sum) if whole else sub.sum(axis=axis)).astype(np.float64)
-        if prof.max() < 8:
-            return None
-        hot = np.nonzero(prof >= 0.6 * prof.max())[0]
-        lo, hi = hot[0], hot[-1]
-        lo_run = hot[hot <= lo + 8]
-        hi_run = hot[hot >= hi - 8]
-        off = bx0 if axis == 0 else by0
-        out.append((off + float(lo_run.mean()), off + float(hi_run.mean())))
-    (x0, x1), (y0, y1) = out
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        return None
-    return x0, y0, x1, y1
+    """Centres of the outer border lines (x0, y0, x1, y1) in pixels, or None (letterbox bars cut off first)."""
+    x0, y0, x1, y1 = line_border(np.ascontiguousarray(dark)).tolist()
+    return None if x0 < 0 else (x0, y0, x1, y1)
 
 
 def _line_values_many(integrals: tuple[NDArray[np.float64], ...], grids: list[Grid],
