@@ -227,28 +227,35 @@ def box_sums(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int6
 
 
 @njit(cache=True, nogil=True)
-def changed_rows(a: NDArray[np.uint8], b: NDArray[np.uint8], max_changed: int) -> NDArray[np.bool_]:
-    """Which rows of two (H, W, 3) images of one shape differ anywhere: (H,) bool.
+def _rows_differ(fa: NDArray[np.uint8], fb: NDArray[np.uint8], y: int) -> bool:
+    ra = fa[y]
+    rb = fb[y]
+    diff = np.uint8(0)
+    for i in range(ra.shape[0]):  # branch-free within a row
+        diff |= ra[i] ^ rb[i]
+    return diff != 0
 
-    Once more than ``max_changed`` rows differ, the rows below are flagged without comparing them.
+
+@njit(cache=True, nogil=True)
+def changed_band(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> tuple[int, int]:
+    """First differing row and one past the last of two (H, W, 3) images of one shape; (H, H) when identical.
+
+    Rows are compared from the top down to the first difference and from the bottom up to the
+    last: rows between the two are not looked at (a lossy frame costs two rows).
     """
     h = a.shape[0]
     n3 = a.shape[1] * 3
     fa = a.reshape(h, n3)  # rows as flat byte runs (C-contiguous inputs)
     fb = b.reshape(h, n3)
-    out = np.ones(h, np.bool_)
-    n = 0
-    for y in range(h):
-        ra = fa[y]
-        rb = fb[y]
-        diff = np.uint8(0)
-        for i in range(n3):  # branch-free within a row
-            diff |= ra[i] ^ rb[i]
-        out[y] = diff != 0
-        n += diff != 0
-        if n > max_changed:
-            break
-    return out
+    y0 = 0
+    while y0 < h and not _rows_differ(fa, fb, y0):
+        y0 += 1
+    if y0 == h:
+        return h, h
+    y1 = h
+    while not _rows_differ(fa, fb, y1 - 1):
+        y1 -= 1
+    return y0, y1
 
 
 @njit(cache=True, nogil=True)

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
-from mmgr.kernels.maze_pixels import any_core, changed_rows, class_boxes, label_sums
+from mmgr.kernels.maze_pixels import any_core, changed_band, class_boxes, label_sums
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify, classify_rows
 from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, read_walls_many, register
 from mmgr.parsers.types import Frame
@@ -361,10 +361,11 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             raw0 = read_walls(wall0, pal.geometry, grid0)
             cache.update(anchor=anchor_of(wall0, pal.geometry, marker0), shape=wall0.shape, grid=grid0)  # still camera
         assert grid0 is not None and raw0 is not None
-        changed = None  # rows that differ from the last frame (all rows below flagged once a quarter of them differ)
+        band = None  # first and one past the last row that differ from the last frame read
         if last is not None and last[0].shape == frame.rgb.shape:
-            changed = changed_rows(np.ascontiguousarray(frame.rgb), last[0], frame.rgb.shape[0] // 4)
-        if changed is not None and last is not None and last[3] is not None and not changed.any():
+            band = changed_band(np.ascontiguousarray(frame.rgb), last[0])
+        h = frame.rgb.shape[0]
+        if band is not None and last is not None and last[3] is not None and band[0] == h:
             # the same pixels as the previous frame read the same (and leave the registration cache as it is)
             wf, p = Frame(frame.index, frame.t_s, last[1].rgb), last[3]
             o = FrameObs(frame.index, p.grid, p.walls, p.markers, p.skipped)
@@ -372,10 +373,10 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             wf = Frame(frame.index, frame.t_s, _shrink(frame.rgb, work)) if work < 1 else frame
             if frame.index == 0 and planes0 is not None:
                 planes = planes0
-            elif changed is not None and last is not None and work >= 1 and changed.sum() <= len(changed) // 4:
+            elif band is not None and last is not None and work >= 1 and band[1] - band[0] <= h // 4:
                 # pixels are classified one by one (block walls: +-2 rows): re-read only where the frame changed
-                planes = last[2] if not changed.any() else classify_rows(wf.rgb, changed, last[2], pal,
-                                                                         opts.marker_dist)
+                planes = last[2] if band[0] == h else classify_rows(wf.rgb, band[0], band[1], last[2], pal,
+                                                                      opts.marker_dist)
             else:
                 planes = classify(wf.rgb, pal, opts.marker_dist)
             o = _observe(wf, pal, grid0, opts, cache, planes)

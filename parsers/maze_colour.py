@@ -102,12 +102,12 @@ def classify(rgb: NDArray[np.uint8], pal: Palette, marker_dist: float = 70.0
     return split_codes(rgb, lut, rgb, False)  # type: ignore[no-any-return]
 
 
-def classify_rows(rgb: NDArray[np.uint8], changed: NDArray[np.bool_],
+def classify_rows(rgb: NDArray[np.uint8], y0: int, y1: int,
                   base: tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]], pal: Palette,
                   marker_dist: float = 70.0) -> tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]:
     """``classify(rgb, pal, marker_dist)``, given the planes ``base`` of an image that differs from ``rgb``
-    only in the rows flagged in ``changed`` (H,) (at least one): the same values, recomputed only
-    in the band of rows a change can reach.
+    only in rows y0..y1 (exclusive end, not empty): the same values, recomputed only in the band
+    of rows a change can reach.
 
     The table lookups are per pixel; a block wall also depends on its rows +-2 (3x3 blur, then
     3x3 median), so the walls are recomputed two rows around the band, from a blur of two more
@@ -115,8 +115,6 @@ def classify_rows(rgb: NDArray[np.uint8], changed: NDArray[np.bool_],
     full ``classify``.
     """
     h = rgb.shape[0]
-    idx = np.flatnonzero(changed)
-    y0, y1 = int(idx[0]), int(idx[-1]) + 1  # one band from the first to the last changed row
     lut = _lut(pal, float(marker_dist))
     wall, marker, hue = (p.copy() for p in base)
     if pal.geometry != "block":

@@ -84,13 +84,11 @@ def box_sums(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int6
     return np.array([int(mask[y0:y1, x0:x1].sum()) for y0, y1, x0, x1 in zip(ya, yb, xa, xb, strict=True)], np.int64)
 
 
-def changed_rows(a: NDArray[np.uint8], b: NDArray[np.uint8], max_changed: int) -> NDArray[np.bool_]:
-    """Which rows of two images of one shape differ: (H,) bool; all rows below the (max_changed + 1)-th are flagged."""
-    out = (a != b).any(axis=(1, 2))
-    hits = np.flatnonzero(out)
-    if hits.size > max_changed:
-        out[hits[max_changed]:] = True
-    return out  # type: ignore[no-any-return]
+def changed_band(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> tuple[int, int]:
+    """First differing row and one past the last; (H, H) when identical."""
+    rows = np.flatnonzero((a != b).any(axis=(1, 2)))
+    h = a.shape[0]
+    return (h, h) if rows.size == 0 else (int(rows[0]), int(rows[-1]) + 1)
 
 
 def any_core(labels: NDArray[np.uint8], k: int, y0: int, y1: int, x0: int, x1: int) -> bool:

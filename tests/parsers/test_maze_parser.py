@@ -130,7 +130,7 @@ def test_held_frames_read_as_fresh_frames(style: str) -> None:
 @pytest.mark.parametrize("style", STYLES)
 def test_classify_rows_equals_classify(style: str) -> None:
     """Re-reading only the changed rows gives the planes of a full classify (changes at the edges too)."""
-    from mmgr.kernels.maze_pixels import changed_rows
+    from mmgr.kernels.maze_pixels import changed_band
     from mmgr.parsers.maze_colour import classify, classify_rows
 
     case = build_case("backtrack", style, seed=3)
@@ -144,8 +144,8 @@ def test_classify_rows_equals_classify(style: str) -> None:
         new = case.frames[len(case.frames) // 2].copy()  # the agent elsewhere: its rows differ
         new[y0:y1] = rng.integers(0, 256, (y1 - y0, new.shape[1], 3), dtype=np.uint8)  # and a noisy band
         for old in (base, case.frames[1]):
-            changed = changed_rows(new, old, h)
+            b0, b1 = changed_band(new, old)
             want = classify(new, pal)
-            got = classify_rows(new, changed, classify(old, pal), pal)
+            got = classify_rows(new, b0, b1, classify(old, pal), pal)
             for g, w in zip(got, want, strict=True):
                 np.testing.assert_array_equal(g, w)
