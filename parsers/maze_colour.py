@@ -42,24 +42,34 @@ HUE_EDGES = ((10, "red"), (38, "yellow"), (83, "green"), (131, "blue"), (165, "m
 @functools.lru_cache(maxsize=16)
 def _lut(pal: Palette, marker_dist: float) -> NDArray[np.uint8]:
     """Per quantised colour (5 bits a channel): bit 0 wall, bit 1 marker, bits 2-4 hue class + 1 (colourful only)."""
-    rgb = _table_colours()
-    n = rgb.shape[0]
     w, fl = np.float32(pal.wall), np.float32(pal.floor)
     v = w - fl
     # Element for element the float32 arithmetic of ``d = rgb - fl``, ``e = d - t[:, None] * v`` and
-    # ``perp = norm(e, axis=1)`` (squares summed in channel order), on flat arrays: broadcasting
-    # over a 3-long last axis costs ~4x more.
-    d = (rgb.reshape(-1) - np.tile(fl, n)).reshape(n, 3)
+    # ``perp = norm(e, axis=1)`` (squares summed in channel order), channel by channel on contiguous
+    # arrays (broadcasting over a 3-long last axis costs ~4x more); ``d`` is shared by the palettes
+    # of one floor colour.
+    d, d_channels = _floor_offsets(pal.floor)
     t = np.clip((d @ v) / max(1.0, float(v @ v)), 0.0, 1.0)
-    e = (d.reshape(-1) - np.repeat(t, 3) * np.tile(v, n)).reshape(n, 3)
-    e *= e
-    perp = np.sqrt(e[:, 0] + e[:, 1] + e[:, 2])
+    e0, e1, e2 = (d_channels[c] - t * v[c] for c in range(3))
+    perp = np.sqrt(e0 * e0 + e1 * e1 + e2 * e2)
     thr = max(marker_dist, 0.25 * float(np.linalg.norm(v))) if pal.geometry == "block" else marker_dist
     wall = (t > 0.5) & (perp < thr)
     marker = perp >= thr
     saturated, cls = _hue_table()
     code = wall.view(np.uint8) | (marker.view(np.uint8) << 1) | ((marker & saturated).view(np.uint8) * (cls << 2))
     return code  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=4)
+def _floor_offsets(floor: tuple[float, float, float]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """``_table_colours() - floor`` (float32) as (32768, 3) and, channel by channel, (3, 32768)."""
+    rgb = _table_colours()
+    fl = np.float32(floor)
+    d_channels = np.stack([rgb[:, c] - fl[c] for c in range(3)])
+    d = np.ascontiguousarray(d_channels.T)
+    d.flags.writeable = False
+    d_channels.flags.writeable = False
+    return d, d_channels
 
 
 @functools.lru_cache(maxsize=1)
