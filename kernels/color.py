@@ -1,4 +1,5 @@
-"""Colour kernels (numba): per-cell colour statistics and nearest-palette assignment.
+"""Colour kernels (numba): per-cell colour statistics (weighted medians) and nearest-palette
+assignment.
 
 Each function has a same-named plain-numpy twin in ``mmgr.kernels._reference.color`` that
 the tests compare against. Integer arithmetic only (sums, floor means, squared distances),
@@ -13,60 +14,66 @@ from numpy.typing import NDArray
 
 
 @njit(cache=True)
-def cell_means(rgb: NDArray[np.uint8], ys: NDArray[np.int32], xs: NDArray[np.int32], inset_pct: int,
-               tol: int) -> tuple[NDArray[np.int32], NDArray[np.int32]]:  # pragma: no cover
-    """Median colour of the central part of every cell, and how uniform it is.
+def cell_weighted_medians(rgb: NDArray[np.uint8], y0: NDArray[np.int32], wy: NDArray[np.int32],
+                          x0: NDArray[np.int32], wx: NDArray[np.int32], tol: int
+                          ) -> tuple[NDArray[np.int32], NDArray[np.int32]]:  # pragma: no cover
+    """Weighted median colour of every cell (separable integer weights), and how uniform it is.
 
     Args:
         rgb: (H, W, 3) uint8 image.
-        ys: (R + 1,) int32 row boundaries in pixels (increasing, inside the image).
-        xs: (C + 1,) int32 column boundaries in pixels.
-        inset_pct: percent of the cell's side trimmed on each side (0-45) before sampling,
-            so that grid lines and blurred edges are not sampled.
+        y0: (R,) int32 first pixel row of each cell row's window; wy: (R, KY) int32 >= 0 weights of
+            the window's rows (row ``y0[r] + i`` has weight ``wy[r, i]``; the window inside the image
+            wherever the weight is > 0, at least one weight > 0).
+        x0, wx: (C,), (C, KX) the same for columns.
         tol: a pixel is "near" when its L1 distance (sum over channels) to the median is <= tol.
 
     Returns:
-        medians: (R, C, 3) int32, per-channel lower median of the sampled pixels (robust to
-            the blur of lines and neighbours bleeding into the cell's edge).
-        near_pct: (R, C) int32, percent (floor) of sampled pixels near the median (100 = uniform).
+        medians: (R, C, 3) int32, per channel the lower weighted median (pixel weight ``wy * wx``):
+            the smallest value whose cumulative weight reaches half the total.
+        near_pct: (R, C) int32, percent (floor) of the weight on pixels near the median.
     """
-    nr = ys.shape[0] - 1
-    nc = xs.shape[0] - 1
+    nr = y0.shape[0]
+    nc = x0.shape[0]
+    ky = wy.shape[1]
+    kx = wx.shape[1]
     meds = np.zeros((nr, nc, 3), np.int32)
     near = np.zeros((nr, nc), np.int32)
+    vals = np.empty((3, ky * kx), np.int64)
+    wts = np.empty(ky * kx, np.int64)
     for r in range(nr):
-        h = ys[r + 1] - ys[r]
-        dy = (h * inset_pct) // 100
-        y0 = ys[r] + dy
-        y1 = ys[r + 1] - dy
-        if y1 <= y0:
-            y0 = ys[r] + h // 2
-            y1 = y0 + 1
         for c in range(nc):
-            w = xs[c + 1] - xs[c]
-            dx = (w * inset_pct) // 100
-            x0 = xs[c] + dx
-            x1 = xs[c + 1] - dx
-            if x1 <= x0:
-                x0 = xs[c] + w // 2
-                x1 = x0 + 1
-            n = (y1 - y0) * (x1 - x0)
-            buf = np.empty((3, n), np.int32)
-            i = 0
-            for y in range(y0, y1):
-                for x in range(x0, x1):
-                    buf[0, i] = rgb[y, x, 0]
-                    buf[1, i] = rgb[y, x, 1]
-                    buf[2, i] = rgb[y, x, 2]
-                    i += 1
+            n = 0
+            tot = np.int64(0)
+            for i in range(ky):
+                a = np.int64(wy[r, i])
+                if a == 0:
+                    continue
+                for j in range(kx):
+                    w = a * np.int64(wx[c, j])
+                    if w == 0:
+                        continue
+                    y = y0[r] + i
+                    x = x0[c] + j
+                    vals[0, n] = rgb[y, x, 0]
+                    vals[1, n] = rgb[y, x, 1]
+                    vals[2, n] = rgb[y, x, 2]
+                    wts[n] = w
+                    tot += w
+                    n += 1
             for ch in range(3):
-                meds[r, c, ch] = np.sort(buf[ch])[(n - 1) // 2]
-            k = 0
-            for j in range(n):
-                d = abs(buf[0, j] - meds[r, c, 0]) + abs(buf[1, j] - meds[r, c, 1]) + abs(buf[2, j] - meds[r, c, 2])
+                order = np.argsort(vals[ch, :n], kind="mergesort")
+                cum = np.int64(0)
+                for k in range(n):
+                    cum += wts[order[k]]
+                    if 2 * cum >= tot:
+                        meds[r, c, ch] = vals[ch, order[k]]
+                        break
+            wn = np.int64(0)
+            for k in range(n):
+                d = abs(vals[0, k] - meds[r, c, 0]) + abs(vals[1, k] - meds[r, c, 1]) + abs(vals[2, k] - meds[r, c, 2])
                 if d <= tol:
-                    k += 1
-            near[r, c] = (100 * k) // n
+                    wn += wts[k]
+            near[r, c] = (100 * wn) // tot
     return meds, near
 
 

@@ -37,6 +37,7 @@ from mmgr.parsers.arc_grid import (
     AMBIGUOUS,
     ARC_RGB,
     EMPTY,
+    MARGIN,
     Box,
     GridRead,
     Panel,
@@ -253,8 +254,8 @@ def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.in
                 min_agreement: float = 0.75) -> _Frame0:
     """Locate the task's grids in frame 0 and learn the palette (raise ``ParseError`` if T1 is missing)."""
     found = find_panels(rgb)
-    crops = [p.rectify(rgb) for p in found]
-    profiles = [edge_profiles(c) for c in crops]
+    crops = [p.rectify(rgb, MARGIN) for p in found]
+    profiles = [edge_profiles(c[MARGIN:c.shape[0] - MARGIN, MARGIN:c.shape[1] - MARGIN]) for c in crops]
     scores: list[tuple[float, int, int, NDArray[np.int32], NDArray[np.int32], GridRead]] = []
     for ri, (_role, g) in enumerate(roles):
         h, w = g.shape
@@ -324,7 +325,7 @@ def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.in
 
 
 def _labels_at(rgb: NDArray[np.uint8], gr: GridRead, f0: _Frame0) -> NDArray[np.int8]:
-    _ys, _xs, means, near = sample_cells(gr.panel.rectify(rgb), gr.rows, gr.cols)
+    _ys, _xs, means, near = sample_cells(gr.panel.rectify(rgb, MARGIN), gr.rows, gr.cols, margin=MARGIN)
     return quantize(means, near, f0.palette, f0.labels)
 
 
@@ -423,7 +424,8 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
                      "consistent sizes")
     reads = np.stack([_labels_at(fr.rgb, answer, f0) for fr in window])
     final = reads[-1].copy()
-    _ys, _xs, means, near = sample_cells(answer.panel.rectify(last.rgb), answer.rows, answer.cols)
+    _ys, _xs, means, near = sample_cells(answer.panel.rectify(last.rgb, MARGIN), answer.rows, answer.cols,
+                                         margin=MARGIN)
     strict = quantize(means, near, f0.palette, f0.labels, ratio=0.5, min_uniform=60)
     flicker: list[tuple[int, int]] = []
     for r in range(answer.rows):

@@ -13,9 +13,12 @@ Design notes:
   absent, equal neighbouring cells merge and every multiple of the smallest ``n`` is equally
   consistent: the caller may then name the size it expects, which is used only if it is one
   of the consistent sizes (``GridRead.size_from_hint`` records that this happened).
-- **Colours** are the mean of each cell's centre (edges and lines trimmed), assigned to the
-  nearest entry of a palette (the ARC palette as rendered in this very video, see
-  ``parsers.arc``) with a margin: a cell too far from every entry, too close to two entries,
+- **Cells.** For a given count, the lattice is fitted to the panel's colour steps with sub-pixel
+  pitch and offset (``fit_lattice``): an outline found a pixel off (blur, rescaling) would put
+  4-px cells' samples on their grid lines. Each cell's colour is the Gaussian-weighted median
+  about its centre, clear of its boundary (robust to a blurred line at the window's edge).
+- **Colours** are assigned to the nearest entry of a palette (the ARC palette as rendered in
+  this very video, see ``parsers.arc``) with a margin: a cell too far from every entry, too close to two entries,
   or not uniform, is *ambiguous* (label -1), never guessed.
 """
 
@@ -27,13 +30,13 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.color import cell_means, nearest_palette
+from mmgr.kernels.color import cell_weighted_medians, nearest_palette
 from mmgr.parsers.arc_panels import Box, Panel, background_color, find_panels
 
 __all__ = [
-    "AMBIGUOUS", "ARC_NAMES", "ARC_RGB", "EMPTY", "AxisFit", "Box", "GridRead", "Panel", "background_color",
-    "cell_edges", "edge_profiles", "find_panels", "fit_axis", "grid_consistent", "label_name", "quantize",
-    "read_grid", "sample_cells",
+    "AMBIGUOUS", "ARC_NAMES", "ARC_RGB", "EMPTY", "MARGIN", "AxisFit", "Box", "GridRead", "Panel", "background_color",
+    "cell_edges", "edge_profiles", "find_panels", "fit_axis", "fit_lattice", "grid_consistent", "label_name",
+    "quantize", "read_grid", "sample_cells",
 ]
 
 # The standard ARC colours 0-9 (black, blue, red, green, yellow, grey, magenta, orange, azure, maroon).
@@ -202,12 +205,98 @@ class GridRead:
         return self.panel.frame_box(float(self.xs[c]), float(self.ys[r]), float(self.xs[c + 1]), float(self.ys[r + 1]))
 
 
-def sample_cells(crop: NDArray[np.uint8], rows: int, cols: int, *, inset_pct: int = 25, tol: int = 60
+MARGIN = 3  # pixels of surroundings kept around a rectified panel, so that its outline is seen
+
+
+def _step_profile(crop: NDArray[np.uint8], axis: int) -> NDArray[np.float64]:
+    """Mean colour step (L1 over channels) at each pixel boundary along ``axis`` (1 = x), smoothed.
+
+    Returns (L + 1,) float: entry e for the boundary between pixels e-1 and e (0 at both ends).
+    """
+    g = np.abs(np.diff(crop.astype(np.float32), axis=axis)).sum(axis=2)
+    prof = np.zeros(crop.shape[axis] + 1)
+    prof[1:-1] = g.mean(axis=1 - axis)
+    k = np.exp(-0.5 * (np.arange(-3, 4) / 0.8) ** 2)
+    return np.convolve(prof, k / k.sum(), mode="same")
+
+
+def fit_lattice(prof: NDArray[np.float64], n: int, start: float, end: float, *, span: float = 2.5,
+                step: float = 0.1) -> tuple[float, float]:
+    """Sub-pixel first and last cell boundary of ``n`` equal cells, near ``start`` and ``end``.
+
+    The pair (within ``span`` px of the nominal ones, in ``step`` px) whose ``n + 1`` equally spaced
+    boundaries collect the most colour-step evidence of ``prof`` (``_step_profile``); grid lines and
+    colour changes both sit on boundaries. A small pull towards the nominal pair decides when the
+    profile is flat (a one-colour panel). Coordinates are continuous: pixel i spans [i, i + 1).
+    """
+    offs = np.arange(-span, span + 1e-9, step)
+    a = start + offs[:, None]
+    e = end + offs[None, :]
+    t = a[..., None] + np.arange(n + 1) * ((e - a) / n)[..., None]
+    score = np.interp(t, np.arange(len(prof), dtype=np.float64), prof).mean(axis=-1)
+    score = score / max(float(prof.max()), 1e-9) - 0.01 * (np.abs(offs)[:, None] + np.abs(offs)[None, :])
+    i, j = np.unravel_index(int(np.argmax(score)), score.shape)
+    return float(a[i, 0]), float(e[0, j])
+
+
+def _window_weights(edges: NDArray[np.float64], length: int, *, frac: float = 0.2, clear: float = 1.25
+                    ) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    """Integer Gaussian weights of the pixels about each cell's centre along one axis.
+
+    A cell [b_k, b_k+1] of pitch p is sampled at its centre with sigma ``max(0.5, frac * p)``, out to
+    2.5 sigma but no pixel centre nearer its boundary than ``clear`` px (the grid line and the blurred
+    edge; at least the pixel or two at the centre).
+    Returns ``(first, weights)``: (n,) int32 first pixel of each window, (n, K) int32 weights.
+    """
+    n = len(edges) - 1
+    firsts, rows = [], []
+    for k in range(n):
+        c = 0.5 * (edges[k] + edges[k + 1])
+        p = float(edges[k + 1] - edges[k])
+        sig = max(0.5, frac * p)
+        half = max(0.6, min(2.5 * sig, 0.5 * p - clear))
+        lo = max(0, int(np.ceil(c - half - 0.5)))
+        hi = min(length - 1, int(np.floor(c + half - 0.5)))
+        if hi < lo:  # a sliver: the pixel nearest the centre
+            lo = hi = min(length - 1, max(0, int(np.floor(c))))
+        d = np.arange(lo, hi + 1) + 0.5 - c
+        w = np.maximum(1, np.round(1000.0 * np.exp(-0.5 * (d / sig) ** 2))).astype(np.int64)
+        firsts.append(lo)
+        rows.append(w)
+    width = max(len(w) for w in rows)
+    out = np.zeros((n, width), np.int32)
+    for k, w in enumerate(rows):
+        out[k, :len(w)] = w
+    return np.array(firsts, np.int32), out
+
+
+def sample_cells(crop: NDArray[np.uint8], rows: int, cols: int, *, margin: int = 0, tol: int = 60
                  ) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
-    """Cell boundaries and centre statistics for a rows x cols partition of a rectified panel."""
-    ys = cell_edges(0, crop.shape[0], rows)
-    xs = cell_edges(0, crop.shape[1], cols)
-    means, near = cell_means(np.ascontiguousarray(crop), ys, xs, inset_pct, tol)
+    """Cell boundaries and centre colours for a rows x cols partition of a rectified panel.
+
+    Args:
+        crop: (H + 2m, W + 2m, 3) uint8 panel with ``margin`` m pixels of surroundings on every side.
+        rows, cols: the partition.
+
+    Returns:
+        ys, xs: (rows + 1,), (cols + 1,) int32 cell boundaries (rounded) in panel pixels (without margin).
+        means: (rows, cols, 3) int32 Gaussian-weighted median colour about each cell's centre (robust to a
+            blurred line at the window's edge); the cell lattice is fitted with sub-pixel pitch and
+            offset to the panel's colour steps (``fit_lattice``).
+        near: (rows, cols) int32 percent of that weight within L1 ``tol`` of the median.
+    """
+    m = int(margin)
+    h, w = crop.shape[0] - 2 * m, crop.shape[1] - 2 * m
+    # nominal outline: between a 1-px border line's centre (m + 0.5) and the panel's edge (m)
+    y_a, y_e = fit_lattice(_step_profile(crop, 0), rows, m + 0.25, m + h - 0.25, span=min(2.5, m + 0.25))
+    x_a, x_e = fit_lattice(_step_profile(crop, 1), cols, m + 0.25, m + w - 0.25, span=min(2.5, m + 0.25))
+    yf = y_a + np.arange(rows + 1) * ((y_e - y_a) / rows)
+    xf = x_a + np.arange(cols + 1) * ((x_e - x_a) / cols)
+    y0, wy = _window_weights(yf, crop.shape[0])
+    x0, wx = _window_weights(xf, crop.shape[1])
+    means, near = cell_weighted_medians(np.ascontiguousarray(crop), y0, wy, x0, wx, tol)
+    ys = np.clip(np.round(yf - m), 0, h).astype(np.int32)
+    xs = np.clip(np.round(xf - m), 0, w).astype(np.int32)
     return ys, xs, means, near
 
 
@@ -220,14 +309,14 @@ def read_grid(rgb: NDArray[np.uint8], panel: Panel, *, hint: tuple[int, int] | N
         panel: the panel.
         hint: expected (rows, cols), used only to resolve an ambiguous count (see module notes).
         size: force this (rows, cols) instead of detecting it.
-        crop: the rectified panel when already computed.
+        crop: the rectified panel with ``MARGIN`` pixels of surroundings, when already computed.
     """
-    crop = panel.rectify(rgb) if crop is None else crop
+    crop = panel.rectify(rgb, MARGIN) if crop is None else crop
     lines = 1.0
     from_hint = False
     hint_inside = None
     if size is None:
-        px, py = edge_profiles(crop)
+        px, py = edge_profiles(crop[MARGIN:crop.shape[0] - MARGIN, MARGIN:crop.shape[1] - MARGIN])
         fy = fit_axis(py, hint=None if hint is None else hint[0])
         fx = fit_axis(px, hint=None if hint is None else hint[1])
         rows, cols, lines, from_hint = fy.n, fx.n, min(fx.lines, fy.lines), fx.from_hint or fy.from_hint
@@ -239,7 +328,7 @@ def read_grid(rgb: NDArray[np.uint8], panel: Panel, *, hint: tuple[int, int] | N
         z = np.zeros(0, np.int32)
         return GridRead(panel, rows, cols, z, z, np.zeros((0, 0, 3), np.int32), np.zeros((0, 0), np.int32),
                         0.0, False, hint_inside)
-    ys, xs, means, near = sample_cells(crop, rows, cols)
+    ys, xs, means, near = sample_cells(crop, rows, cols, margin=MARGIN)
     return GridRead(panel, rows, cols, ys, xs, means, near, lines, from_hint, hint_inside)
 
 

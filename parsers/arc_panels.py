@@ -94,13 +94,25 @@ class Panel:
         ref = np.array([[b.x0, b.y0], [b.x1 - 1, b.y0], [b.x1 - 1, b.y1 - 1], [b.x0, b.y1 - 1]], np.float64)
         return bool(np.abs(self.quad - ref).max() < 1e-6)
 
-    def rectify(self, rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
-        """The panel warped to an axis-aligned (h, w, 3) image (a plain crop when axis-aligned)."""
+    def rectify(self, rgb: NDArray[np.uint8], margin: int = 0) -> NDArray[np.uint8]:
+        """The panel warped to an axis-aligned (h, w, 3) image (a plain crop when axis-aligned).
+
+        ``margin`` pixels of the surroundings are kept on every side ((h + 2m, w + 2m, 3); the frame's
+        border pixels repeat where the margin leaves the frame), so that the panel's outline is seen.
+        """
+        m = int(margin)
         if self.axis_aligned:
             b = self.box
-            return np.ascontiguousarray(rgb[b.y0:b.y1, b.x0:b.x1])
-        out = cv2.warpPerspective(rgb, self.to_frame, (self.w, self.h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                  borderMode=cv2.BORDER_REPLICATE)
+            fh, fw = rgb.shape[:2]
+            y0, y1, x0, x1 = max(0, b.y0 - m), min(fh, b.y1 + m), max(0, b.x0 - m), min(fw, b.x1 + m)
+            out = rgb[y0:y1, x0:x1]
+            if m and (y0, x0, y1, x1) != (b.y0 - m, b.x0 - m, b.y1 + m, b.x1 + m):
+                out = cv2.copyMakeBorder(out, y0 - (b.y0 - m), b.y1 + m - y1, x0 - (b.x0 - m), b.x1 + m - x1,
+                                         cv2.BORDER_REPLICATE)
+            return np.ascontiguousarray(out)
+        hm = self.to_frame @ np.array([[1.0, 0.0, -m], [0.0, 1.0, -m], [0.0, 0.0, 1.0]])
+        out = cv2.warpPerspective(rgb, hm, (self.w + 2 * m, self.h + 2 * m),
+                                  flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
         return np.ascontiguousarray(out)
 
     def frame_box(self, x0: float, y0: float, x1: float, y1: float) -> tuple[int, int, int, int]:

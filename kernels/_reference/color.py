@@ -6,31 +6,27 @@ import numpy as np
 from numpy.typing import NDArray
 
 
-def _span(a: int, b: int, inset_pct: int) -> tuple[int, int]:
-    d = ((b - a) * inset_pct) // 100
-    lo, hi = a + d, b - d
-    if hi <= lo:
-        lo = a + (b - a) // 2
-        hi = lo + 1
-    return lo, hi
-
-
-def cell_means(rgb: NDArray[np.uint8], ys: NDArray[np.int32], xs: NDArray[np.int32], inset_pct: int,
-               tol: int) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
-    """See ``mmgr.kernels.color.cell_means``."""
-    nr, nc = len(ys) - 1, len(xs) - 1
-    means = np.zeros((nr, nc, 3), np.int32)
+def cell_weighted_medians(rgb: NDArray[np.uint8], y0: NDArray[np.int32], wy: NDArray[np.int32],
+                          x0: NDArray[np.int32], wx: NDArray[np.int32], tol: int
+                          ) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    """See ``mmgr.kernels.color.cell_weighted_medians``."""
+    nr, nc = len(y0), len(x0)
+    meds = np.zeros((nr, nc, 3), np.int32)
     near = np.zeros((nr, nc), np.int32)
     for r in range(nr):
-        y0, y1 = _span(int(ys[r]), int(ys[r + 1]), inset_pct)
         for c in range(nc):
-            x0, x1 = _span(int(xs[c]), int(xs[c + 1]), inset_pct)
-            patch = rgb[y0:y1, x0:x1].reshape(-1, 3).astype(np.int64)
-            m = np.sort(patch, axis=0)[(len(patch) - 1) // 2]
-            means[r, c] = m
-            d = np.abs(patch - m).sum(axis=1)
-            near[r, c] = (100 * int((d <= tol).sum())) // len(patch)
-    return means, near
+            w2 = wy[r].astype(np.int64)[:, None] * wx[c].astype(np.int64)[None, :]
+            iy, ix = np.nonzero(w2)
+            px = rgb[y0[r] + iy, x0[c] + ix].astype(np.int64)
+            w = w2[iy, ix]
+            tot = int(w.sum())
+            for ch in range(3):
+                order = np.argsort(px[:, ch], kind="stable")
+                k = int(np.argmax(2 * np.cumsum(w[order]) >= tot))
+                meds[r, c, ch] = px[order[k], ch]
+            d = np.abs(px - meds[r, c]).sum(axis=1)
+            near[r, c] = (100 * int(w[d <= tol].sum())) // tot
+    return meds, near
 
 
 def nearest_palette(colors: NDArray[np.int32], palette: NDArray[np.int32]

@@ -12,28 +12,38 @@ from mmgr.kernels import color as jit
 from mmgr.kernels._reference import color as ref
 
 
-def _edges(rng: np.random.Generator, length: int, n: int) -> np.ndarray:
-    return np.sort(rng.choice(np.arange(length + 1), size=n + 1, replace=False)).astype(np.int32)
+def _windows(rng: np.random.Generator, length: int, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    first = rng.integers(0, length - k + 1, n).astype(np.int32)
+    w = rng.integers(0, 1001, (n, k)).astype(np.int32)
+    w[:, 0] = np.maximum(w[:, 0], 1)  # at least one weight > 0
+    w[rng.random((n, k)) < 0.2] = 0
+    w[:, 0] = np.maximum(w[:, 0], 1)
+    return first, w
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_cell_means_matches_reference(seed: int) -> None:
+def test_cell_weighted_medians_matches_reference(seed: int) -> None:
     rng = np.random.default_rng(seed)
-    img = rng.integers(0, 256, (37, 45, 3), dtype=np.uint8)
-    ys, xs = _edges(rng, 37, int(rng.integers(1, 6))), _edges(rng, 45, int(rng.integers(1, 7)))
-    inset, tol = int(rng.integers(0, 45)), int(rng.integers(0, 200))
-    for a, b in zip(jit.cell_means(img, ys, xs, inset, tol), ref.cell_means(img, ys, xs, inset, tol), strict=True):
+    img = rng.integers(0, 256, (31, 40, 3), dtype=np.uint8)
+    if seed % 2:
+        img = (img // 64 * 64).astype(np.uint8)  # many equal values: ties in the sort
+    y0, wy = _windows(rng, 31, int(rng.integers(1, 6)), int(rng.integers(1, 8)))
+    x0, wx = _windows(rng, 40, int(rng.integers(1, 6)), int(rng.integers(1, 8)))
+    tol = int(rng.integers(0, 200))
+    for a, b in zip(jit.cell_weighted_medians(img, y0, wy, x0, wx, tol),
+                    ref.cell_weighted_medians(img, y0, wy, x0, wx, tol), strict=True):
         assert_array_equal(a, b)
 
 
-def test_cell_means_reads_flat_cells() -> None:
-    img = np.zeros((20, 30, 3), np.uint8)
-    img[:, 15:] = (200, 10, 30)
-    img[::10, :] = 90  # grid lines, trimmed away by the inset
-    meds, near = jit.cell_means(img, np.array([0, 10, 20], np.int32), np.array([0, 15, 30], np.int32), 25, 30)
-    assert meds[:, 0].tolist() == [[0, 0, 0], [0, 0, 0]]
-    assert meds[:, 1].tolist() == [[200, 10, 30], [200, 10, 30]]
-    assert (near == 100).all()
+def test_cell_weighted_medians_ignores_a_light_edge_row() -> None:
+    # a red cell whose window's top row is a blurred grey line: the mean would drift, the median does not
+    img = np.zeros((3, 3, 3), np.uint8)
+    img[:] = (250, 60, 60)
+    img[0] = (150, 100, 100)
+    w = np.array([[400, 1000, 400]], np.int32)
+    meds, near = jit.cell_weighted_medians(img, np.array([0], np.int32), w, np.array([0], np.int32), w, 60)
+    assert meds[0, 0].tolist() == [250, 60, 60]
+    assert near[0, 0] == (100 * (1800 * 1800 - 400 * 1800)) // (1800 * 1800)  # all but the top row
 
 
 @settings(max_examples=60, deadline=None)
