@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from mmgr.kernels.maze_fit import block_scores, line_scores
 from mmgr.kernels.maze_pixels import box_sums, enclosed_box, line_border
 from mmgr.parsers.maze_colour import Palette, find_palette, masks
 
@@ -124,40 +125,8 @@ def _params(grids: list[Grid]) -> tuple[NDArray[np.float64], ...]:
 
 
 def _block_score(vals: NDArray[np.float64]) -> float:
-    """How block-maze-like the sampled values are: pillars walls, cells free, every block pure."""
-    seen = vals >= 0
-    if seen.mean() < 0.6:
-        return 0.0
-    pill = vals[0::2, 0::2]
-    cell = vals[1::2, 1::2]
-    p_ok = float((pill[pill >= 0] > 0.5).mean()) if (pill >= 0).any() else 0.0
-    c_ok = float((cell[cell >= 0] < 0.5).mean()) if (cell >= 0).any() else 0.0
-    v = vals[seen]
-    purity = 1.0 - 2.0 * float(np.minimum(v, 1 - v).mean())
-    return p_ok * c_ok * purity
-
-
-def _block_scores(vals: NDArray[np.float64]) -> list[float]:
-    """``_block_score`` of K value grids (K, 2R+1, 2C+1); the shares are exact counts, purity is per grid as alone."""
-    seen = vals >= 0
-    seen_share = seen.mean(axis=(1, 2))
-    pill = vals[:, 0::2, 0::2]
-    cell = vals[:, 1::2, 1::2]
-    p_n = (pill >= 0).sum(axis=(1, 2))
-    c_n = (cell >= 0).sum(axis=(1, 2))
-    p_hit = (pill > 0.5).sum(axis=(1, 2))  # > 0.5 implies seen
-    c_hit = ((cell >= 0) & (cell < 0.5)).sum(axis=(1, 2))
-    out = []
-    for k in range(vals.shape[0]):
-        if seen_share[k] < 0.6:
-            out.append(0.0)
-            continue
-        p_ok = float(p_hit[k] / p_n[k]) if p_n[k] else 0.0
-        c_ok = float(c_hit[k] / c_n[k]) if c_n[k] else 0.0
-        v = vals[k][seen[k]]
-        purity = 1.0 - 2.0 * float(np.minimum(v, 1 - v).mean())
-        out.append(p_ok * c_ok * purity)
-    return out
+    """How block-maze-like the sampled values are: pillars walls, cells free, every block pure (``block_scores``)."""
+    return float(block_scores(np.ascontiguousarray(vals, np.float64)[None])[0])
 
 
 def _line_border(dark: NDArray[np.uint8]) -> tuple[float, float, float, float] | None:
@@ -241,11 +210,9 @@ def _cell_fill(integral: NDArray[np.float64], grids: list[Grid], cols: int | Non
 
 
 def _line_score(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> float:
-    border = np.concatenate([horiz[0], horiz[-1], vert[:, 0], vert[:, -1]])
-    v = np.concatenate([horiz[1:-1].ravel(), vert[:, 1:-1].ravel()])
-    v = v[v >= 0]  # -1: under a marker, not judged
-    purity = 1.0 - 2.0 * float(np.minimum(v, 1 - v).mean()) if v.size else 1.0
-    return float((border > 0.5).mean()) * purity * float(0.05 < (v > 0.5).mean() < 0.95 if v.size else 0.0)
+    """How line-maze-like the wall-line values are (``line_scores``); -1: under a marker, not judged."""
+    hz, vt = (np.ascontiguousarray(a, np.float64)[None] for a in (horiz, vert))
+    return float(line_scores(hz, vt)[0])
 
 
 def _locate(wall: NDArray[np.uint8], geometry: str,
@@ -297,7 +264,7 @@ def _score_many(integral: NDArray[np.float64], geometry: str, grids: list[Grid],
         vals = _box_means(integral, bx)
         if covered is not None:
             vals = np.where(_box_means(covered, bx) > 0.02, -1.0, vals)
-        scores = _block_scores(vals)
+        scores = block_scores(np.ascontiguousarray(vals)).tolist()
     else:
         reads = _line_values_many((integral,) if covered is None else (integral, covered), grids)
         hzs, vts = reads[0]
@@ -308,7 +275,8 @@ def _score_many(integral: NDArray[np.float64], geometry: str, grids: list[Grid],
             hzs[:, [0, -1]] = np.maximum(hzs[:, [0, -1]], 0)
             vts[:, :, [0, -1]] = np.maximum(vts[:, :, [0, -1]], 0)
         clear = _cells_clear_many(integral, grids)
-        scores = [_line_score(hz, vt) * float(cl) for hz, vt, cl in zip(hzs, vts, clear, strict=True)]
+        raw = line_scores(np.ascontiguousarray(hzs), np.ascontiguousarray(vts)).tolist()
+        scores = [sc * float(cl) for sc, cl in zip(raw, clear, strict=True)]
     return [Grid(g.rows, g.cols, g.ox, g.oy, g.sx, g.sy, sc) for g, sc in zip(grids, scores, strict=True)]
 
 

@@ -1,0 +1,170 @@
+"""Maze grid-fit scores (numba): how block-maze-like or line-maze-like sampled wall values are.
+
+Each function has a same-named plain-numpy twin in ``mmgr.kernels._reference.maze_fit`` that the
+tests compare against exactly. Means are taken as numpy takes them (``_pairwise_sum`` is numpy's
+pairwise summation of a contiguous float64 run, started from 0), so every score is bit-identical
+to the twin's. Kernels trust their inputs (C-contiguous float64 arrays of the stated shapes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+
+@njit(cache=True, nogil=True)
+def _block_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
+    """numpy's pairwise-sum leaf (n <= 128): a plain loop under 8, else 8 accumulators."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    m = n - n % 8
+    while i < m:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
+    """``a[lo:lo + n]`` summed in numpy's order: blocks of up to 128 (``_block_sum``), above that the
+    two halves (the first a multiple of 8) summed apart and added. The halving recursion runs on an
+    explicit stack (numba's on-disk cache cannot hold a self-recursive function).
+    """
+    if n <= 128:
+        return _block_sum(a, lo, n)
+    s_lo = np.empty(64, np.int64)
+    s_n = np.empty(64, np.int64)
+    s_stage = np.zeros(64, np.int64)  # 0: not split yet, 1: left half pending, 2: right half pending
+    s_left = np.empty(64)
+    top = 0
+    s_lo[0] = lo
+    s_n[0] = n
+    ret = 0.0
+    have_ret = False
+    while True:
+        if have_ret:
+            if top < 0:
+                return ret
+            if s_stage[top] == 1:  # the left half is done: keep it, sum the right half
+                s_left[top] = ret
+                s_stage[top] = 2
+                n2 = s_n[top] // 2 - (s_n[top] // 2) % 8
+                top += 1
+                s_lo[top] = s_lo[top - 1] + n2
+                s_n[top] = s_n[top - 1] - n2
+                s_stage[top] = 0
+                have_ret = False
+            else:
+                ret = s_left[top] + ret
+                top -= 1
+            continue
+        if s_n[top] <= 128:
+            ret = _block_sum(a, s_lo[top], s_n[top])
+            top -= 1
+            have_ret = True
+        else:
+            s_stage[top] = 1
+            n2 = s_n[top] // 2 - (s_n[top] // 2) % 8
+            top += 1
+            s_lo[top] = s_lo[top - 1]
+            s_n[top] = n2
+            s_stage[top] = 0
+
+
+@njit(cache=True, nogil=True)
+def _mean(a: NDArray[np.float64], n: int) -> float:
+    """``a[:n].mean()`` as numpy computes it."""
+    return (0.0 + _pairwise_sum(a, 0, n)) / n
+
+
+@njit(cache=True, nogil=True)
+def block_scores(vals: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Block-maze score of each of K grids of sampled block values (K, 2R+1, 2C+1), -1 = not seen: (K,).
+
+    0 when under 60% of the blocks are seen; else (share of seen pillars > 0.5) * (share of seen
+    cells < 0.5) * purity, purity = 1 - 2 * mean over seen blocks of min(v, 1 - v).
+    """
+    k_n, hh, ww = vals.shape
+    out = np.zeros(k_n)
+    buf = np.empty(hh * ww)
+    for k in range(k_n):
+        n_seen = 0
+        p_n = 0
+        p_hit = 0
+        c_n = 0
+        c_hit = 0
+        for i in range(hh):
+            for j in range(ww):
+                v = vals[k, i, j]
+                if v >= 0:
+                    buf[n_seen] = min(v, 1 - v)
+                    n_seen += 1
+                if i % 2 == 0 and j % 2 == 0:
+                    p_n += int(v >= 0)
+                    p_hit += int(v > 0.5)
+                elif i % 2 == 1 and j % 2 == 1:
+                    c_n += int(v >= 0)
+                    c_hit += int(0 <= v < 0.5)
+        if n_seen / (hh * ww) < 0.6:
+            continue
+        p_ok = p_hit / p_n if p_n else 0.0
+        c_ok = c_hit / c_n if c_n else 0.0
+        out[k] = p_ok * c_ok * (1.0 - 2.0 * _mean(buf, n_seen))
+    return out
+
+
+@njit(cache=True, nogil=True)
+def line_scores(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Line-maze score of each of K grids of wall-line values: horiz (K, R+1, C), vert (K, R, C+1); -1 = not judged.
+
+    (share of border segments > 0.5) * purity of the inner segments judged (1 - 2 * mean of
+    min(v, 1 - v); 1 when none) * (0.05 < share of them > 0.5 < 0.95; 0 when none): (K,).
+    """
+    k_n, r1, c = horiz.shape
+    r = r1 - 1
+    out = np.zeros(k_n)
+    buf = np.empty(r1 * c + r * (c + 1))
+    for k in range(k_n):
+        b_hit = 0
+        for j in range(c):
+            b_hit += int(horiz[k, 0, j] > 0.5) + int(horiz[k, r, j] > 0.5)
+        for i in range(r):
+            b_hit += int(vert[k, i, 0] > 0.5) + int(vert[k, i, c] > 0.5)
+        n = 0
+        hi = 0
+        for i in range(1, r):  # inner horizontal lines, then inner vertical lines, row by row
+            for j in range(c):
+                v = horiz[k, i, j]
+                if v >= 0:
+                    buf[n] = min(v, 1 - v)
+                    n += 1
+                    hi += int(v > 0.5)
+        for i in range(r):
+            for j in range(1, c):
+                v = vert[k, i, j]
+                if v >= 0:
+                    buf[n] = min(v, 1 - v)
+                    n += 1
+                    hi += int(v > 0.5)
+        purity = 1.0 - 2.0 * _mean(buf, n) if n else 1.0
+        flag = 1.0 if n and 0.05 < hi / n < 0.95 else 0.0
+        out[k] = b_hit / (2 * c + 2 * r) * purity * flag
+    return out
