@@ -227,35 +227,48 @@ def box_sums(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int6
 
 
 @njit(cache=True, nogil=True)
-def _rows_differ(fa: NDArray[np.uint8], fb: NDArray[np.uint8], y: int) -> bool:
-    ra = fa[y]
-    rb = fb[y]
-    diff = np.uint8(0)
-    for i in range(ra.shape[0]):  # branch-free within a row
-        diff |= ra[i] ^ rb[i]
-    return diff != 0
-
-
-@njit(cache=True, nogil=True)
 def changed_band(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> tuple[int, int]:
     """First differing row and one past the last of two (H, W, 3) images of one shape; (H, H) when identical.
 
-    Rows are compared from the top down to the first difference and from the bottom up to the
-    last: rows between the two are not looked at (a lossy frame costs two rows).
+    The pixel bytes are compared 8 at a time from the start up to the first difference and from
+    the end back to the last: bytes between the two are never looked at (a lossy frame costs a
+    few words).
     """
     h = a.shape[0]
     n3 = a.shape[1] * 3
-    fa = a.reshape(h, n3)  # rows as flat byte runs (C-contiguous inputs)
-    fb = b.reshape(h, n3)
-    y0 = 0
-    while y0 < h and not _rows_differ(fa, fb, y0):
-        y0 += 1
-    if y0 == h:
-        return h, h
-    y1 = h
-    while not _rows_differ(fa, fb, y1 - 1):
-        y1 -= 1
-    return y0, y1
+    size = h * n3
+    fa = a.reshape(size)  # C-contiguous inputs
+    fb = b.reshape(size)
+    m = size // 8
+    wa = fa[:m * 8].view(np.uint64)
+    wb = fb[:m * 8].view(np.uint64)
+    first = -1
+    for j in range(m):
+        if wa[j] != wb[j]:
+            first = j * 8
+            break
+    if first < 0:
+        for i in range(m * 8, size):
+            if fa[i] != fb[i]:
+                first = i
+                break
+        if first < 0:
+            return h, h
+    while fa[first] == fb[first]:
+        first += 1
+    last = -1
+    for i in range(size - 1, m * 8 - 1, -1):
+        if fa[i] != fb[i]:
+            last = i
+            break
+    if last < 0:
+        for j in range(m - 1, -1, -1):
+            if wa[j] != wb[j]:
+                last = j * 8 + 7
+                break
+        while fa[last] == fb[last]:
+            last -= 1
+    return first // n3, last // n3 + 1
 
 
 @njit(cache=True, nogil=True)

@@ -105,7 +105,7 @@ def test_maze_box_sums_matches_reference(seed: int) -> None:
     assert_array_equal(jit.box_sums(mask, *args), ref.box_sums(mask, *args))
 
 
-@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("seed", range(40))
 def test_maze_changed_band_matches_reference(seed: int) -> None:
     rng = np.random.default_rng(seed)
     h, w = int(rng.integers(1, 30)), int(rng.integers(1, 30))
@@ -160,3 +160,14 @@ def test_maze_line_border_matches_reference(seed: int) -> None:
     h, w = int(rng.integers(4, 90)), int(rng.integers(4, 90))
     dark = _line_maze_mask(rng, h, w) if seed % 4 else (rng.random((h, w)) < 0.3 * (seed % 8) / 4).astype(np.uint8)
     assert_array_equal(jit.line_border(dark), ref.line_border(dark))
+
+
+@pytest.mark.parametrize(("h", "w"), [(1, 1), (3, 5), (7, 3), (8, 8), (5, 11)])
+def test_maze_changed_band_first_and_last_bytes(h: int, w: int) -> None:
+    """Differences in the first byte, the last byte (past the last whole 8-byte word) and both."""
+    a = np.zeros((h, w, 3), np.uint8)
+    for spots in ([(0, 0, 0)], [(h - 1, w - 1, 2)], [(0, 0, 0), (h - 1, w - 1, 2)], [(h // 2, w // 2, 1)]):
+        b = a.copy()
+        for y, x, c in spots:
+            b[y, x, c] = 1
+        assert tuple(int(v) for v in jit.changed_band(a, b)) == ref.changed_band(a, b)
