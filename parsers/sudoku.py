@@ -357,8 +357,10 @@ class SudokuFrameReader:
 
     def _maps(self, n: int, hm: NDArray[np.float64], shape: tuple[int, ...]) -> tuple[Any, Any]:
         """Fixed-point remap tables for a homography (cached: the camera rarely moves)."""
-        key = (n, hm.tobytes(), shape)
-        if self._map_key != key:
+        if self._map_key is not None and self._map_key[3] is hm and self._map_key[0] == n and self._map_key[2] == shape:
+            return self._map  # the same homography object as last time: nothing to compare
+        key = (n, hm.tobytes(), shape, hm)
+        if self._map_key is None or self._map_key[:3] != key[:3]:
             size = n * CELL_PX + 2 * PAD
             k = np.arange(size, dtype=np.float64)
             xs, ys = k[None, :], k[:, None]
@@ -366,7 +368,8 @@ class SudokuFrameReader:
             den = 1.0 / (inv[2, 0] * xs + (inv[2, 1] * ys + inv[2, 2]))
             mx = ((inv[0, 0] * xs + (inv[0, 1] * ys + inv[0, 2])) * den).astype(np.float32)
             my = ((inv[1, 0] * xs + (inv[1, 1] * ys + inv[1, 2])) * den).astype(np.float32)
-            self._map_key, self._map = key, cv2.convertMaps(mx, my, cv2.CV_16SC2)
+            self._map = cv2.convertMaps(mx, my, cv2.CV_16SC2)
+        self._map_key = key  # (homographies are never changed in place)
         return self._map
 
     def _register(self, rgb: NDArray[np.uint8]) -> tuple[int, NDArray[np.float64], NDArray[np.float64],
@@ -457,12 +460,11 @@ class SudokuFrameReader:
         else:
             ref = self._ref_cells
             diff = np.abs(cur - ref).reshape(n * n, -1).max(axis=1)
-            todo = np.nonzero(diff > 16 * self.p.cell_diff)[0]
             digits[:] = prev.digits.reshape(-1)
             conf[:] = prev.conf.reshape(-1)
             # a cell that was occluded before and is not now must be read again
             was_occ = prev.occluded.reshape(-1) & ~occ_flat
-            todo = np.union1d(todo, np.nonzero(was_occ)[0])
+            todo = np.flatnonzero((diff > 16 * self.p.cell_diff) | was_occ)
         unchanged = prev is not None and todo.size == 0
         todo = todo[~occ_flat[todo]]
         # clearly blank cells (no ink in the cell's inner 60%) need no classifier
