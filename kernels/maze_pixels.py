@@ -212,18 +212,31 @@ def colour_bins(rgb: NDArray[np.uint8]) -> NDArray[np.int64]:
 
 
 @njit(cache=True, nogil=True)
-def box_sums(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64], xa: NDArray[np.int64],
-             xb: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Sum of an (H, W) mask over each box ``[ya[i], yb[i]) x [xa[i], xb[i])`` (in-frame bounds): (N,) int64."""
-    n = ya.shape[0]
-    out = np.zeros(n, np.int64)
-    for i in range(n):
-        s = np.int64(0)
-        for y in range(ya[i], yb[i]):
-            for x in range(xa[i], xb[i]):
-                s += mask[y, x]
-        out[i] = s
-    return out
+def wall_values(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64], xa: NDArray[np.int64],
+                xb: NDArray[np.int64], ok: NDArray[np.bool_], area: NDArray[np.int64], per: int,
+                target: NDArray[np.int64], rows: int, cols: int) -> NDArray[np.float32]:
+    """Wall values (2, rows, cols) float32 read from an (H, W) 0/1 mask over sample boxes ``[ya, yb) x [xa, xb)``.
+
+    Value i is read from boxes ``i * per .. (i + 1) * per`` and lands at flat index ``target[i]``
+    (every other entry is -1). ``per == 1``: the box's mean mask value ``sum / area[i]``, -1 where
+    ``ok[i]`` is false (off-frame); else the share of the ``per`` boxes holding a mask pixel.
+    """
+    out = np.full(2 * rows * cols, np.float32(-1.0), np.float32)
+    for i in range(target.shape[0]):
+        hits = 0
+        total = np.int64(0)
+        for j in range(i * per, (i + 1) * per):
+            s = np.int64(0)
+            for y in range(ya[j], yb[j]):
+                for x in range(xa[j], xb[j]):
+                    s += mask[y, x]
+            total += s
+            hits += s >= 1
+        if per == 1:
+            out[target[i]] = total / area[i] if ok[i] else -1.0
+        else:
+            out[target[i]] = hits / per
+    return out.reshape(2, rows, cols)
 
 
 @njit(cache=True, nogil=True)

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.kernels.maze_fit import block_scores, line_scores
-from mmgr.kernels.maze_pixels import box_sums, enclosed_box, line_border
+from mmgr.kernels.maze_pixels import enclosed_box, line_border, wall_values
 from mmgr.parsers.maze_colour import Palette, find_palette, masks
 
 __all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "read_walls_many", "register"]
@@ -473,24 +473,17 @@ def read_walls_many(masks_: tuple[NDArray, ...], geometry: str, grid: Grid,
                     is_integral: bool = False) -> list[NDArray[np.float32]]:
     """``read_walls`` of several masks of one frame (same grid): the sample boxes are shared."""
     shape = (masks_[0].shape[0] - is_integral, masks_[0].shape[1] - is_integral)
-    families = _read_boxes(shape, geometry, grid)
+    ya, yb, xa, xb, ok, area, per, target = _read_boxes(shape, geometry, grid)
+    if not is_integral:
+        return [wall_values(np.ascontiguousarray(m), ya, yb, xa, xb, ok, area, per, target, grid.rows, grid.cols)
+                for m in masks_]
     outs = []
-    for m in masks_:
-        out = np.full((2, grid.rows, grid.cols), -1.0, np.float32)
-        for k, (ya, yb, xa, xb, ok, area) in enumerate(families):
-            if is_integral:  # whole-number sums: exact in float64, as the kernel's
-                s = m[yb, xb] - m[ya, xb] - m[yb, xa] + m[ya, xa]
-            else:
-                s = box_sums(m, ya, yb, xa, xb)
-            if geometry == "block":  # mean mask value of the block's central half, -1 off-frame
-                v = np.where(ok, s / area, -1.0)
-            else:  # share of the 9 cross-sections that hold a mask pixel
-                v = (s >= 1).reshape(-1, 9).sum(axis=1) / 9
-            if k == 0:
-                out[0, :-1, :] = v.reshape(grid.rows - 1, grid.cols)
-            else:
-                out[1, :, :-1] = v.reshape(grid.rows, grid.cols - 1)
-        outs.append(out)
+    for m in masks_:  # whole-number sums: exact in float64, the same values as the kernel's
+        s = m[yb, xb] - m[ya, xb] - m[yb, xa] + m[ya, xa]
+        v = np.where(ok, s / area, -1.0) if per == 1 else (s >= 1).reshape(-1, per).sum(axis=1) / per
+        out = np.full(2 * grid.rows * grid.cols, -1.0, np.float32)
+        out[target] = v
+        outs.append(out.reshape(2, grid.rows, grid.cols))
     return outs
 
 
@@ -498,30 +491,34 @@ def read_walls_many(masks_: tuple[NDArray, ...], geometry: str, grid: Grid,
 def _read_boxes(shape: tuple[int, int], geometry: str, grid: Grid) -> tuple:  # type: ignore[type-arg]
     """Sample boxes of ``read_walls`` for one grid in one frame size, kept while the camera is still.
 
-    Two families, the walls below cells ((R-1) x C) and right of cells (R x (C-1)), each as flat
-    int64 ``ya, yb, xa, xb`` (block: one box per wall, its in-frame flag and area; line: the 9
-    cross-sections of each wall, in order) -- exactly the boxes ``_block_boxes`` and
-    ``_line_boxes`` sample for the inner walls.
+    Flat int64 ``ya, yb, xa, xb`` of the walls below cells ((R-1) x C), then right of cells
+    (R x (C-1)), row by row -- exactly the boxes ``_block_boxes`` (one a wall, with its in-frame
+    flag ``ok`` and ``area``) and ``_line_boxes`` (``per`` = 9 cross-sections a wall) sample for
+    the inner walls -- and each wall's flat index ``target`` in the (2, R, C) result.
     """
-    fams = []
+    rows, cols = grid.rows, grid.cols
     if geometry == "block":
-        ya, yb, xa, xb, ok, area = _block_boxes(shape, grid.rows, grid.cols, *_params([grid]))
+        ya, yb, xa, xb, ok, area = _block_boxes(shape, rows, cols, *_params([grid]))
+        fams = []
         for rs, cs in ((slice(2, -1, 2), slice(1, None, 2)), (slice(1, None, 2), slice(2, -1, 2))):
-            r = np.arange(2 * grid.rows + 1)[rs][:, None]
-            c = np.arange(2 * grid.cols + 1)[cs][None, :]
+            r = np.arange(2 * rows + 1)[rs][:, None]
+            c = np.arange(2 * cols + 1)[cs][None, :]
             r, c = np.broadcast_arrays(r, c)
             fams.append((ya[0][r].ravel(), yb[0][r].ravel(), xa[0][c].ravel(), xb[0][c].ravel(),
                          ok[0][r, c].ravel(), area[0][r, c].ravel()))
+        per = 1
     else:
         (hxa, hxb, hya, hyb), (vxa, vxb, vya, vyb) = (np.broadcast_arrays(*b) for b in _line_boxes(shape, [grid]))
-        fams.append(tuple(a[0, 1:-1].ravel() for a in (hya, hyb, hxa, hxb)) + (None, None))
-        fams.append(tuple(a[0, :, 1:-1].ravel() for a in (vya, vyb, vxa, vxb)) + (None, None))
-    out = []
-    for fam in fams:
-        arrs = tuple(None if a is None else np.ascontiguousarray(a, np.int64 if a.dtype != np.bool_ else np.bool_)
-                     for a in fam)
-        for a in arrs:
-            if a is not None:
-                a.flags.writeable = False  # shared between calls
-        out.append(arrs)
-    return tuple(out)
+        fams = [tuple(a[0, 1:-1].ravel() for a in (hya, hyb, hxa, hxb)),
+                tuple(a[0, :, 1:-1].ravel() for a in (vya, vyb, vxa, vxb))]
+        fams = [f + (np.ones(f[0].size, bool), np.ones(f[0].size, np.int64)) for f in fams]
+        per = 9
+    cols_ = [np.concatenate([f[i] for f in fams]) for i in range(6)]
+    ya, yb, xa, xb, area = (np.ascontiguousarray(a, np.int64) for a in (*cols_[:4], cols_[5]))
+    ok = np.ascontiguousarray(cols_[4], np.bool_)
+    r0, c0 = np.meshgrid(np.arange(rows - 1), np.arange(cols), indexing="ij")
+    r1, c1 = np.meshgrid(np.arange(rows), np.arange(cols - 1), indexing="ij")
+    target = np.concatenate([(r0 * cols + c0).ravel(), rows * cols + (r1 * cols + c1).ravel()]).astype(np.int64)
+    for a in (ya, yb, xa, xb, ok, area, target):
+        a.flags.writeable = False  # shared between calls
+    return ya, yb, xa, xb, ok, area, per, target

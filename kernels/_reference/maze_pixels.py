@@ -78,10 +78,18 @@ def colour_bins(rgb: NDArray[np.uint8]) -> NDArray[np.int64]:
     return out
 
 
-def box_sums(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64], xa: NDArray[np.int64],
-             xb: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Sum of the mask over each box ``[ya[i], yb[i]) x [xa[i], xb[i])``: (N,) int64."""
-    return np.array([int(mask[y0:y1, x0:x1].sum()) for y0, y1, x0, x1 in zip(ya, yb, xa, xb, strict=True)], np.int64)
+def wall_values(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64], xa: NDArray[np.int64],
+                xb: NDArray[np.int64], ok: NDArray[np.bool_], area: NDArray[np.int64], per: int,
+                target: NDArray[np.int64], rows: int, cols: int) -> NDArray[np.float32]:
+    """Wall values (2, rows, cols) float32 from box sums of a 0/1 mask; -1 where no value lands."""
+    s = np.array([int(mask[y0:y1, x0:x1].sum()) for y0, y1, x0, x1 in zip(ya, yb, xa, xb, strict=True)], np.int64)
+    if per == 1:
+        v = np.where(ok, s / area, -1.0)
+    else:
+        v = (s >= 1).reshape(-1, per).sum(axis=1) / per
+    out = np.full(2 * rows * cols, -1.0, np.float32)
+    out[target] = v
+    return out.reshape(2, rows, cols)
 
 
 def changed_band(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> tuple[int, int]:

@@ -93,16 +93,25 @@ def test_maze_colour_bins_matches_reference(seed: int) -> None:
     assert_array_equal(jit.colour_bins(rgb), ref.colour_bins(rgb))
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_maze_box_sums_matches_reference(seed: int) -> None:
+@pytest.mark.parametrize("seed", range(8))
+def test_maze_wall_values_matches_reference(seed: int) -> None:
     rng = np.random.default_rng(seed)
     h, w = int(rng.integers(1, 40)), int(rng.integers(1, 40))
     mask = (rng.random((h, w)) < 0.4).astype(np.uint8)
-    n = int(rng.integers(0, 30))
+    rows, cols = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    per = 1 if seed % 2 else 9
+    n_val = int(rng.integers(0, 2 * rows * cols + 1))
+    n = n_val * per
     ya, yb = np.sort(rng.integers(0, h + 1, (2, n)), axis=0)  # empty boxes (ya == yb) included
     xa, xb = np.sort(rng.integers(0, w + 1, (2, n)), axis=0)
+    ok = rng.random(n) < 0.8
+    area = np.maximum(1, (yb - ya) * (xb - xa))
+    target = np.sort(rng.choice(2 * rows * cols, n_val, replace=False))
     args = [np.ascontiguousarray(a, np.int64) for a in (ya, yb, xa, xb)]
-    assert_array_equal(jit.box_sums(mask, *args), ref.box_sums(mask, *args))
+    got = jit.wall_values(mask, *args, ok, np.ascontiguousarray(area, np.int64), per, target.astype(np.int64), rows, cols)
+    want = ref.wall_values(mask, *args, ok, area, per, target, rows, cols)
+    assert got.dtype == np.float32
+    assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("seed", range(40))
