@@ -371,12 +371,15 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             o = FrameObs(frame.index, p.grid, p.walls, p.markers, p.skipped)
         else:
             wf = Frame(frame.index, frame.t_s, _shrink(frame.rgb, work)) if work < 1 else frame
+            hw = wf.rgb.shape[0]
+            if work < 1 and band is not None and last is not None:  # the band at the working scale
+                band = (hw, hw) if band[0] == h else changed_band(wf.rgb, last[1].rgb)
             if frame.index == 0 and planes0 is not None:
                 planes = planes0
-            elif band is not None and last is not None and work >= 1 and band[1] - band[0] <= h // 4:
+            elif band is not None and last is not None and band[1] - band[0] <= hw // 4:
                 # pixels are classified one by one (block walls: +-2 rows): re-read only where the frame changed
-                planes = last[2] if band[0] == h else classify_rows(wf.rgb, band[0], band[1], last[2], pal,
-                                                                      opts.marker_dist)
+                planes = last[2] if band[0] == hw else classify_rows(wf.rgb, band[0], band[1], last[2], pal,
+                                                                       opts.marker_dist)
             else:
                 planes = classify(wf.rgb, pal, opts.marker_dist)
             o = _observe(wf, pal, grid0, opts, cache, planes)

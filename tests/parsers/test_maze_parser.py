@@ -149,3 +149,24 @@ def test_classify_rows_equals_classify(style: str) -> None:
             got = classify_rows(new, b0, b1, classify(old, pal), pal)
             for g, w in zip(got, want, strict=True):
                 np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("cell_px", [None, 70])  # 70 px cells are read at a smaller working scale
+def test_changed_rows_reading_equals_full_reading(style: str, cell_px: int | None, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Reading only the rows that changed (and reusing held frames) gives the parse of reading every frame whole."""
+    from fractions import Fraction
+
+    import mmgr.parsers.maze as maze_mod
+    from mmgr.parsers.types import Frame
+
+    case = build_case("backtrack", style, seed=9, **({"cell_px": cell_px} if cell_px else {}))
+    ref = MazeRef(_truth_conn(case), tuple(case.spec["start"]), tuple(case.spec["goal"]))
+    frames = [Frame(i, Fraction(i), f) for i, f in enumerate(case.frames)]
+    banded = parse_maze(frames, ref)
+    monkeypatch.setattr(maze_mod, "changed_band", lambda a, b: (0, a.shape[0]))  # every row changed: read whole
+    whole = parse_maze(frames, ref)
+    assert banded.track == whole.track and banded.duplicates == whole.duplicates
+    for a, b in zip(banded.frames, whole.frames, strict=True):
+        assert (a.grid, a.markers, a.skipped) == (b.grid, b.markers, b.skipped), f"frame {a.index}"
+        np.testing.assert_array_equal(a.walls, b.walls)
