@@ -168,3 +168,133 @@ def line_scores(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> NDArra
         flag = 1.0 if n and 0.05 < hi / n < 0.95 else 0.0
         out[k] = b_hit / (2 * c + 2 * r) * purity * flag
     return out
+
+
+@njit(cache=True, nogil=True)
+def _box_sum(integral: NDArray[np.float64], ya: int, yb: int, xa: int, xb: int) -> float:
+    """Sum of the mask over ``[ya, yb) x [xa, xb)`` from its integral image (whole numbers: exact)."""
+    return integral[yb, xb] - integral[ya, xb] - integral[yb, xa] + integral[ya, xa]
+
+
+@njit(cache=True, nogil=True)
+def block_values(integral: NDArray[np.float64], covered: NDArray[np.float64], use_covered: bool, rows: int,
+                 cols: int, ox: NDArray[np.float64], oy: NDArray[np.float64], sx: NDArray[np.float64],
+                 sy: NDArray[np.float64], frac: float) -> NDArray[np.float64]:
+    """Mean wall-mask value over the central ``frac`` of every block of K block grids (``ox`` .. ``sy``: (K,)).
+
+    ``integral``: (H+1, W+1) float64 integral image of the wall mask; ``covered``: that of the marker
+    mask (with ``use_covered``, a block more than 2% covered is -1, not judged). Returns
+    (K, 2R+1, 2C+1) float64; -1 where the block's box leaves the frame.
+    """
+    h, w = integral.shape[0] - 1, integral.shape[1] - 1
+    n_y, n_x = 2 * rows + 1, 2 * cols + 1
+    k_n = ox.shape[0]
+    out = np.empty((k_n, n_y, n_x))
+    m = (1 - frac) / 2
+    xa = np.empty(n_x, np.int64)
+    xb = np.empty(n_x, np.int64)
+    ya = np.empty(n_y, np.int64)
+    yb = np.empty(n_y, np.int64)
+    for k in range(k_n):
+        b_x, b_y = sx[k] / 2, sy[k] / 2
+        x0 = ox[k] - 0.5 * b_x
+        y0 = oy[k] - 0.5 * b_y
+        for j in range(n_x):
+            xa[j] = np.int64(np.rint(x0 + (j + m) * b_x))
+            xb[j] = max(np.int64(np.rint(x0 + (j + 1 - m) * b_x)), xa[j] + 1)
+        for i in range(n_y):
+            ya[i] = np.int64(np.rint(y0 + (i + m) * b_y))
+            yb[i] = max(np.int64(np.rint(y0 + (i + 1 - m) * b_y)), ya[i] + 1)
+        for i in range(n_y):
+            y_in = ya[i] >= 0 and yb[i] <= h
+            y_a, y_b = min(max(ya[i], 0), h), min(max(yb[i], 0), h)
+            for j in range(n_x):
+                if not (y_in and xa[j] >= 0 and xb[j] <= w):
+                    out[k, i, j] = -1.0
+                    continue
+                x_a, x_b = min(max(xa[j], 0), w), min(max(xb[j], 0), w)
+                area = max(1, (y_b - y_a) * (x_b - x_a))
+                v = _box_sum(integral, y_a, y_b, x_a, x_b) / area
+                if use_covered and _box_sum(covered, y_a, y_b, x_a, x_b) / area > 0.02:
+                    v = -1.0
+                out[k, i, j] = v
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _clip_round(v: float, hi: int) -> int:
+    return min(max(np.int64(np.rint(v)), 0), hi)
+
+
+@njit(cache=True, nogil=True)
+def _hits(integral: NDArray[np.float64], covered: NDArray[np.float64], use_covered: bool, xa: float, xb: float,
+          ya: float, yb: float, h: int, w: int) -> tuple[int, int]:
+    """(mask hit, covered hit) of one cross-section box, rounded and clipped as the line sampler does."""
+    x_a, x_b = _clip_round(xa, w), _clip_round(xb, w)
+    y_a, y_b = _clip_round(ya, h), _clip_round(yb, h)
+    x_b = max(x_b, min(x_a + 1, w))
+    y_b = max(y_b, min(y_a + 1, h))
+    hit = int(_box_sum(integral, y_a, y_b, x_a, x_b) >= 1)
+    cov = int(use_covered and _box_sum(covered, y_a, y_b, x_a, x_b) >= 1)
+    return hit, cov
+
+
+@njit(cache=True, nogil=True)
+def line_values(integral: NDArray[np.float64], covered: NDArray[np.float64], use_covered: bool, rows: int,
+                cols: int, ox: NDArray[np.float64], oy: NDArray[np.float64], sx: NDArray[np.float64],
+                sy: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_],
+                                                  NDArray[np.bool_], NDArray[np.float64]]:
+    """Wall-line readings of K line grids (``ox`` .. ``sy``: (K,)) from the wall mask's integral image.
+
+    Every wall segment is crossed by 9 one-pixel strips (+-10% of a cell, at least 1 px) along its
+    middle half; its value is the share of strips holding a mask pixel. Returns horizontal
+    (K, R+1, C) and vertical (K, R, C+1) values, whether any strip of each segment holds a marker
+    pixel (``covered``: the marker mask's integral; all False without ``use_covered``), and the wall
+    share of the central 40% of every cell (K, R, C).
+    """
+    h, w = integral.shape[0] - 1, integral.shape[1] - 1
+    k_n = ox.shape[0]
+    horiz = np.empty((k_n, rows + 1, cols))
+    vert = np.empty((k_n, rows, cols + 1))
+    h_cov = np.zeros((k_n, rows + 1, cols), np.bool_)
+    v_cov = np.zeros((k_n, rows, cols + 1), np.bool_)
+    fill = np.empty((k_n, rows, cols))
+    f = np.empty(9)
+    for q in range(9):
+        f[q] = 0.25 + 0.5 * (q + 0.5) / 9  # positions along the segment, in cells
+    for k in range(k_n):
+        t = max(1.0, 0.1 * min(sx[k], sy[k]))
+        for r in range(rows + 1):
+            y = oy[k] + sy[k] * r
+            for c in range(cols):
+                hits = 0
+                cov = 0
+                for q in range(9):
+                    x = ox[k] + sx[k] * (c + f[q])
+                    a, b = _hits(integral, covered, use_covered, x, x + 1, y - t, y + t + 1, h, w)
+                    hits += a
+                    cov += b
+                horiz[k, r, c] = hits / 9
+                h_cov[k, r, c] = cov > 0
+        for r in range(rows):
+            for c in range(cols + 1):
+                x = ox[k] + sx[k] * c
+                hits = 0
+                cov = 0
+                for q in range(9):
+                    y = oy[k] + sy[k] * (r + f[q])
+                    a, b = _hits(integral, covered, use_covered, x - t, x + t + 1, y, y + 1, h, w)
+                    hits += a
+                    cov += b
+                vert[k, r, c] = hits / 9
+                v_cov[k, r, c] = cov > 0
+        for r in range(rows):
+            y_a = _clip_round(oy[k] + sy[k] * (r + 0.3), h)
+            y_b = _clip_round(oy[k] + sy[k] * (r + 0.7), h)
+            y_b = max(y_b, min(y_a + 1, h))
+            for c in range(cols):
+                x_a = _clip_round(ox[k] + sx[k] * (c + 0.3), w)
+                x_b = _clip_round(ox[k] + sx[k] * (c + 0.7), w)
+                x_b = max(x_b, min(x_a + 1, w))
+                fill[k, r, c] = _box_sum(integral, y_a, y_b, x_a, x_b) / max(1, (y_b - y_a) * (x_b - x_a))
+    return horiz, vert, h_cov, v_cov, fill

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.maze_fit import block_scores, line_scores
+from mmgr.kernels.maze_fit import block_scores, block_values, line_scores, line_values
 from mmgr.kernels.maze_pixels import enclosed_box, line_border, wall_values
 from mmgr.parsers.maze_colour import Palette, find_palette, masks
 
@@ -88,7 +88,7 @@ def _block_boxes(shape: tuple[int, int], rows: int, cols: int, ox: NDArray[np.fl
                  ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp], NDArray[np.intp],
                             NDArray[np.bool_], NDArray[np.float64]]:
     """Sample boxes (the central ``frac`` of every block) for K grids of one size at once (``ox`` .. ``sy``:
-    (K,) arrays); ``_box_means`` turns them into mean wall-mask values per block.
+    (K,) arrays), as ``block_values`` samples them (``_read_boxes`` reads walls in them).
 
     Returns clipped (K, 2R+1) ``ya, yb``, (K, 2C+1) ``xa, xb``, the (K, 2R+1, 2C+1) in-frame mask and box areas.
     """
@@ -112,14 +112,6 @@ def _block_boxes(shape: tuple[int, int], rows: int, cols: int, ox: NDArray[np.fl
     return ya, yb, xa, xb, ok, area
 
 
-def _box_means(integral: NDArray[np.float64], boxes: tuple) -> NDArray[np.float64]:  # type: ignore[type-arg]
-    """Mean mask value in every sample box of ``_block_boxes``: (K, 2R+1, 2C+1), -1 off-frame."""
-    ya, yb, xa, xb, ok, area = boxes
-    ya, yb, xa, xb = ya[:, :, None], yb[:, :, None], xa[:, None, :], xb[:, None, :]
-    s = integral[yb, xb] - integral[ya, xb] - integral[yb, xa] + integral[ya, xa]
-    return np.where(ok, s / area, -1.0)  # type: ignore[no-any-return]
-
-
 def _params(grids: list[Grid]) -> tuple[NDArray[np.float64], ...]:
     return tuple(np.array([getattr(g, a) for g in grids], np.float64) for a in ("ox", "oy", "sx", "sy"))
 
@@ -135,22 +127,9 @@ def _line_border(dark: NDArray[np.uint8]) -> tuple[float, float, float, float] |
     return None if x0 < 0 else (x0, y0, x1, y1)
 
 
-def _line_values_many(integrals: tuple[NDArray[np.float64], ...], grids: list[Grid],
-                      k: int = 9, cols: int | None = None) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
-    """Share of ``k`` cross-sections along the middle half of every wall segment that hold a mask pixel,
-    for K grids of one size and each integral: per integral (K, R+1, C) horizontal and (K, R, C+1)
-    vertical values in [0, 1]. Each cross-section is a one-pixel-wide strip across the line (+-10% of
-    a cell), so the value does not depend on how thick the lines are drawn or how large the cells are.
-
-    ``cols``: sample this many columns for every grid instead (grids of one row count but
-    different column counts: each grid's own values are the leading C and C+1 columns).
-    """
-    bh, bv = _line_boxes((integrals[0].shape[0] - 1, integrals[0].shape[1] - 1), grids, k, cols)
-    return [(_line_hits(integral, bh), _line_hits(integral, bv)) for integral in integrals]
-
-
 def _line_boxes(shape: tuple[int, int], grids: list[Grid], k: int = 9, cols: int | None = None) -> tuple:  # type: ignore[type-arg]
-    """The cross-section boxes of ``_line_values_many``: horizontal and vertical (xa, xb, ya, yb) index arrays."""
+    """The cross-section boxes ``line_values`` samples (``_read_boxes`` reads walls in them): horizontal and
+    vertical (xa, xb, ya, yb) index arrays; ``cols``: sample this many columns for every grid instead."""
     h, w = shape
     rows, cols = grids[0].rows, grids[0].cols if cols is None else cols
     ox, oy, sx, sy = (v[:, None, None, None] for v in _params(grids))
@@ -176,37 +155,6 @@ def _line_boxes(shape: tuple[int, int], grids: list[Grid], k: int = 9, cols: int
     y2 = oy + sy * (r2 + f[None, None, :])
     bv = boxes(x2 - t, x2 + t + 1, y2, y2 + 1)
     return bh, bv
-
-
-def _line_hits(integral: NDArray[np.float64], bx: tuple) -> NDArray[np.float64]:  # type: ignore[type-arg]
-    """Share of the cross-sections ``bx`` (last axis) that hold a mask pixel."""
-    xa, xb, ya, yb = bx
-    s = integral[yb, xb] - integral[ya, xb] - integral[yb, xa] + integral[ya, xa]
-    return (s >= 1).mean(axis=-1)  # type: ignore[no-any-return]
-
-
-def _cells_clear_many(integral: NDArray[np.float64], grids: list[Grid]) -> NDArray[np.float64]:
-    """Share of cells whose central 40% holds (almost) no wall pixels (thin lines leave cells clear): (K,)."""
-    return (_cell_fill(integral, grids) < 0.15).mean(axis=(1, 2))  # type: ignore[no-any-return]
-
-
-def _cell_fill(integral: NDArray[np.float64], grids: list[Grid], cols: int | None = None) -> NDArray[np.float64]:
-    """Wall share of the central 40% of every cell of K grids of one row count: (K, R, C).
-
-    ``cols``: as in ``_line_values_many``.
-    """
-    h, w = integral.shape[0] - 1, integral.shape[1] - 1
-    ox, oy, sx, sy = (v[:, None] for v in _params(grids))
-    c = np.arange(grids[0].cols if cols is None else cols)
-    r = np.arange(grids[0].rows)
-    xa = np.minimum(np.maximum(np.round(ox + sx * (c + 0.3)).astype(int), 0), w)
-    xb = np.minimum(np.maximum(np.round(ox + sx * (c + 0.7)).astype(int), 0), w)
-    ya = np.minimum(np.maximum(np.round(oy + sy * (r + 0.3)).astype(int), 0), h)
-    yb = np.minimum(np.maximum(np.round(oy + sy * (r + 0.7)).astype(int), 0), h)
-    xb, yb = np.maximum(xb, np.minimum(xa + 1, w)), np.maximum(yb, np.minimum(ya + 1, h))
-    ya3, yb3, xa3, xb3 = ya[:, :, None], yb[:, :, None], xa[:, None, :], xb[:, None, :]
-    s = integral[yb3, xb3] - integral[ya3, xb3] - integral[yb3, xa3] + integral[ya3, xa3]
-    return s / np.maximum(1, (yb3 - ya3) * (xb3 - xa3))  # type: ignore[no-any-return]
 
 
 def _line_score(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> float:
@@ -257,27 +205,43 @@ def _score(integral: NDArray[np.float64], geometry: str, g: Grid,
 
 def _score_many(integral: NDArray[np.float64], geometry: str, grids: list[Grid],
                 covered: NDArray[np.float64] | None = None, frac: float = 0.5) -> list[Grid]:
-    """``_score`` of K grids of one size at once (the sampling is batched; each score is computed as alone)."""
+    """``_score`` of K grids of one size at once (sampled and scored in kernels; each score as alone)."""
     if geometry == "block":
-        shape = (integral.shape[0] - 1, integral.shape[1] - 1)
-        bx = _block_boxes(shape, grids[0].rows, grids[0].cols, *_params(grids), frac)
-        vals = _box_means(integral, bx)
-        if covered is not None:
-            vals = np.where(_box_means(covered, bx) > 0.02, -1.0, vals)
-        scores = block_scores(np.ascontiguousarray(vals)).tolist()
+        scores = block_scores(_block_values(integral, grids, covered, frac=frac)).tolist()
     else:
-        reads = _line_values_many((integral,) if covered is None else (integral, covered), grids)
-        hzs, vts = reads[0]
-        if covered is not None:
-            chz, cvt = reads[1]
-            hzs = np.where(chz > 0, -1.0, hzs)
-            vts = np.where(cvt > 0, -1.0, vts)
-            hzs[:, [0, -1]] = np.maximum(hzs[:, [0, -1]], 0)
-            vts[:, :, [0, -1]] = np.maximum(vts[:, :, [0, -1]], 0)
-        clear = _cells_clear_many(integral, grids)
-        raw = line_scores(np.ascontiguousarray(hzs), np.ascontiguousarray(vts)).tolist()
+        hzs, vts, fill = _line_values(integral, grids, covered)
+        clear = (fill < 0.15).mean(axis=(1, 2))  # cells whose centre holds (almost) no wall pixels
+        raw = line_scores(hzs, vts).tolist()
         scores = [sc * float(cl) for sc, cl in zip(raw, clear, strict=True)]
     return [Grid(g.rows, g.cols, g.ox, g.oy, g.sx, g.sy, sc) for g, sc in zip(grids, scores, strict=True)]
+
+
+def _block_values(integral: NDArray[np.float64], grids: list[Grid], covered: NDArray[np.float64] | None,
+                  cols: int | None = None, frac: float = 0.5) -> NDArray[np.float64]:
+    """``block_values`` of K grids of one row count (``cols``: sample this many columns for all of them)."""
+    cov = integral if covered is None else covered
+    return block_values(integral, cov, covered is not None, grids[0].rows, grids[0].cols if cols is None else cols,
+                        *_params(grids), frac)  # type: ignore[no-any-return]
+
+
+def _line_values(integral: NDArray[np.float64], grids: list[Grid], covered: NDArray[np.float64] | None,
+                 cols: int | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Line readings of K grids of one row count (``line_values``), segments on a marker -1 (border ones 0);
+    each grid's border is its own leading C and C+1 columns when ``cols`` samples more for all of them."""
+    cov = integral if covered is None else covered
+    n_c = grids[0].cols if cols is None else cols
+    hzs, vts, h_cov, v_cov, fill = line_values(integral, cov, covered is not None, grids[0].rows, n_c, *_params(grids))
+    if covered is not None:
+        hzs = np.where(h_cov, -1.0, hzs)
+        vts = np.where(v_cov, -1.0, vts)
+        hzs[:, [0, -1]] = np.maximum(hzs[:, [0, -1]], 0)
+        if cols is None:
+            vts[:, :, [0, -1]] = np.maximum(vts[:, :, [0, -1]], 0)
+        else:
+            vts[:, :, 0] = np.maximum(vts[:, :, 0], 0)
+            for k, g in enumerate(grids):
+                vts[k, :, g.cols] = np.maximum(vts[k, :, g.cols], 0)
+    return hzs, vts, fill
 
 
 def _score_sizes(integral: NDArray[np.float64], geometry: str, grids: list[Grid],
@@ -289,25 +253,11 @@ def _score_sizes(integral: NDArray[np.float64], geometry: str, grids: list[Grid]
     """
     cmax = max(g.cols for g in grids)
     if geometry == "block":
-        shape = (integral.shape[0] - 1, integral.shape[1] - 1)
-        bx = _block_boxes(shape, grids[0].rows, cmax, *_params(grids))
-        vals = _box_means(integral, bx)
-        if covered is not None:
-            vals = np.where(_box_means(covered, bx) > 0.02, -1.0, vals)
+        vals = _block_values(integral, grids, covered, cols=cmax)
         return [_block_score(v[:, :2 * g.cols + 1]) for v, g in zip(vals, grids, strict=True)]
-    reads = _line_values_many((integral,) if covered is None else (integral, covered), grids, cols=cmax)
-    fill = _cell_fill(integral, grids, cols=cmax)
-    out = []
-    for k, g in enumerate(grids):
-        hz, vt = reads[0][0][k, :, :g.cols], reads[0][1][k, :, :g.cols + 1]
-        if covered is not None:
-            chz, cvt = reads[1][0][k, :, :g.cols], reads[1][1][k, :, :g.cols + 1]
-            hz = np.where(chz > 0, -1.0, hz)
-            vt = np.where(cvt > 0, -1.0, vt)
-            hz[[0, -1]] = np.maximum(hz[[0, -1]], 0)
-            vt[:, [0, -1]] = np.maximum(vt[:, [0, -1]], 0)
-        out.append(_line_score(hz, vt) * float((fill[k, :, :g.cols] < 0.15).mean()))
-    return out
+    hzs, vts, fill = _line_values(integral, grids, covered, cols=cmax)
+    return [_line_score(hzs[k, :, :g.cols], vts[k, :, :g.cols + 1]) * float((fill[k, :, :g.cols] < 0.15).mean())
+            for k, g in enumerate(grids)]
 
 
 def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 2,

@@ -41,3 +41,46 @@ def test_maze_line_scores_match_reference(seed: int) -> None:
 def test_maze_fit_mean_is_numpys(n: int) -> None:
     a = np.random.default_rng(n).random(n) * 1e3
     assert jit._mean(a, n) == a.mean()
+
+
+def _integral(mask: np.ndarray) -> np.ndarray:
+    out = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1))
+    out[1:, 1:] = mask.cumsum(0).cumsum(1)
+    return out
+
+
+def _grids(rng: np.random.Generator, h: int, w: int, k: int, half: bool) -> tuple[np.ndarray, ...]:
+    """K grid parameters around the frame, some off its edges; ``half``: on half pixels (rounding ties)."""
+    ox, oy = rng.uniform(-10, w / 3, k), rng.uniform(-10, h / 3, k)
+    sx, sy = rng.uniform(2, max(3, w / 3), k), rng.uniform(2, max(3, h / 3), k)
+    if half:
+        ox, oy, sx, sy = (np.round(v * 2) / 2 for v in (ox, oy, sx, sy))
+    return ox, oy, sx, sy
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_maze_block_values_match_reference(seed: int) -> None:
+    rng = np.random.default_rng(200 + seed)
+    h, w = int(rng.integers(5, 80)), int(rng.integers(5, 80))
+    wall = _integral((rng.random((h, w)) < 0.4).astype(np.float64))
+    cov = _integral((rng.random((h, w)) < 0.05).astype(np.float64))
+    rows, cols, k = int(rng.integers(1, 8)), int(rng.integers(1, 8)), int(rng.integers(1, 6))
+    params = _grids(rng, h, w, k, seed % 2 == 0)
+    for use in (False, True):
+        for frac in (0.5, 0.7):
+            assert_array_equal(jit.block_values(wall, cov, use, rows, cols, *params, frac),
+                               ref.block_values(wall, cov, use, rows, cols, *params, frac))
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_maze_line_values_match_reference(seed: int) -> None:
+    rng = np.random.default_rng(300 + seed)
+    h, w = int(rng.integers(5, 80)), int(rng.integers(5, 80))
+    wall = _integral((rng.random((h, w)) < 0.2).astype(np.float64))
+    cov = _integral((rng.random((h, w)) < 0.02).astype(np.float64))
+    rows, cols, k = int(rng.integers(1, 8)), int(rng.integers(1, 8)), int(rng.integers(1, 6))
+    params = _grids(rng, h, w, k, seed % 2 == 0)
+    for use in (False, True):
+        for got, want in zip(jit.line_values(wall, cov, use, rows, cols, *params),
+                             ref.line_values(wall, cov, use, rows, cols, *params), strict=True):
+            assert_array_equal(got, want)
