@@ -173,26 +173,6 @@ def class_boxes(labels: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
 
 
 @njit(cache=True, nogil=True)
-def label_sums(labels: NDArray[np.int32], rgb: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
-    """Per-label channel sums of an (H, W, 3) image over an (H, W) label image: (n, 3) int64.
-
-    Row k sums the pixels labelled k (0 <= k < n); labels outside 0..n-1 are not counted.
-    Exact integers, so ``sums[k] / count[k]`` equals a float64 mean over the same pixels.
-    """
-    h, w = labels.shape
-    out = np.zeros((n, 3), np.int64)
-    for y in range(h):
-        for x in range(w):
-            k = labels[y, x]
-            if k < 0 or k >= n:
-                continue
-            out[k, 0] += rgb[y, x, 0]
-            out[k, 1] += rgb[y, x, 1]
-            out[k, 2] += rgb[y, x, 2]
-    return out
-
-
-@njit(cache=True, nogil=True)
 def colour_bins(rgb: NDArray[np.uint8]) -> NDArray[np.int64]:
     """Pixel count and channel sums of every 3-bit-a-channel colour bin of an (H, W, 3) image.
 
@@ -411,3 +391,131 @@ def line_border(dark: NDArray[np.uint8]) -> NDArray[np.float64]:
     out[2] = x0 + bx1
     out[3] = y0 + by1
     return out
+
+
+@njit(cache=True, nogil=True)
+def _find(parent: NDArray[np.int32], a: int) -> int:
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+@njit(cache=True, nogil=True)
+def _open3(hue: NDArray[np.uint8], k: int, oy: int, ox: int, ch: int, cw: int) -> NDArray[np.uint8]:
+    """``hue == k`` over the crop, opened with a 3x3 square (erosion: outside the crop set; dilation: unset)."""
+    m = np.empty((ch, cw), np.uint8)
+    for y in range(ch):
+        row = hue[oy + y, ox:ox + cw]
+        mr = m[y]
+        for x in range(cw):
+            mr[x] = row[x] == k
+    t = np.empty((ch, cw), np.uint8)  # horizontal pass of the erosion
+    for y in range(ch):
+        mr = m[y]
+        tr = t[y]
+        for x in range(cw):
+            tr[x] = mr[x] & (mr[x - 1] if x > 0 else 1) & (mr[x + 1] if x + 1 < cw else 1)
+    e = np.empty((ch, cw), np.uint8)
+    for y in range(ch):
+        a = t[y - 1] if y > 0 else t[y]
+        b = t[y + 1] if y + 1 < ch else t[y]
+        c = t[y]
+        er = e[y]
+        for x in range(cw):
+            er[x] = a[x] & b[x] & c[x]
+    for y in range(ch):  # horizontal pass of the dilation (into t)
+        er = e[y]
+        tr = t[y]
+        for x in range(cw):
+            tr[x] = er[x] | (er[x - 1] if x > 0 else 0) | (er[x + 1] if x + 1 < cw else 0)
+    for y in range(ch):
+        a = t[y - 1] if y > 0 else t[y]
+        b = t[y + 1] if y + 1 < ch else t[y]
+        c = t[y]
+        mr = m[y]
+        for x in range(cw):
+            mr[x] = a[x] | b[x] | c[x]
+    return m
+
+
+@njit(cache=True, nogil=True)
+def marker_blobs(hue: NDArray[np.uint8], rgb: NDArray[np.uint8], n_classes: int,
+                 min_count: float) -> NDArray[np.int64]:
+    """Blobs of every hue class 1..n of an (H, W) class image: each class with ``min_count`` pixels or more
+    is cropped to its box (+2 px), opened with a 3x3 square (erosion counts outside the crop as set,
+    dilation as unset, as OpenCV's defaults) and split into 8-connected components.
+
+    Returns (M, 13) int64 rows ``(class, crop x0, crop y0, left, top, width, height, area, sum x,
+    sum y, sum r, sum g, sum b)`` (left/top and the coordinate sums relative to the crop), by class,
+    then in OpenCV's label order (by the first 2x2 block of the crop a component reaches, row-major).
+    """
+    h, w = hue.shape
+    boxes = class_boxes(hue, n_classes)
+    out = np.empty((16, 13), np.int64)
+    n_out = 0
+    for k in range(1, n_classes + 1):
+        count, y_first, y_last, x_first, x_last = boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3], boxes[k, 4]
+        if count < min_count or not any_core(hue, k, y_first, y_last + 1, x_first, x_last + 1):
+            continue
+        oy, ox = max(0, y_first - 2), max(0, x_first - 2)
+        ch, cw = min(h, y_last + 3) - oy, min(w, x_last + 3) - ox
+        m = _open3(hue, k, oy, ox, ch, cw)
+        # flood fill each 8-connected component (found in raster order) with an explicit stack
+        seen = np.zeros((ch, cw), np.uint8)
+        stack = np.empty(ch * cw, np.int64)
+        stats = np.zeros((16, 11), np.int64)  # first block, x0, y0, x1, y1, area, sum x, sum y, r, g, b
+        n_comp = 0
+        nbx = (cw + 1) // 2
+        for y0 in range(ch):
+            for x0 in range(cw):
+                if m[y0, x0] == 0 or seen[y0, x0] != 0:
+                    continue
+                seen[y0, x0] = 1
+                stack[0] = y0 * cw + x0
+                top = 1
+                blk, bx0, by0, bx1, by1 = (y0 // 2) * nbx + x0 // 2, x0, y0, x0, y0
+                area = sx_ = sy_ = sr = sg = sb = 0
+                while top > 0:
+                    top -= 1
+                    p = stack[top]
+                    y, x = p // cw, p % cw
+                    blk = min(blk, (y // 2) * nbx + x // 2)
+                    bx0, by0, bx1, by1 = min(bx0, x), min(by0, y), max(bx1, x), max(by1, y)
+                    area += 1
+                    sx_ += x
+                    sy_ += y
+                    sr += np.int64(rgb[oy + y, ox + x, 0])
+                    sg += np.int64(rgb[oy + y, ox + x, 1])
+                    sb += np.int64(rgb[oy + y, ox + x, 2])
+                    for yy in range(max(0, y - 1), min(ch, y + 2)):
+                        for xx in range(max(0, x - 1), min(cw, x + 2)):
+                            if m[yy, xx] != 0 and seen[yy, xx] == 0:
+                                seen[yy, xx] = 1
+                                stack[top] = yy * cw + xx
+                                top += 1
+                if n_comp == stats.shape[0]:
+                    grown = np.zeros((2 * n_comp, 11), np.int64)
+                    grown[:n_comp] = stats
+                    stats = grown
+                st = (blk, bx0, by0, bx1, by1, area, sx_, sy_, sr, sg, sb)
+                for j in range(11):
+                    stats[n_comp, j] = st[j]
+                n_comp += 1
+        order = np.argsort(stats[:n_comp, 0], kind="mergesort")
+        for i in order:
+            if n_out == out.shape[0]:
+                grown_out = np.empty((2 * n_out, 13), np.int64)
+                grown_out[:n_out] = out
+                out = grown_out
+            out[n_out, 0] = k
+            out[n_out, 1] = ox
+            out[n_out, 2] = oy
+            out[n_out, 3] = stats[i, 1]
+            out[n_out, 4] = stats[i, 2]
+            out[n_out, 5] = stats[i, 3] - stats[i, 1] + 1
+            out[n_out, 6] = stats[i, 4] - stats[i, 2] + 1
+            for j in range(5, 11):
+                out[n_out, j + 2] = stats[i, j]
+            n_out += 1
+    return out[:n_out].copy()

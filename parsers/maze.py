@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
-from mmgr.kernels.maze_pixels import any_core, changed_band, class_boxes, label_sums
+from mmgr.kernels.maze_pixels import changed_band, marker_blobs
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify, classify_rows
 from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, read_walls_many, register
 from mmgr.parsers.types import Frame
@@ -174,37 +174,25 @@ class MazeState:
 
 
 def _markers(rgb: NDArray[np.uint8], hue: NDArray[np.uint8], grid: Grid, opts: ParseOptions) -> list[Marker]:
-    """Coloured blobs, one hue class at a time, each searched only inside that class's bounding box."""
-    kernel = np.ones((3, 3), np.uint8)  # opening removes one-pixel colour fringes and seams
+    """Coloured blobs, one hue class at a time, each searched only inside that class's bounding box.
+
+    ``marker_blobs`` opens each class with a 3x3 square (removes one-pixel colour fringes and seams)
+    and splits it into 8-connected blobs; small and thin sprawling ones are dropped here.
+    """
     cell_area = grid.sx * grid.sy
-    out: list[Marker] = []
-    hue = np.ascontiguousarray(hue)
-    boxes = class_boxes(hue, len(HUES)).tolist()  # per class: count, rows, cols
-    h, w = hue.shape
     big = 1.5 * max(grid.sx, grid.sy)
-    for k, name in enumerate(HUES):
-        count, y_first, y_last, x_first, x_last = boxes[k + 1]
-        if count < opts.min_marker_area * cell_area:
+    blobs = marker_blobs(np.ascontiguousarray(hue), np.ascontiguousarray(rgb), len(HUES),
+                         opts.min_marker_area * cell_area)
+    out: list[Marker] = []
+    for k, ox, oy, x0, y0, bw, bh, px, sum_x, sum_y, r, g, b in blobs.tolist():
+        area = px / cell_area
+        if area < opts.min_marker_area:
             continue
-        if not any_core(hue, k + 1, y_first, y_last + 1, x_first, x_last + 1):
-            continue  # the opening below would leave nothing (scattered codec-noise pixels of this hue)
-        oy, ox = max(0, y_first - 2), max(0, x_first - 2)
-        oy1, ox1 = min(h, y_last + 3), min(w, x_last + 3)
-        m = (hue[oy:oy1, ox:ox1] == k + 1).view(np.uint8)
-        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel)
-        n, labels, stats, cents = cv2.connectedComponentsWithStats(m, connectivity=8)
-        if n < 2:
-            continue
-        sums = label_sums(labels, rgb[oy:oy1, ox:ox1], n).tolist()  # exact: sum / count is the float64 mean
-        for j, (x0, y0, bw, bh, px) in enumerate(stats.tolist()):
-            area = px / cell_area
-            if j == 0 or area < opts.min_marker_area:
-                continue
-            if px / max(1, bw * bh) < 0.15 and max(bw, bh) > big:
-                continue  # a thin sprawling structure (grid seams, a drawn path), not a marker
-            cx, cy = grid.to_cell(ox + float(cents[j, 0]), oy + float(cents[j, 1]))
-            out.append(Marker(name, cx, cy, float(area), (ox + x0, oy + y0, ox + x0 + bw, oy + y0 + bh),
-                              (round(sums[j][0] / px), round(sums[j][1] / px), round(sums[j][2] / px))))
+        if px / max(1, bw * bh) < 0.15 and max(bw, bh) > big:
+            continue  # a thin sprawling structure (grid seams, a drawn path), not a marker
+        cx, cy = grid.to_cell(ox + sum_x / px, oy + sum_y / px)  # centroids as OpenCV's: exact sums / area
+        out.append(Marker(HUES[k - 1], cx, cy, float(area), (ox + x0, oy + y0, ox + x0 + bw, oy + y0 + bh),
+                          (round(r / px), round(g / px), round(b / px))))
     return sorted(out, key=lambda mk: (mk.hue, round(mk.y, 3), round(mk.x, 3)))
 
 

@@ -58,14 +58,6 @@ def class_boxes(labels: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
     return out
 
 
-def label_sums(labels: NDArray[np.int32], rgb: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
-    """Per-label channel sums (n, 3) int64 of the pixels labelled 0..n-1."""
-    out = np.zeros((n, 3), np.int64)
-    for k in range(n):
-        out[k] = rgb[labels == k].astype(np.int64).sum(axis=0)
-    return out
-
-
 def colour_bins(rgb: NDArray[np.uint8]) -> NDArray[np.int64]:
     """Count and channel sums (512, 4) int64 of every 3-bit-a-channel colour bin."""
     q = (rgb // 32).astype(np.int64)
@@ -142,3 +134,51 @@ def line_border(dark: NDArray[np.uint8]) -> NDArray[np.float64]:
     if x1 - x0 < 8 or y1 - y0 < 8:
         return none
     return np.array([x0, y0, x1, y1])
+
+
+def marker_blobs(hue: NDArray[np.uint8], rgb: NDArray[np.uint8], n_classes: int,
+                 min_count: float) -> NDArray[np.int64]:
+    """Opened 8-connected blobs of every hue class (rows as in the kernel), by a plain flood fill."""
+    h, w = hue.shape
+    rows = []
+    for k in range(1, n_classes + 1):
+        full = hue == k
+        if full.sum() == 0 or full.sum() < min_count:
+            continue
+        ys, xs = np.nonzero(full)
+        oy, ox = max(0, ys.min() - 2), max(0, xs.min() - 2)
+        m = full[oy:min(h, ys.max() + 3), ox:min(w, xs.max() + 3)]
+        ch, cw = m.shape
+        pad = np.pad(m, 1, constant_values=True)  # erosion: outside counts as set
+        ero = np.ones((ch, cw), bool)
+        for dy in range(3):
+            for dx in range(3):
+                ero &= pad[dy:dy + ch, dx:dx + cw]
+        pad = np.pad(ero, 1, constant_values=False)  # dilation: outside counts as unset
+        opened = np.zeros((ch, cw), bool)
+        for dy in range(3):
+            for dx in range(3):
+                opened |= pad[dy:dy + ch, dx:dx + cw]
+        label = np.zeros((ch, cw), np.int64)
+        comps = []
+        for y0 in range(ch):
+            for x0 in range(cw):
+                if not opened[y0, x0] or label[y0, x0]:
+                    continue
+                label[y0, x0] = len(comps) + 1
+                todo, pix = [(y0, x0)], []
+                while todo:
+                    y, x = todo.pop()
+                    pix.append((y, x))
+                    for yy in range(max(0, y - 1), min(ch, y + 2)):
+                        for xx in range(max(0, x - 1), min(cw, x + 2)):
+                            if opened[yy, xx] and not label[yy, xx]:
+                                label[yy, xx] = len(comps) + 1
+                                todo.append((yy, xx))
+                py, px = np.array(pix).T
+                first = int(((py // 2) * ((cw + 1) // 2) + px // 2).min())
+                col = rgb[oy + py, ox + px].astype(np.int64).sum(axis=0)
+                comps.append((first, (k, ox, oy, px.min(), py.min(), px.max() - px.min() + 1, py.max() - py.min() + 1,
+                                      len(pix), px.sum(), py.sum(), *col)))
+        rows += [c[1] for c in sorted(comps, key=lambda c: c[0])]
+    return np.array(rows, np.int64).reshape(-1, 13)

@@ -59,17 +59,6 @@ def test_maze_enclosed_box_sparse_and_dense_walls(density: float) -> None:
                                ref.enclosed_box(wall, nonwall, exclude, use))
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_maze_label_sums_matches_reference(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    h, w = int(rng.integers(1, 40)), int(rng.integers(1, 40))
-    labels = rng.integers(-1, 6, (h, w)).astype(np.int32)
-    big = rng.integers(0, 256, (h + 3, w + 5, 3), dtype=np.uint8)
-    rgb = big[1:h + 1, 2:w + 2]  # a crop: not contiguous, as the marker reader passes it
-    n = int(rng.integers(1, 6))
-    assert_array_equal(jit.label_sums(labels, rgb, n), ref.label_sums(labels, rgb, n))
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_maze_split_codes_matches_reference(seed: int) -> None:
     rng = np.random.default_rng(seed)
@@ -108,7 +97,8 @@ def test_maze_wall_values_matches_reference(seed: int) -> None:
     area = np.maximum(1, (yb - ya) * (xb - xa))
     target = np.sort(rng.choice(2 * rows * cols, n_val, replace=False))
     args = [np.ascontiguousarray(a, np.int64) for a in (ya, yb, xa, xb)]
-    got = jit.wall_values(mask, *args, ok, np.ascontiguousarray(area, np.int64), per, target.astype(np.int64), rows, cols)
+    area64, target64 = np.ascontiguousarray(area, np.int64), target.astype(np.int64)
+    got = jit.wall_values(mask, *args, ok, area64, per, target64, rows, cols)
     want = ref.wall_values(mask, *args, ok, area, per, target, rows, cols)
     assert got.dtype == np.float32
     assert_array_equal(got, want)
@@ -180,3 +170,38 @@ def test_maze_changed_band_first_and_last_bytes(h: int, w: int) -> None:
         for y, x, c in spots:
             b[y, x, c] = 1
         assert tuple(int(v) for v in jit.changed_band(a, b)) == ref.changed_band(a, b)
+
+
+def _blob_image(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A class image: rectangles and discs of classes 1..3 on noise (one-pixel specks, thin lines)."""
+    hue = np.where(rng.random((h, w)) < 0.05, rng.integers(1, 4, (h, w)), 0).astype(np.uint8)
+    for _ in range(int(rng.integers(1, 6))):
+        y, x = int(rng.integers(0, h)), int(rng.integers(0, w))
+        hue[y:y + int(rng.integers(2, 9)), x:x + int(rng.integers(2, 9))] = int(rng.integers(1, 4))
+    return hue
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_maze_marker_blobs_matches_reference_and_opencv(seed: int) -> None:
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(3, 50)), int(rng.integers(3, 50))
+    hue = _blob_image(rng, h, w)
+    rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    got = jit.marker_blobs(hue, rgb, 3, 4.0)
+    assert_array_equal(got, ref.marker_blobs(hue, rgb, 3, 4.0))
+    # OpenCV, as the marker reader used it: same components, boxes, areas and centroids, in its label order
+    want = []
+    for k in range(1, 4):
+        rows = got[got[:, 0] == k]
+        if rows.size == 0:
+            continue
+        ox, oy = int(rows[0, 1]), int(rows[0, 2])
+        ys, xs = np.nonzero(hue == k)
+        m = (hue[oy:ys.max() + 3, ox:xs.max() + 3] == k).view(np.uint8)
+        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        n, _, stats, cents = cv2.connectedComponentsWithStats(m, connectivity=8)
+        want += [(k, *stats[j].tolist(), *cents[j].tolist()) for j in range(1, n)]
+    have = [(int(r[0]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), int(r[7]), r[8] / r[7], r[9] / r[7]) for r in got]
+    assert have == want
