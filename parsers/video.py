@@ -94,8 +94,9 @@ def single_threaded() -> None:
     Process-parallel batch workers call this: N single-threaded workers on N cores beat N
     workers that each spread over every core. Decoded pixels do not depend on it.
     """
-    global _DECODE_THREADS
-    _DECODE_THREADS = 1  # also turns off the prefetch thread
+    global _DECODE_THREADS, _PREFETCH
+    _DECODE_THREADS = 1
+    _PREFETCH = 0
     cv2.setNumThreads(1)
 
 
@@ -229,7 +230,7 @@ class MediaReader:
     # -- decoding ------------------------------------------------------------------
     def __iter__(self) -> Iterator[Frame]:
         source = self._iter_av() if self._container is not None else self._iter_files()
-        if _PREFETCH and not _DECODE_THREADS:
+        if _PREFETCH:
             sc = self.info.scale
             frame_bytes = max(1, round(self.info.width * sc) * round(self.info.height * sc) * 3)
             source = _prefetched(source, int(np.clip(_PREFETCH_BYTES // frame_bytes, _PREFETCH, _PREFETCH_MAX)))
