@@ -394,14 +394,6 @@ def line_border(dark: NDArray[np.uint8]) -> NDArray[np.float64]:
 
 
 @njit(cache=True, nogil=True)
-def _find(parent: NDArray[np.int32], a: int) -> int:
-    while parent[a] != a:
-        parent[a] = parent[parent[a]]
-        a = parent[a]
-    return a
-
-
-@njit(cache=True, nogil=True)
 def _open3(hue: NDArray[np.uint8], k: int, oy: int, ox: int, ch: int, cw: int) -> NDArray[np.uint8]:
     """``hue == k`` over the crop, opened with a 3x3 square (erosion: outside the crop set; dilation: unset)."""
     m = np.empty((ch, cw), np.uint8)
