@@ -1,7 +1,9 @@
-"""Per-pixel maze kernels (numba): colour-table lookup, the enclosed box of a block maze, marker boxes and sums.
+"""Per-pixel maze kernels (numba): colour-table planes, changed rows, the enclosed box of a block maze,
+wall reads in sample boxes, marker blobs.
 
 Each function has a same-named plain-numpy twin in ``mmgr.kernels._reference.maze_pixels``
-that the tests compare against. Integer and boolean logic only, so both agree exactly.
+that the tests compare against. Integer and boolean logic (wall values: one division of whole
+numbers each), so both agree exactly.
 Kernels trust their inputs (C-contiguous arrays of the stated dtypes and shapes).
 """
 
@@ -299,98 +301,6 @@ def any_core(labels: NDArray[np.uint8], k: int, y0: int, y1: int, x0: int, x1: i
             if hit:
                 return True
     return False
-
-
-@njit(cache=True, nogil=True)
-def _border_run_means(prof: NDArray[np.float64]) -> tuple[float, float]:
-    """Mean index of the hot run at each end of a profile (hot: >= 60% of its maximum; a run: within 8)."""
-    n = prof.shape[0]
-    pmax = prof[0]
-    for i in range(n):
-        pmax = max(pmax, prof[i])
-    thr = 0.6 * pmax
-    lo = -1
-    hi = -1
-    for i in range(n):
-        if prof[i] >= thr:
-            if lo < 0:
-                lo = i
-            hi = i
-    s_lo = 0
-    n_lo = 0
-    s_hi = 0
-    n_hi = 0
-    for i in range(n):
-        if prof[i] >= thr:
-            if i <= lo + 8:
-                s_lo += i
-                n_lo += 1
-            if i >= hi - 8:
-                s_hi += i
-                n_hi += 1
-    return s_lo / n_lo, s_hi / n_hi  # whole-number sums: the means of the index runs, exactly
-
-
-@njit(cache=True, nogil=True)
-def line_border(dark: NDArray[np.uint8]) -> NDArray[np.float64]:
-    """Centres (x0, y0, x1, y1) of the outer border lines of a line maze in an (H, W) 0/1 mask; -1s when none.
-
-    Uniform dark bars at the edges (rows or columns > 97% set: letterbox, pillarbox) are cut off
-    first. In the rest, the column and row profiles (mask sums) must peak at 8 or more; each
-    border is the mean index of the hot entries (>= 60% of the peak) within 8 of the first (last)
-    hot entry. Lines closer than 8 px: none.
-    """
-    h, w = dark.shape
-    out = np.full(4, -1.0)
-    row_sum = np.zeros(h, np.int64)
-    col_sum = np.zeros(w, np.int64)
-    for y in range(h):
-        r = np.int64(0)
-        for x in range(w):
-            v = np.int64(dark[y, x])
-            r += v
-            col_sum[x] += v
-        row_sum[y] = r
-    y0 = 0
-    while y0 < h and row_sum[y0] / w > 0.97:
-        y0 += 1
-    y1 = h
-    while y1 > y0 and row_sum[y1 - 1] / w > 0.97:
-        y1 -= 1
-    x0 = 0
-    while x0 < w and col_sum[x0] / h > 0.97:
-        x0 += 1
-    x1 = w
-    while x1 > x0 and col_sum[x1 - 1] / h > 0.97:
-        x1 -= 1
-    if y1 <= y0 or x1 <= x0:
-        return out
-    prof_x = np.zeros(x1 - x0)
-    prof_y = np.zeros(y1 - y0)
-    if (x0, y0, x1, y1) == (0, 0, w, h):
-        for x in range(w):
-            prof_x[x] = col_sum[x]
-        for y in range(h):
-            prof_y[y] = row_sum[y]
-    else:
-        for y in range(y0, y1):
-            r = np.int64(0)
-            for x in range(x0, x1):
-                v = np.int64(dark[y, x])
-                r += v
-                prof_x[x - x0] += v
-            prof_y[y - y0] = r
-    if prof_x.max() < 8 or prof_y.max() < 8:
-        return out
-    bx0, bx1 = _border_run_means(prof_x)
-    by0, by1 = _border_run_means(prof_y)
-    if (x0 + bx1) - (x0 + bx0) < 8 or (y0 + by1) - (y0 + by0) < 8:
-        return out
-    out[0] = x0 + bx0
-    out[1] = y0 + by0
-    out[2] = x0 + bx1
-    out[3] = y0 + by1
-    return out
 
 
 @njit(cache=True, nogil=True)

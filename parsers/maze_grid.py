@@ -25,8 +25,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.maze_fit import block_scores, block_values, line_scores, line_values
-from mmgr.kernels.maze_pixels import enclosed_box, line_border, wall_values
+from mmgr.kernels.maze_fit import block_scores, block_values, line_border, line_scores, line_values
+from mmgr.kernels.maze_pixels import enclosed_box, wall_values
 from mmgr.parsers.maze_colour import Palette, find_palette, masks
 
 __all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "read_walls_many", "register"]

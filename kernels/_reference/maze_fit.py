@@ -116,3 +116,37 @@ def line_values(integral: NDArray[np.float64], covered: NDArray[np.float64], use
     ya3, yb3, xa3, xb3 = ya[:, :, None], yb[:, :, None], xa[:, None, :], xb[:, None, :]
     fill = _box_sums(integral, ya3, yb3, xa3, xb3) / np.maximum(1, (yb3 - ya3) * (xb3 - xa3))
     return horiz, vert, h_cov, v_cov, fill
+
+
+def line_border(dark: NDArray[np.uint8]) -> NDArray[np.float64]:
+    """Centres (x0, y0, x1, y1) of the outer border lines of a line maze, bars cut off first; -1s when none."""
+    h, w = dark.shape
+    row_sum, col_sum = dark.sum(axis=1), dark.sum(axis=0)
+    rfull, cfull = row_sum / w > 0.97, col_sum / h > 0.97
+    by0, by1, bx0, bx1 = 0, h, 0, w
+    while by0 < h and rfull[by0]:
+        by0 += 1
+    while by1 > by0 and rfull[by1 - 1]:
+        by1 -= 1
+    while bx0 < w and cfull[bx0]:
+        bx0 += 1
+    while bx1 > bx0 and cfull[bx1 - 1]:
+        bx1 -= 1
+    none = np.full(4, -1.0)
+    sub = dark[by0:by1, bx0:bx1]
+    if sub.size == 0:
+        return none
+    out = []
+    for axis in (0, 1):  # column profile -> x, row profile -> y
+        prof = sub.sum(axis=axis).astype(np.float64)
+        if prof.max() < 8:
+            return none
+        hot = np.nonzero(prof >= 0.6 * prof.max())[0]
+        lo_run = hot[hot <= hot[0] + 8]
+        hi_run = hot[hot >= hot[-1] - 8]
+        off = bx0 if axis == 0 else by0
+        out.append((off + float(lo_run.mean()), off + float(hi_run.mean())))
+    (x0, x1), (y0, y1) = out
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return none
+    return np.array([x0, y0, x1, y1])

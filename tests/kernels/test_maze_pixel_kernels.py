@@ -134,33 +134,6 @@ def test_maze_any_core_matches_reference_and_opencv(seed: int) -> None:
         assert jit.any_core(labels, 3, y0, y1, x0, x1) == ref.any_core(labels, 3, y0, y1, x0, x1) == want
 
 
-def _line_maze_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
-    """A dark-line mask: a border rectangle, inner lines, noise, sometimes letterbox bars."""
-    m = (rng.random((h, w)) < 0.03).astype(np.uint8)
-    y0, x0 = int(rng.integers(0, h // 4 + 1)), int(rng.integers(0, w // 4 + 1))
-    y1, x1 = int(rng.integers(3 * h // 4, h)), int(rng.integers(3 * w // 4, w))
-    t = int(rng.integers(1, 4))
-    m[y0:y0 + t, x0:x1] = m[y1 - t:y1, x0:x1] = 1
-    m[y0:y1, x0:x0 + t] = m[y0:y1, x1 - t:x1] = 1
-    for _ in range(int(rng.integers(0, 5))):
-        y = int(rng.integers(y0, y1))
-        m[y, x0:int(rng.integers(x0, x1 + 1))] = 1
-    bar = int(rng.integers(0, 4))
-    if rng.random() < 0.5:
-        m[:bar], m[h - bar:] = 1, 1
-    else:
-        m[:, :bar], m[:, w - bar:] = 1, 1
-    return m
-
-
-@pytest.mark.parametrize("seed", range(40))
-def test_maze_line_border_matches_reference(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    h, w = int(rng.integers(4, 90)), int(rng.integers(4, 90))
-    dark = _line_maze_mask(rng, h, w) if seed % 4 else (rng.random((h, w)) < 0.3 * (seed % 8) / 4).astype(np.uint8)
-    assert_array_equal(jit.line_border(dark), ref.line_border(dark))
-
-
 @pytest.mark.parametrize(("h", "w"), [(1, 1), (3, 5), (7, 3), (8, 8), (5, 11)])
 def test_maze_changed_band_first_and_last_bytes(h: int, w: int) -> None:
     """Differences in the first byte, the last byte (past the last whole 8-byte word) and both."""
