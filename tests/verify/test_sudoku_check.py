@@ -8,7 +8,7 @@ import pytest
 
 from mmgr.parsers.sudoku import BLANK, NO_BOARD, OK
 from mmgr.verify.tasks.sudoku import SudokuParams, SudokuReference, SudokuState, _check
-from mmgr.verify.types import Status
+from mmgr.verify.types import Status, dumps
 
 SOL = np.array([[1, 2, 3, 4], [3, 4, 1, 2], [2, 1, 4, 3], [4, 3, 2, 1]], np.int8)
 PUZ = SOL.copy()
@@ -199,3 +199,40 @@ def test_image_without_puzzle_abstains_but_reports_the_rule_check():
     assert rep.status is Status.UNSCORABLE and "--input-image" in rep.reason
     assert rep.metrics["constraints_violation"] == pytest.approx(3 / 12)
     assert rep.metrics["overall"] is None and rep.metrics["clues_changed"] is None
+
+
+@pytest.mark.parametrize("with_spec", [False, True])
+def test_solver_runs_beside_the_parse_and_the_check_uses_its_answer(with_spec):
+    """Once frame 0 (or the spec) gives the puzzle, CP-SAT runs in a thread while frames are parsed;
+    the check then finds the answer kept per puzzle, and the verdict is what a cold check gives."""
+    from pathlib import Path
+
+    from mmgr.verify import api
+    from mmgr.verify.tasks import sudoku as T
+
+    examples = Path(api.__file__).resolve().parent / "examples"
+    spec = examples / "sudoku_solve.json" if with_spec else None
+    T._solver_answer.cache_clear()
+    seen: list[str] = []
+    original_check = T._check
+
+    def check_spy(state, reference, params):
+        info = T._solver_answer.cache_info()
+        seen.append(f"{info.currsize}/{info.hits}")  # computed during the parse, not asked yet
+        return original_check(state, reference, params)
+
+    T._check = check_spy
+    try:
+        warm = api.verify_media(examples / "sudoku_solve.mp4", "sudoku", spec=spec)
+    finally:
+        T._check = original_check
+    assert seen == ["1/0"]
+    assert T._solver_answer.cache_info().hits == 1
+    T._solver_answer.cache_clear()
+    T._start_solver, started = (lambda *a: None), T._start_solver
+    try:
+        cold = api.verify_media(examples / "sudoku_solve.mp4", "sudoku", spec=spec)
+    finally:
+        T._start_solver = started
+    assert dumps(warm.to_dict()) == dumps(cold.to_dict())
+    assert warm.status is Status.PASS

@@ -27,6 +27,8 @@ Design notes:
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -40,7 +42,7 @@ from mmgr.parsers import draw
 from mmgr.parsers.sudoku import BLANK, NO_BOARD, OK, ReaderParams, SudokuFrameReader
 from mmgr.parsers.types import Frame
 from mmgr.solvers.sudoku import count_solutions, puzzle_from_string, puzzle_to_string, solve_unique
-from mmgr.solvers.types import SolveStatus
+from mmgr.solvers.types import SolveResult, SolveStatus
 from mmgr.verify.registry import register
 from mmgr.verify.types import CheckReport, Status, Violation
 
@@ -204,11 +206,16 @@ class SudokuTask:
         reader = SudokuFrameReader(reference.size if reference else None, params.reader())
         rows: list[Any] = []
         times: list[tuple[Any, Any]] = []
+        info = getattr(frames, "info", None)
+        kind = info.kind if info is not None else "video"
+        solver: threading.Thread | None = None
         for frame in frames:
             rows.append(reader.read(frame.rgb))
             times.append((frame.t_s, frame.dur_s))
-        info = getattr(frames, "info", None)
-        kind = info.kind if info is not None else "video"
+            if len(rows) == 1:
+                solver = _start_solver(rows[0], reference, kind, params)
+        if solver is not None:
+            solver.join()  # its answer waits in _solver_answer's cache for the check
         is_video = kind in ("video", "gif") or (kind == "frames" and len(rows) > 1)
         n = reader.size or (reference.size if reference else None)
         if n is None:
@@ -258,6 +265,50 @@ class SudokuTask:
         if len(violations) > 4:
             lines.append(f"... and {len(violations) - 4} more")
         return draw.banner(draw.upscale_to(img, 360), lines)
+
+
+@functools.lru_cache(maxsize=1024)
+def _solver_answer(puzzle: bytes, solution: bytes | None, n: int,
+                   time_s: float) -> tuple[SolveResult, int, SolveStatus]:
+    """What the check asks CP-SAT: with a known solution, how many solutions (up to 2); without
+    one, ``solve_unique``. Kept per puzzle, so the answer computed beside the parse is found here."""
+    grid = np.frombuffer(puzzle, np.int8).reshape(n, n)
+    if solution is None:
+        return solve_unique(grid, max_time_s=time_s)
+    known = np.frombuffer(solution, np.int8).reshape(n, n)
+    count, st = count_solutions(grid, 2, max_time_s=time_s, known=known)
+    return SolveResult(SolveStatus.SAT, known.copy(), "given"), count, st
+
+
+def _solver_key(puzzle: NDArray[np.integer], solution: NDArray[np.integer] | None) -> tuple[bytes, bytes | None, int]:
+    def as_bytes(a: NDArray[np.integer]) -> bytes:
+        return np.ascontiguousarray(a, np.int8).tobytes()
+
+    return as_bytes(puzzle), None if solution is None else as_bytes(solution), int(puzzle.shape[0])
+
+
+def _start_solver(first: Any, reference: SudokuReference | None, kind: str,
+                  params: SudokuParams) -> threading.Thread | None:
+    """Start the check's solver call in a thread as soon as its puzzle is known (from the spec, or
+    frame 0 when it reads completely), so that CP-SAT runs while the other frames are parsed.
+    The answer is the same as computing it later (deterministic, one worker, fixed seed)."""
+    if reference is not None:
+        puzzle, solution = reference.puzzle, reference.solution
+    elif kind in ("video", "gif") and first.status == OK and (first.digits >= 0).all():
+        puzzle, solution = first.digits, None  # what _opening_puzzle returns when frame 0 reads whole
+    else:
+        return None
+    args = (*_solver_key(puzzle, solution), params.solver_time_s)
+
+    def run() -> None:
+        try:
+            _solver_answer(*args)
+        except Exception:  # noqa: BLE001 - the check asks again and reports it
+            pass
+
+    t = threading.Thread(target=run, name="mmgr-sudoku-solver", daemon=True)
+    t.start()
+    return t
 
 
 def _image_without_puzzle(state: SudokuState, details: dict[str, Any]) -> CheckReport:
@@ -366,16 +417,14 @@ def _check(state: SudokuState, reference: SudokuReference | None, params: Sudoku
         solution, source = None, "frame0"
     details["puzzle_source"] = source
     details["puzzle"] = puzzle_to_string(puzzle)
-    if solution is None:  # solve and prove uniqueness with one model
-        res, count, st = solve_unique(puzzle, max_time_s=params.solver_time_s)
+    res, count, st = _solver_answer(*_solver_key(puzzle, solution), params.solver_time_s)
+    if solution is None:  # solved and uniqueness proven with one model
         if res.status is SolveStatus.UNDECIDED:
             return _unscorable(f"the solver could not decide the puzzle ({res.detail})", details)
         if res.status is SolveStatus.UNSAT:
             return _unscorable(f"the puzzle has no solution ({res.detail})", details)
-        solution = res.solution
-        assert solution is not None
-    else:
-        count, st = count_solutions(puzzle, 2, max_time_s=params.solver_time_s, known=solution)
+        assert res.solution is not None
+        solution = res.solution.copy()
     if st is SolveStatus.UNDECIDED:
         return _unscorable("the solver could not prove the solution unique", details)
     if count > 1:
