@@ -38,6 +38,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from mmgr.kernels.digits import line_bands
+
 __all__ = ["CELL_PX", "N_CLASSES", "JUNK", "CellReadings", "DigitReader", "Prepared", "prepare",
            "default_weights_path"]
 
@@ -115,36 +117,9 @@ def _erase_lines(ink: NDArray[np.float32], peak: NDArray[np.float32]) -> NDArray
     ``LINE_TAIL`` further rows (the anti-aliased or blurred flank) whose faintest 3-px run is still
     above ``max(6, 0.05 * peak)``. Columns are treated the same way.
     """
-    n, h, w = ink.shape
-    core_thr = np.maximum(0.1 * peak, 12.0)[:, None]
-    tail_thr = np.maximum(0.05 * peak, 6.0)[:, None]
-    rows = np.arange(n)
-    bands = []
-    for axis in (2, 1):  # runs along columns: horizontal lines (rows); along rows: vertical lines (columns)
-        if axis == 2:
-            run3 = ink[:, :, 1:-3] + ink[:, :, 2:-2] + ink[:, :, 3:-1]  # 3-px sums centred on columns 2..w-3
-        else:
-            run3 = ink[:, 1:-3, :] + ink[:, 2:-2, :] + ink[:, 3:-1, :]
-        faint = run3.min(axis=axis) / 3.0  # (n, size): the faintest 3-px run along each row (column)
-        core = faint >= core_thr
-        tail = faint >= tail_thr
-        size = faint.shape[1]
-        band = np.zeros((n, size), bool)
-        k = np.arange(size)
-        for side in (0, 1):
-            idx = np.arange(LINE_OUTER) if side == 0 else size - 1 - np.arange(LINE_OUTER)
-            c = core[:, idx]  # ordered from the edge inwards
-            has = c.any(axis=1)
-            depth = np.where(has, LINE_OUTER - np.argmax(c[:, ::-1], axis=1), 0)  # rows from the edge to erase
-            for _ in range(LINE_TAIL):
-                nxt = np.minimum(depth, size - 1)
-                pos = nxt if side == 0 else size - 1 - nxt
-                depth = depth + (has & tail[rows, pos]).astype(depth.dtype)
-            dist = k if side == 0 else size - 1 - k  # distance from this edge
-            band |= dist[None, :] < depth[:, None]
-        bands.append(band)
-    erase = bands[0][:, :, None] | bands[1][:, None, :]
-    return erase
+    rows, cols = line_bands(np.ascontiguousarray(ink, np.float32), np.ascontiguousarray(peak, np.float32),
+                            LINE_OUTER, LINE_TAIL)  # one numba pass (numpy twin in kernels/_reference/digits.py)
+    return rows[:, :, None] | cols[:, None, :]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,70 @@
+"""numba digit-reader kernels against their plain-numpy twin, plus hand-checked cases."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from mmgr.kernels import digits as jit
+from mmgr.kernels._reference import digits as ref
+
+IMPLS = [pytest.param(jit, id="numba"), pytest.param(ref, id="reference")]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_line_at_the_top_and_right_edges_is_found_with_its_flank(impl):
+    ink = np.zeros((1, 40, 40), np.float32)
+    ink[0, :3, :] = 200.0   # core rows 0..2 (a line crossing the whole crop)
+    ink[0, 3, :] = 20.0     # anti-aliased flank: a tail row (>= 0.05 * peak = 10)
+    ink[0, 4, :] = 5.0      # too faint to be a tail
+    ink[0, :, 38:] = 150.0  # a vertical line at the right edge
+    ink[0, 15:25, 18:21] = 255.0  # a digit stroke: crosses neither the whole width nor height
+    rows, cols = impl.line_bands(ink, np.array([200.0], np.float32), 9, 2)
+    assert np.flatnonzero(rows[0]).tolist() == [0, 1, 2, 3]
+    assert np.flatnonzero(cols[0]).tolist() == [38, 39]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_core_beyond_the_outer_band_and_blank_crops_erase_nothing(impl):
+    ink = np.zeros((2, 40, 40), np.float32)
+    ink[0, 12, :] = 200.0  # a full line, but 12 px in: a stroke of a "7" or a "4", not a grid line
+    rows, cols = impl.line_bands(ink, np.array([200.0, 0.0], np.float32), 9, 2)
+    assert not rows.any() and not cols.any()
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_tail_stops_at_the_limit(impl):
+    ink = np.zeros((1, 40, 40), np.float32)
+    ink[0, 39, :] = 100.0       # core at the bottom edge (>= max(0.1 * peak, 12))
+    ink[0, 30:39, :] = 8.0      # a long faint flank (>= max(0.05 * peak, 6), not a core): only 2 rows go
+    rows, _ = impl.line_bands(ink, np.array([100.0], np.float32), 9, 2)
+    assert np.flatnonzero(rows[0]).tolist() == [37, 38, 39]
+
+
+@settings(max_examples=150, deadline=None)
+@given(ink=hnp.arrays(np.float32, st.tuples(st.integers(1, 4), st.integers(8, 24), st.integers(8, 24)),
+                      elements=st.floats(0, 255, width=32)),
+       scale=st.floats(0.0, 2.0), outer=st.integers(1, 8), tail=st.integers(0, 3))
+def test_line_bands_matches_reference(ink, scale, outer, tail):
+    peak = (ink.max(axis=(1, 2)) * np.float32(scale)).astype(np.float32)
+    a, b = jit.line_bands(ink, peak, outer, tail), ref.line_bands(ink, peak, outer, tail)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_line_bands_matches_reference_on_rendered_cells():
+    """Bit for bit on the reader's real inputs (ink after the background estimate), so that the
+    digit features do not move."""
+    from mmgr.parsers.digits import BG_QUANTILE, LINE_OUTER, LINE_TAIL, _box3
+    from mmgr.parsers.training.render_cells import render_cells
+
+    cells = render_cells(400, seed=11, mode="degraded", p_blank=0.1, p_junk=0.2).cells
+    g = cells.astype(np.float32)
+    flat = g[:, ::2, ::2].reshape(len(g), -1)
+    q = int(BG_QUANTILE * (flat.shape[1] - 1))
+    bg = np.partition(flat, q, axis=1)[:, q]
+    ink = np.maximum(bg[:, None, None] - g, 0.0)
+    peak = _box3(ink).max(axis=(1, 2))
+    a, b = jit.line_bands(ink, peak, LINE_OUTER, LINE_TAIL), ref.line_bands(ink, peak, LINE_OUTER, LINE_TAIL)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert a[0].any() and a[1].any()  # the rendered cells do carry grid-line fragments
