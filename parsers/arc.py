@@ -21,6 +21,10 @@ Design notes:
   whose confident colour differs from frame 0 is drift.
 - **Final stable frames**: the answer is read in the last ``stable_frames`` frames at the
   final frame's geometry; cells whose confident colour changes there are reported as flicker.
+- **Washed-out cells**: where the strict read of the final frame cannot tell, the neighbour-mixing
+  read (``mixed_labels``: which colour, bled towards the cell's neighbours, explains it) fills
+  an ambiguous cell, makes a loose read it contradicts ambiguous, and makes an inner cell's loose
+  read it confirms by a wide margin strict.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from mmgr.parsers.arc_grid import (
     edge_profiles,
     find_panels,
     grid_consistent,
+    mixed_labels,
     quantize,
     read_grid,
     sample_cells,
@@ -109,8 +114,13 @@ class ArcParse:
         drift_events: first drift per panel.
         notes: human sentences about what was assumed or seen.
         answer_strict: (rows, cols) int8 labels of the final frame under stricter margins (a
-            nearest colour at most half as far as any other label's, centre >= 60% uniform);
+            nearest colour at most half as far as any other label's, centre >= 60% uniform; or the
+            plain read confirmed by the neighbour-mixing model at half the next label's residual);
             a cell is called *wrong* only when this strict read disagrees (see ``check_arc``).
+        answer_mix_residuals: (rows, cols, 11) float64, per label 0-10, how far the final frame's cell
+            colour is from that label's colour bled towards its neighbours (``mixing_residuals``; inf
+            where the palette lacks the label): a read that the expected colour explains about as well
+            is not called wrong.
     """
 
     n_frames: int
@@ -127,6 +137,7 @@ class ArcParse:
     drift_events: tuple[DriftEvent, ...] = ()
     notes: tuple[str, ...] = field(default=())
     answer_strict: NDArray[np.int8] | None = None
+    answer_mix_residuals: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         if self.n_frames < 1:
@@ -424,9 +435,15 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
                      "consistent sizes")
     reads = np.stack([_labels_at(fr.rgb, answer, f0) for fr in window])
     final = reads[-1].copy()
-    _ys, _xs, means, near = sample_cells(answer.panel.rectify(last.rgb, MARGIN), answer.rows, answer.cols,
-                                         margin=MARGIN)
+    crop = answer.panel.rectify(last.rgb, MARGIN)
+    _ys, _xs, means, near = sample_cells(crop, answer.rows, answer.cols, margin=MARGIN)
+    ring = np.concatenate([crop[:MARGIN].reshape(-1, 3), crop[-MARGIN:].reshape(-1, 3),
+                           crop[:, :MARGIN].reshape(-1, 3), crop[:, -MARGIN:].reshape(-1, 3)])
     strict = quantize(means, near, f0.palette, f0.labels, ratio=0.5, min_uniform=60)
+    # the neighbourhood (blur, chroma bleeding): a cell the plain read leaves ambiguous takes the colour
+    # that, bled towards its neighbours, clearly explains it (see ``mixed_labels``); a loose read (the
+    # strict read cannot tell) that this model contradicts is ambiguous
+    mixed, mix_res = mixed_labels(means, near, f0.palette, f0.labels, outside=ring.astype(np.float64).mean(axis=0))
     flicker: list[tuple[int, int]] = []
     for r in range(answer.rows):
         for c in range(answer.cols):
@@ -436,6 +453,18 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
             if final[r, c] == AMBIGUOUS and len(conf) * 2 >= len(window):
                 vals, cnt = np.unique(conf, return_counts=True)
                 final[r, c] = vals[np.argmax(cnt)]
+    unsure = strict == AMBIGUOUS
+    fill = unsure & (final == AMBIGUOUS) & (mixed >= 0) & (mixed <= 9)  # never a blank from the model (that decides)
+    final = np.where(fill, mixed, final).astype(np.int8)
+    final[unsure & (mixed != AMBIGUOUS) & (final != mixed)] = AMBIGUOUS  # loose read and model disagree
+    # a loose read of an inner cell that the model confirms with a wide margin (at most 0.4 of the next
+    # label's residual) is sure; edge cells also bleed into the outline and the page, less predictably
+    ranked = np.sort(mix_res, axis=-1)
+    inner = np.zeros(strict.shape, bool)
+    inner[1:-1, 1:-1] = True
+    sure = unsure & inner & (reads[-1] == mixed) & (mixed >= 0) & (mixed <= 9) \
+        & (ranked[..., 0] <= 0.4 * ranked[..., 1])
+    strict = np.where(sure, mixed, strict).astype(np.int8)
     return ArcParse(n, f0.panels, f0.palette, f0.labels, f0.slot, answer, final, in_slot, last.index,
                     tuple(flicker), tuple(drift_frames), tuple(events[k] for k in sorted(events)), tuple(notes),
-                    strict)
+                    strict, mix_res)

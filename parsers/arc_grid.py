@@ -19,7 +19,10 @@ Design notes:
   about its centre, clear of its boundary (robust to a blurred line at the window's edge).
 - **Colours** are assigned to the nearest entry of a palette (the ARC palette as rendered in
   this very video, see ``parsers.arc``) with a margin: a cell too far from every entry, too close to two entries,
-  or not uniform, is *ambiguous* (label -1), never guessed.
+  or not uniform, is *ambiguous* (label -1), never guessed. Small cells bleed into their
+  neighbours (blur; 4:2:0 video halves the colour resolution and keeps the brightness), so a
+  second read (``mixed_labels``) asks which entry, bled towards the cell's neighbours, explains
+  it, in luma and chroma, and again abstains on close calls.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from mmgr.parsers.arc_panels import Box, Panel, background_color, find_panels
 __all__ = [
     "AMBIGUOUS", "ARC_NAMES", "ARC_RGB", "EMPTY", "MARGIN", "AxisFit", "Box", "GridRead", "Panel", "background_color",
     "cell_edges", "edge_profiles", "find_panels", "fit_axis", "fit_lattice", "grid_consistent", "label_name",
-    "quantize", "read_grid", "sample_cells",
+    "mixed_labels", "mixing_residuals", "quantize", "read_grid", "sample_cells",
 ]
 
 # The standard ARC colours 0-9 (black, blue, red, green, yellow, grey, magenta, orange, azure, maroon).
@@ -94,35 +97,40 @@ def edge_profiles(crop: NDArray[np.uint8], *, step_tol: int = 30) -> tuple[NDArr
     return out[0], out[1]
 
 
-def _consistency(prof: NDArray[np.float64], n: int, *, zone: float = 0.25) -> tuple[float, float]:
+def _consistency(prof: NDArray[np.float64], n: int, *, zone: float = 0.3, max_zone: float = 2.5,
+                 shift: float = 3.0) -> tuple[float, float]:
     """(share of the edge evidence lying inside cells, share of inner boundaries carrying a line) for ``n`` cells.
 
-    Edges within ``max(1.5, zone * pitch)`` pixels of a cell boundary (or of the panel's outline)
-    belong to that boundary; the rest lie inside cells. Shares, not maxima, so that a few
-    stray edges (noise, compression) do not veto the right partition. The grid may start and
-    end up to a pixel inside or outside the panel's outline (blur moves outlines); the best
-    such placement counts.
+    Edges within ``clip(zone * pitch, 1.5, max_zone)`` pixels of a cell boundary (or of the panel's
+    outline) belong to that boundary; the rest lie inside cells. A few pixels, not a share of the
+    pitch, at large pitches: a blurred 1-px line spreads its two edges about 2 px either side
+    whatever the cell size, while a quarter of a 24-px cell would let stripes every third cell pass
+    for lines on every boundary. Shares, not maxima, so that a few stray edges (noise, compression)
+    do not veto the right partition. The grid may start and end up to ``shift`` px inside or
+    outside the panel's outline, in half pixels (blur grows an outline by 1-3 px); the best such
+    placement counts (ties: the one nearest the outline).
     """
     length = len(prof) - 1
     pos = np.arange(len(prof), dtype=np.float64)
     total = float(prof.sum())
-    best = (np.inf, 0.0)
-    for a in (-1.0, 0.0, 1.0):
-        for b in (-1.0, 0.0, 1.0):
-            p = (length + b - a) / n
-            r = max(1.5, zone * p)
-            nearest = a + np.round((pos - a) / p) * p
-            interior = np.abs(pos - nearest) > r
-            inside = float(prof[interior].sum()) / total if total > 0 else 0.0
-            if inside < best[0]:
-                hits = 0
-                for k in range(1, n):
-                    c = a + k * p
-                    lo, hi = int(np.floor(c - r)), int(np.ceil(c + r))
-                    if prof[max(0, lo):hi + 1].sum() >= 0.5:
-                        hits += 1
-                best = (inside, 1.0 if n == 1 else hits / (n - 1))
-    return best
+    offs = np.arange(-shift, shift + 1e-9, 0.5)
+    a, b = (v.ravel() for v in np.meshgrid(offs, offs, indexing="ij"))
+    keep = (length + b - a) >= 0.5 * length  # tiny panels: placements that leave most of the panel
+    order = np.argsort(np.abs(a[keep]) + np.abs(b[keep]), kind="stable")
+    a, b = a[keep][order], b[keep][order]
+    p = (length + b - a) / n
+    r = np.clip(zone * p, 1.5, max(1.5, max_zone))
+    d = np.abs(pos[None] - a[:, None] - np.round((pos[None] - a[:, None]) / p[:, None]) * p[:, None])
+    inside = (d > r[:, None]).astype(np.float64) @ prof / total if total > 0 else np.zeros(len(a))
+    i = int(np.argmin(inside))
+    if n == 1:
+        return float(inside[i]), 1.0
+    cum = np.concatenate([[0.0], np.cumsum(prof)])
+    c = a[i] + np.arange(1, n) * p[i]
+    lo = np.clip(np.floor(c - r[i]).astype(np.int64), 0, len(prof))
+    hi = np.clip(np.ceil(c + r[i]).astype(np.int64) + 1, 0, len(prof))
+    hits = int(((cum[hi] - cum[lo]) >= 0.5).sum())
+    return float(inside[i]), hits / (n - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,26 +149,37 @@ class AxisFit:
 
 
 def fit_axis(prof: NDArray[np.float64], *, hint: int | None = None, min_pitch: float = 4.0,
-             inside_tol: float = 0.12) -> AxisFit:
-    """Smallest consistent cell count along one axis (see the module notes)."""
+             inside_tol: float = 0.12, near_best: float = 0.04) -> AxisFit:
+    """Smallest consistent cell count along one axis (see the module notes).
+
+    Consistent: at most ``inside_tol`` of the edge evidence inside cells; and, of those, only the
+    counts within ``near_best`` of the cleanest one, and their divisors, compete (a blur-tolerant
+    boundary zone lets a count a few cells short pass loosely; the right count fits almost exactly,
+    or its multiples do a little better where compression adds stray edges).
+    """
     length = len(prof) - 1
     top = int(min(MAX_CELLS, length // min_pitch))
-    ok = [n for n in range(1, top + 1) if _consistency(prof, n)[0] <= inside_tol]
+    fits = {n: _consistency(prof, n) for n in range(1, top + 1)}
+    ok = [n for n in fits if fits[n][0] <= inside_tol]
     if not ok:
         # noisy edges (heavy compression, blur): no partition is clean; the expected size is
         # still taken when it fits loosely (flagged), else nothing is
-        if hint is not None and 1 <= hint <= top and _consistency(prof, hint)[0] <= 2 * inside_tol:
-            return AxisFit(hint, _consistency(prof, hint)[1], True)
+        if hint is not None and 1 <= hint <= top and fits[hint][0] <= 2 * inside_tol:
+            return AxisFit(hint, fits[hint][1], True)
         return AxisFit(0, 0.0, False)
+    best = min(fits[n][0] for n in ok)
+    near = [n for n in ok if fits[n][0] <= best + near_best]
+    # (a divisor of a near-best count stays: multiples of the right count fit as well or better)
+    ok = [n for n in ok if any(m % n == 0 for m in near)]
     n0 = ok[0]
-    lines = _consistency(prof, n0)[1]
+    lines = fits[n0][1]
     if lines >= 0.9 and n0 > 2:  # every one of >= 2 inner boundaries shows an edge: grid lines
         return AxisFit(n0, lines, False)
     # no visible lines: only colour steps mark boundaries, and every partition that puts them all
     # on boundaries fits; judge with a tight boundary zone (colour steps are sharp, lines are not)
     tight = [n for n in ok if _consistency(prof, n, zone=0.12)[0] <= inside_tol]
     if hint is not None and hint in tight:
-        return AxisFit(hint, _consistency(prof, hint)[1], hint != tight[0])
+        return AxisFit(hint, fits[hint][1], hint != tight[0])
     return AxisFit(tight[0] if tight else n0, lines, False)
 
 
@@ -380,3 +399,104 @@ def quantize(means: NDArray[np.int32], uniform: NDArray[np.int32], palette: NDAr
     bad = (dist > max_dist) | (dist > ratio * other) | (uniform.reshape(-1) < min_uniform)
     lab[bad] = AMBIGUOUS
     return lab.reshape(r, c)
+
+
+def _ycc(rgb: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(..., 3) RGB -> (..., 3) luma and the two chroma differences (BT.601, full range)."""
+    y = rgb @ np.array([0.299, 0.587, 0.114])
+    return np.stack([y, 0.564 * (rgb[..., 2] - y), 0.713 * (rgb[..., 0] - y)], axis=-1)
+
+
+def mixing_residuals(obs: NDArray[np.int32], nbr: NDArray[np.float64], palette: NDArray[np.int32], *,
+                     luma_mix: float = 0.35, chroma_mix: float = 0.6) -> NDArray[np.float64]:
+    """How far each observed cell colour is from each palette entry bled towards its neighbours.
+
+    Blur mixes a small cell's colour with its neighbours'; 4:2:0 video keeps its luma but averages
+    its chroma with theirs, so a lone azure cell among black ones comes out a pale, washed-out
+    azure that plain nearest-colour puts halfway to grey. An entry ``c`` explains an observation
+    ``o`` next to neighbours of mean colour ``n`` when, in luma/chroma coordinates, ``o``'s luma
+    lies between ``c``'s and ``c + luma_mix * (n - c)`` and its chroma on the segment from ``c``'s
+    towards ``c + chroma_mix * (n - c)``.
+
+    Args:
+        obs: (N, 3) int32 observed RGB. nbr: (N, 3) mean RGB of each cell's neighbours.
+        palette: (K, 3) int32 RGB entries.
+
+    Returns:
+        (N, K) float64 distance (luma and chroma levels) from each observation to what each entry explains.
+
+    A washed-out azure cell among black ones: azure explains it, grey does not.
+
+    >>> mixing_residuals(np.array([[157, 199, 215]], np.int32), np.zeros((1, 3)),
+    ...                  np.array([[128, 216, 252], [167, 167, 165]], np.int32)).round(0)
+    array([[ 0., 35.]])
+    """
+    o = _ycc(obs.astype(np.float64))[:, None, :]
+    n = _ycc(np.asarray(nbr, np.float64))[:, None, :]
+    c = _ycc(palette.astype(np.float64))[None, :, :]
+    # luma: distance to the interval [c, c + luma_mix * (n - c)]
+    y_lo = np.minimum(c[..., 0], c[..., 0] + luma_mix * (n[..., 0] - c[..., 0]))
+    y_hi = np.maximum(c[..., 0], c[..., 0] + luma_mix * (n[..., 0] - c[..., 0]))
+    ry = np.maximum(0.0, np.maximum(y_lo - o[..., 0], o[..., 0] - y_hi))
+    # chroma: distance to the segment c -> c + chroma_mix * (n - c)
+    d = chroma_mix * (n[..., 1:] - c[..., 1:])
+    dd = (d ** 2).sum(axis=-1)
+    t = np.clip(((o[..., 1:] - c[..., 1:]) * d).sum(axis=-1) / np.maximum(dd, 1e-9), 0.0, 1.0)
+    rc = np.sqrt(((o[..., 1:] - c[..., 1:] - t[..., None] * d) ** 2).sum(axis=-1))
+    return np.sqrt(ry ** 2 + rc ** 2)
+
+
+def _neighbour_means(means: NDArray[np.int32], outside: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+    """(R, C, 3) mean colour of each cell's 4-neighbours (the cell itself when it has none); a cell on
+    the panel's edge counts ``outside`` (the colour around the panel) as its neighbour beyond the edge."""
+    m = means.astype(np.float64)
+    tot = np.zeros_like(m)
+    cnt = np.zeros(m.shape[:2])
+    if outside is not None:
+        o = np.asarray(outside, np.float64)
+        for sl in ((0, slice(None)), (-1, slice(None)), (slice(None), 0), (slice(None), -1)):
+            tot[sl] += o
+            cnt[sl] += 1
+    tot[1:] += m[:-1]
+    cnt[1:] += 1
+    tot[:-1] += m[1:]
+    cnt[:-1] += 1
+    tot[:, 1:] += m[:, :-1]
+    cnt[:, 1:] += 1
+    tot[:, :-1] += m[:, 1:]
+    cnt[:, :-1] += 1
+    return np.where(cnt[..., None] > 0, tot / np.maximum(cnt, 1)[..., None], m)
+
+
+def mixed_labels(means: NDArray[np.int32], uniform: NDArray[np.int32], palette: NDArray[np.int32],
+                 labels: NDArray[np.int8], *, outside: NDArray[np.float64] | None = None, max_res: float = 25.0,
+                 ratio: float = 0.6, min_uniform: int = 30) -> tuple[NDArray[np.int8], NDArray[np.float64]]:
+    """Cell labels under the neighbour-mixing model (``mixing_residuals``), abstaining on close calls.
+
+    Args:
+        means: (R, C, 3) int32 cell colours; uniform: (R, C) int32 percent near the colour.
+        palette: (K, 3) int32 entries; labels: (K,) int8 their labels (0-9, 10 empty).
+        max_res: a cell no entry explains within this distance is ambiguous.
+        ratio: ambiguous unless the best label's residual is at most this share of any other label's.
+        min_uniform: ambiguous when fewer than this percent of the centre pixels are near the colour.
+
+    Returns:
+        lab: (R, C) int8 labels, -1 ambiguous.
+        res: (R, C, 11) float64 the smallest residual of each label 0-10 (inf: no entry has it).
+    """
+    r, c = means.shape[:2]
+    res = np.full((r, c, EMPTY + 1), np.inf)
+    if r * c == 0:
+        return np.zeros((r, c), np.int8), res
+    nbr = _neighbour_means(means, outside).reshape(-1, 3)
+    per = mixing_residuals(means.reshape(-1, 3), nbr, palette).reshape(r, c, -1)
+    labels = np.asarray(labels, np.int64)
+    for v in np.unique(labels):
+        res[..., v] = per[..., labels == v].min(axis=-1)
+    order = np.argsort(res, axis=-1, kind="stable")
+    best = np.take_along_axis(res, order[..., :1], axis=-1)[..., 0]
+    second = np.take_along_axis(res, order[..., 1:2], axis=-1)[..., 0]
+    lab = order[..., 0].astype(np.int8)
+    bad = (best > max_res) | (best > ratio * second) | (uniform < min_uniform)
+    lab[bad] = AMBIGUOUS
+    return lab, res

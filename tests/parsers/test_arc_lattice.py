@@ -6,7 +6,18 @@ import cv2
 import numpy as np
 import pytest
 
-from mmgr.parsers.arc_grid import ARC_RGB, MARGIN, Box, Panel, fit_lattice, quantize, sample_cells
+from mmgr.parsers.arc_grid import (
+    AMBIGUOUS,
+    ARC_RGB,
+    MARGIN,
+    Box,
+    Panel,
+    fit_axis,
+    fit_lattice,
+    mixed_labels,
+    quantize,
+    sample_cells,
+)
 from mmgr.verify.synth.arc import Style, draw_grid
 
 
@@ -75,3 +86,56 @@ def test_small_cells_read_after_rescaling_blur_and_chroma_subsampling(scale: flo
     lab = quantize(means, near, ARC_RGB, None)
     assert (lab == grid).mean() >= min_read
     assert ((lab != grid) & (lab != -1)).sum() == 0  # never a confident misread
+
+
+def test_mixed_labels_reads_washed_out_lone_cells_and_abstains_between_explanations() -> None:
+    # centres as read from H.264 (crf 35): a lone azure cell among black ones loses half its chroma
+    # (plain nearest-colour is torn between azure and grey); a grey cell there stays grey; a cell
+    # among grey ones that is darker than either azure or grey fits neither clearly
+    labels = np.arange(10, dtype=np.int8)
+    means = np.zeros((3, 3, 3), np.int32)
+    uniform = np.full((3, 3), 100, np.int32)
+    for centre, plain, mixed in (([157, 199, 215], AMBIGUOUS, 8), ([167, 167, 165], 5, 5)):
+        means[1, 1] = centre
+        assert quantize(means, uniform, ARC_RGB, labels)[1, 1] == plain
+        lab, res = mixed_labels(means, uniform, ARC_RGB, labels)
+        assert lab[1, 1] == mixed and (lab[[0, 0, 2, 2], [0, 2, 0, 2]] == 0).all()
+        assert res.shape == (3, 3, 11) and np.isinf(res[..., 10]).all()
+    grey = np.full((3, 3, 3), 170, np.int32)
+    grey[1, 1] = [133, 174, 176]
+    assert mixed_labels(grey, uniform, ARC_RGB, labels)[0][1, 1] == AMBIGUOUS
+    uniform[1, 1] = 10  # not uniform: never read
+    means[1, 1] = [157, 199, 215]
+    assert mixed_labels(means, uniform, ARC_RGB, labels)[0][1, 1] == AMBIGUOUS
+
+
+def _lines_profile(n: int, pitch: float, start: float, spread: float, length: int) -> np.ndarray:
+    """An edge profile: a blurred line's two edges ``spread`` px either side of each boundary."""
+    prof = np.zeros(length + 1)
+    for k in range(n + 1):
+        for t in (start + k * pitch - spread, start + k * pitch + spread):
+            i = int(round(t))
+            if 0 <= i <= length:
+                prof[i] += 0.5
+    return prof
+
+
+def test_fit_axis_counts_blurred_lines_whose_outline_grew() -> None:
+    # 30 cells of 7 px, the outline found 3 px out (blur) and each line's two edges 2 px off its
+    # boundary: 30 (the old whole-pixel, quarter-pitch zone found no consistent count)
+    prof = _lines_profile(30, 7.0, 3.0, 2.0, 216)
+    assert fit_axis(prof) == fit_axis(prof, hint=30)
+    assert fit_axis(prof).n == 30 and fit_axis(prof).lines == 1.0
+
+
+def test_fit_axis_does_not_take_stripes_every_third_cell_for_a_coarser_grid() -> None:
+    # 26 cells of 8 px: faint lines everywhere, strong edges only about every third cell (one-cell
+    # stripes); a 9-cell partition (24-px cells) once put every edge within a quarter cell of its
+    # boundaries and read as grid lines
+    prof = np.zeros(211)
+    prof[1 + 8 * np.arange(27)] = 0.15  # the lines, faint after blur
+    for k in range(2, 27, 3):
+        for e in (1 + 8 * k, 1 + 8 * (k + 1)):
+            if e <= 210:
+                prof[e] = 1.0
+    assert fit_axis(prof, hint=26).n == 26

@@ -24,7 +24,10 @@ def solved() -> tuple[object, ArcParse]:
     task = load_task("007bbfb7", 1)
     ref = reference_from_spec(task.to_spec())
     img, _ = render_task(task, answer=ref.expected)
-    return ref, parse_arc([Frame(0, Fraction(0), img)], ref.roles(), ref.expected.shape)
+    st = parse_arc([Frame(0, Fraction(0), img)], ref.roles(), ref.expected.shape)
+    assert st.answer_mix_residuals is not None and st.answer_mix_residuals.shape == (9, 9, 11)
+    # the planted labels below are not read from these pixels: their colour residuals do not apply
+    return ref, dataclasses.replace(st, answer_mix_residuals=None)
 
 
 def _with(state: ArcParse, labels: np.ndarray) -> ArcParse:
@@ -77,6 +80,21 @@ def test_a_disagreement_only_the_loose_read_sees_is_unreadable(solved: tuple) ->
     assert rep.status is Status.UNSCORABLE and rep.metrics["valid_solution"] is None
     rep = check_arc(dataclasses.replace(st, answer_labels=lab, answer_strict=lab.copy()), ref)
     assert rep.status is Status.FAIL
+
+
+def test_a_read_the_expected_colour_explains_about_as_well_is_unreadable(solved: tuple) -> None:
+    ref, st = solved
+    lab = ref.expected.copy()
+    e = int(lab[3, 3])
+    lab[3, 3] = (e + 1) % 10
+    res = np.full((9, 9, 11), 50.0)
+    res[..., :10] = np.where(np.arange(10) == ref.expected[..., None], 0.0, 50.0)
+    res[3, 3, lab[3, 3]], res[3, 3, e] = 20.0, 25.0  # bled towards its neighbours, the expected colour nearly fits
+    rep = check_arc(dataclasses.replace(st, answer_labels=lab, answer_strict=lab.copy(), answer_mix_residuals=res), ref)
+    assert rep.status is Status.UNSCORABLE and rep.details["wrong_cells"] == 0
+    res[3, 3, e] = 40.0  # the colour read explains it clearly better: a wrong cell
+    rep = check_arc(dataclasses.replace(st, answer_labels=lab, answer_strict=lab.copy(), answer_mix_residuals=res), ref)
+    assert rep.status is Status.FAIL and rep.details["wrong_cells"] == 1
 
 
 def test_blank_cells_are_wrong_and_break_integrity(solved: tuple) -> None:

@@ -21,7 +21,9 @@ final frame, or the answer has unreadable cells while every readable cell is rig
 verdict is ``unscorable`` with the reason; likewise when the answer's size differs from the
 expected one but neither grid lines nor cell edges make that clear. A single confidently
 wrong cell, a blank cell or a clear wrong size decides ``fail`` even when other cells are
-unreadable.
+unreadable. A cell read as another colour is not confidently wrong when the expected colour,
+bled towards the cell's neighbours (``parsers.arc_grid.mixing_residuals``), explains its
+colour nearly as well: a washed-out lone cell is unreadable, never a guessed fail.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from mmgr.verify.registry import register
 from mmgr.verify.types import CheckReport, Status, Violation
 
 MAX_CELL_EVIDENCE = 40
+MIX_DOUBT = 0.7  # see check_arc: a read this close to the expected colour's bled explanation is unsure
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +191,14 @@ def check_arc(state: ArcParse, ref: ArcReference) -> CheckReport:
     weak = (strict == AMBIGUOUS) & (lab != AMBIGUOUS)
     if lab.shape == exp.shape:
         lab = np.where(weak & (lab != exp), AMBIGUOUS, lab).astype(np.int8)
+        res = state.answer_mix_residuals
+        if res is not None and res.shape[:2] == lab.shape:
+            # a washed-out cell next to others: when the expected colour, bled towards the neighbours,
+            # explains it nearly as well as the colour read, the disagreement is unreadable, not wrong
+            r_read = np.take_along_axis(res, np.clip(lab, 0, None).astype(np.int64)[..., None], axis=-1)[..., 0]
+            r_exp = np.take_along_axis(res, exp.astype(np.int64)[..., None], axis=-1)[..., 0]
+            doubt = (lab != exp) & (lab != AMBIGUOUS) & (r_read > MIX_DOUBT * r_exp)
+            lab = np.where(doubt, AMBIGUOUS, lab).astype(np.int8)
     amb = lab == AMBIGUOUS
     violations = _drift_evidence(state)
     # cells compared over the top-left aligned overlap
