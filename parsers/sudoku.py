@@ -160,8 +160,11 @@ _BG_LATTICE = (slice(PAD + 3, -PAD, 7), slice(PAD + 3, -PAD, 7))  # canonical pi
 
 def _board_bg(warped: NDArray[np.uint8]) -> NDArray[np.float64]:
     """Board background colour: per-channel median of a sparse lattice of board pixels."""
-    inner = warped[_BG_LATTICE].reshape(-1, 3)
-    return np.median(inner, axis=0).astype(np.float64)
+    return _median_colour(warped[_BG_LATTICE])
+
+
+def _median_colour(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
+    return np.median(pixels.reshape(-1, 3), axis=0).astype(np.float64)
 
 
 def _line_positions(profile: NDArray[np.float64], n: int) -> tuple[NDArray[np.float64], float]:
@@ -607,7 +610,7 @@ class _SourceGate:
         if count:
             # the board's colour may drift (fades, exposure): measured again as a full warp would
             lat = cv2.remap(rgb, *self.lattice, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            self.bg = np.median(lat.reshape(-1, 3), axis=0).astype(np.float64)
+            self.bg = _median_colour(lat)
             m, size = _GATE_MARGIN, n * CELL_PX + 2 * PAD
             grid = todo.reshape(n, n)
             for r in np.flatnonzero(grid.any(axis=1)).tolist():

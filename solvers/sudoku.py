@@ -16,7 +16,6 @@ Design notes:
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -261,16 +260,6 @@ def solve_unique(puzzle: NDArray[np.integer], *, max_time_s: float = DEFAULT_DET
     ([4, 3, 2, 1], 1, 'sat')
     """
     g = check_puzzle(puzzle)
-    first, count, status = _solve_unique_cached(g.tobytes(), g.shape[0], float(max_time_s))
-    sol = None if first.solution is None else first.solution.copy()  # callers may write into it
-    return SolveResult(first.status, sol, first.detail), count, status
-
-
-@functools.lru_cache(maxsize=4096)
-def _solve_unique_cached(key: bytes, n: int, max_time_s: float) -> tuple[SolveResult, int, SolveStatus]:
-    """``solve_unique`` of one puzzle, kept: a batch often holds several samples of one prompt, and
-    the answer is deterministic (one worker, fixed seed, deterministic time budget)."""
-    g = np.frombuffer(key, np.int8).reshape(n, n)
     dups = duplicate_clues(g)
     if dups:
         kind, idx, d = dups[0]

@@ -271,7 +271,9 @@ class SudokuTask:
 def _solver_answer(puzzle: bytes, solution: bytes | None, n: int,
                    time_s: float) -> tuple[SolveResult, int, SolveStatus]:
     """What the check asks CP-SAT: with a known solution, how many solutions (up to 2); without
-    one, ``solve_unique``. Kept per puzzle, so the answer computed beside the parse is found here."""
+    one, ``solve_unique``. Kept per puzzle (the one cache of solver answers), so the answer computed
+    beside the parse is found here, and a batch with several samples of one prompt solves it once.
+    Callers copy ``solution`` before writing into it."""
     grid = np.frombuffer(puzzle, np.int8).reshape(n, n)
     if solution is None:
         return solve_unique(grid, max_time_s=time_s)
