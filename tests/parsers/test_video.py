@@ -115,3 +115,10 @@ def test_min_frames(tmp_path):
     path = write_video(_frames(1), tmp_path / "one", codec="h264")
     with pytest.raises(VideoReadError, match="at least 2 needed"):
         list(open_media(path, min_frames=2))
+
+
+def test_decode_only_counts_the_same_frames_with_or_without_the_decoding_thread(tmp_path):
+    from mmgr.parsers.video import decode_floor
+    path = write_video(_frames(9), tmp_path / "x", codec="h264")
+    assert decode_only(path, prefetch=True) == decode_only(path, prefetch=False) == 9
+    assert 0.0 < decode_floor(path) < 10.0
