@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from mmgr.kernels.board import median_colour
 from mmgr.kernels.grid import cell_summary
 from mmgr.parsers.digits import CELL_PX, DigitReader
 
@@ -164,7 +165,8 @@ def _board_bg(warped: NDArray[np.uint8]) -> NDArray[np.float64]:
 
 
 def _median_colour(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
-    return np.median(pixels.reshape(-1, 3), axis=0).astype(np.float64)
+    """Per-channel median (``np.median``'s value, from 256-bin counts: kernels/board.py)."""
+    return median_colour(np.ascontiguousarray(pixels).reshape(-1, 3))
 
 
 def _line_positions(profile: NDArray[np.float64], n: int) -> tuple[NDArray[np.float64], float]:

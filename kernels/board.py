@@ -1,0 +1,42 @@
+"""Board-pixel kernels (numba) for the Sudoku reader: the board colour.
+
+Each function has a same-named plain-numpy twin in ``mmgr.kernels._reference.board`` that the
+tests compare against. Integer arithmetic (counts), so the jitted and
+reference versions agree exactly. Kernels trust their inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+
+@njit(cache=True, nogil=True)
+def median_colour(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:  # pragma: no cover
+    """Per-channel median of (N, 3) uint8 pixels, N >= 1, as ``np.median(pixels, axis=0)``.
+
+    A 256-bin count per channel: the middle order statistic (the mean of the two middle ones when
+    N is even) is found by walking the counts, with no sort and no float until the last step.
+    """
+    n = pixels.shape[0]
+    counts = np.zeros((3, 256), np.int64)
+    for i in range(n):
+        for ch in range(3):
+            counts[ch, pixels[i, ch]] += 1
+    out = np.empty(3, np.float64)
+    lo_rank = (n - 1) // 2  # 0-based ranks of the middle values (equal when n is odd)
+    hi_rank = n // 2
+    for ch in range(3):
+        seen = 0
+        lo = -1
+        hi = -1
+        for v in range(256):
+            seen += counts[ch, v]
+            if lo < 0 and seen > lo_rank:
+                lo = v
+            if seen > hi_rank:
+                hi = v
+                break
+        out[ch] = (lo + hi) / 2.0
+    return out
