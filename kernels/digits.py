@@ -82,3 +82,327 @@ def line_bands(ink: NDArray[np.float32], peak: NDArray[np.float32], outer: int,
             for k in range(size):
                 band[i, k] = k < top or size - 1 - k < bottom
     return rows, cols
+
+
+# -- cell features (the digit reader's ``prepare`` in one pass) ---------------------------------
+
+@njit(cache=True, nogil=True)
+def _pairwise_leaf(a: NDArray[np.float32], lo: int, n: int) -> np.float32:  # pragma: no cover
+    """numpy's float32 sum of ``a[lo:lo + n]`` for n <= 128: eight running sums, then the rest."""
+    if n < 8:
+        s = np.float32(0.0)
+        for i in range(n):
+            s += a[lo + i]
+        return s
+    r0 = a[lo]
+    r1 = a[lo + 1]
+    r2 = a[lo + 2]
+    r3 = a[lo + 3]
+    r4 = a[lo + 4]
+    r5 = a[lo + 5]
+    r6 = a[lo + 6]
+    r7 = a[lo + 7]
+    i = 8
+    end = n - (n % 8)
+    while i < end:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    s = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        s += a[lo + i]
+        i += 1
+    return s
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_f32(a: NDArray[np.float32], lo: int, n: int, st_lo: NDArray[np.int64], st_n: NDArray[np.int64],
+                  st_state: NDArray[np.int64], st_left: NDArray[np.float32]) -> np.float32:  # pragma: no cover
+    """``a[lo:lo + n].sum()`` as numpy sums float32: pairwise halves cut at a multiple of 8 down to
+    blocks of <= 128 (``_pairwise_leaf``), each node adding left + right; walked with an explicit
+    stack (numba does not cache recursive functions). The st_* arrays are scratch (>= 64 long)."""
+    if n <= 128:
+        return _pairwise_leaf(a, lo, n)
+    st_lo[0] = lo
+    st_n[0] = n
+    st_state[0] = 0
+    sp = 1
+    ret = np.float32(0.0)
+    while sp > 0:
+        top = sp - 1
+        if st_n[top] <= 128:
+            ret = _pairwise_leaf(a, st_lo[top], st_n[top])
+            sp -= 1
+            while sp > 0:  # hand the value up: a finished left half starts its right half
+                p = sp - 1
+                if st_state[p] == 1:
+                    st_left[p] = ret
+                    st_state[p] = 2
+                    n2 = st_n[p] // 2
+                    n2 -= n2 % 8
+                    st_lo[sp] = st_lo[p] + n2
+                    st_n[sp] = st_n[p] - n2
+                    st_state[sp] = 0
+                    sp += 1
+                    break
+                ret = st_left[p] + ret
+                sp -= 1
+            continue
+        st_state[top] = 1  # an inner node: its left half first
+        n2 = st_n[top] // 2
+        n2 -= n2 % 8
+        st_lo[sp] = st_lo[top]
+        st_n[sp] = n2
+        st_state[sp] = 0
+        sp += 1
+    return ret
+
+
+@njit(cache=True, nogil=True)
+def _box3_cell(src: NDArray[np.float32], dst: NDArray[np.float32],
+               tmp: NDArray[np.float32]) -> None:  # pragma: no cover
+    """3x3 mean with zero padding of one (H, W) crop of whole numbers (so every sum is exact and
+    its order free): 3-px sums along rows into ``tmp``, then down columns, times 1/9 in float32."""
+    h, w = src.shape
+    ninth = np.float32(1.0 / 9.0)
+    for y in range(h):
+        for x in range(w):
+            s = src[y, x]
+            if x > 0:
+                s += src[y, x - 1]
+            if x < w - 1:
+                s += src[y, x + 1]
+            tmp[y, x] = s
+    for y in range(h):
+        for x in range(w):
+            s = tmp[y, x]
+            if y > 0:
+                s += tmp[y - 1, x]
+            if y < h - 1:
+                s += tmp[y + 1, x]
+            dst[y, x] = s * ninth
+
+
+@njit(cache=True, nogil=True)
+def _coarse_cell(src: NDArray[np.float32], out: NDArray[np.float32], k: int, scale: np.float32,
+                 off: int, dy: NDArray[np.int64], dx: NDArray[np.int64]) -> None:  # pragma: no cover
+    """(H, W) -> (H/k, W/k) block means into ``out[off:]``, summed in OpenCV's area-resize order
+    (row-major offsets ``dy``, ``dx``; four added together, then to the sum), times ``scale``."""
+    h, w = src.shape
+    area = k * k
+    inv = np.float32(1.0) / np.float32(area)
+    ch, cw = h // k, w // k
+    for by in range(ch):
+        for bx in range(cw):
+            y = by * k
+            x = bx * k
+            s = np.float32(0.0)
+            q = 0
+            while q <= area - 4:
+                s += (src[y + dy[q], x + dx[q]] + src[y + dy[q + 1], x + dx[q + 1]]
+                      + src[y + dy[q + 2], x + dx[q + 2]] + src[y + dy[q + 3], x + dx[q + 3]])
+                q += 4
+            while q < area:
+                s += src[y + dy[q], x + dx[q]]
+                q += 1
+            v = s * inv
+            if scale != np.float32(1.0):
+                v = v * scale
+            out[off + by * cw + bx] = v
+
+
+@njit(cache=True, nogil=True)
+def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int, box_px: int, fit_px: int,
+                  coarse: int, mask_frac: np.float32, blank_contrast: np.float32, blank_min_bg: np.float32
+                  ) -> tuple[NDArray[np.float32], NDArray[np.bool_], NDArray[np.float32],
+                             NDArray[np.float32]]:  # pragma: no cover
+    """The digit reader's features of n cell crops (see ``mmgr.parsers.digits`` for the steps).
+
+    Args:
+        cells: (n, S, S) uint8 crops, light background, dark ink.
+        bg_rank: the background is the ``bg_rank``-th smallest of the crop's every-other pixels.
+        outer, tail: grid-line erasing (see ``line_bands``).
+        box_px, fit_px: the ink box is scaled so its longer side is ``fit_px``, centred in ``box_px``.
+        coarse: side of the two coarse views (S a multiple of it).
+        mask_frac, blank_contrast, blank_min_bg: as the module constants of ``parsers.digits``.
+
+    Returns:
+        features (n, box_px**2 + 2 * coarse**2 + 7) float32, clear_blank (n,), contrast (n,), background (n,).
+    """
+    n, size, _ = cells.shape
+    nf = box_px * box_px + 2 * coarse * coarse + 7
+    feats = np.zeros((n, nf), np.float32)
+    clear = np.zeros(n, np.bool_)
+    contrast_out = np.zeros(n, np.float32)
+    bg_out = np.zeros(n, np.float32)
+    g = np.empty((size, size), np.float32)
+    ink = np.empty((1, size, size), np.float32)
+    sm = np.empty((size, size), np.float32)
+    norm = np.empty((size, size), np.float32)
+    mass = np.empty(size * size, np.float32)
+    rowsum = np.empty(size, np.float32)
+    colsum = np.empty(size, np.float32)
+    counts = np.empty(256, np.int64)
+    peak = np.empty(1, np.float32)
+    tmp = np.empty((size, size), np.float32)
+    kk = size // coarse
+    dy = np.arange(kk * kk) // kk
+    dx = np.arange(kk * kk) % kk
+    st_lo = np.empty(64, np.int64)
+    st_n = np.empty(64, np.int64)
+    st_state = np.empty(64, np.int64)
+    st_left = np.empty(64, np.float32)
+    # bilinear weights as OpenCV's float remap tabulates them: 1/32-px steps
+    tab = np.empty((32, 2), np.float32)
+    for t in range(32):
+        x = np.float32(t) / np.float32(32.0)
+        tab[t, 0] = np.float32(1.0) - x
+        tab[t, 1] = x
+    tile = size + 2
+    src = np.zeros((tile, tile), np.float32)
+    for i in range(n):
+        # background: an order statistic of every other pixel, from counts
+        counts[:] = 0
+        for y in range(0, size, 2):
+            for x in range(0, size, 2):
+                counts[cells[i, y, x]] += 1
+        seen = 0
+        bgv = 0
+        for v in range(256):
+            seen += counts[v]
+            if seen > bg_rank:
+                bgv = v
+                break
+        bg = np.float32(bgv)
+        for y in range(size):
+            for x in range(size):
+                g[y, x] = np.float32(cells[i, y, x])
+                d = bg - g[y, x]
+                ink[0, y, x] = d if d > np.float32(0.0) else np.float32(0.0)
+        _box3_cell(ink[0], sm, tmp)
+        pk = sm[0, 0]
+        for y in range(size):
+            for x in range(size):
+                if sm[y, x] > pk:
+                    pk = sm[y, x]
+        peak[0] = pk
+        rows, cols = line_bands(ink, peak, outer, tail)
+        for y in range(size):
+            for x in range(size):
+                if rows[0, y] or cols[0, x]:
+                    ink[0, y, x] = np.float32(0.0)
+        _box3_cell(ink[0], sm, tmp)
+        contrast = sm[0, 0]
+        for y in range(size):
+            for x in range(size):
+                if sm[y, x] > contrast:
+                    contrast = sm[y, x]
+        clear[i] = contrast < blank_contrast and bg >= blank_min_bg
+        den = contrast if contrast > np.float32(1.0) else np.float32(1.0)
+        above = 0
+        for y in range(size):
+            for x in range(size):
+                v = sm[y, x] / den
+                if v < np.float32(0.0):
+                    v = np.float32(0.0)
+                if v > np.float32(1.0):
+                    v = np.float32(1.0)
+                norm[y, x] = v
+                if v > mask_frac:
+                    mass[y * size + x] = v
+                    above += 1
+                else:
+                    mass[y * size + x] = np.float32(0.0)
+        # ink box from mass quantiles (numpy's summation orders: pairwise along rows, in order down columns)
+        total = _pairwise_f32(mass, 0, size * size, st_lo, st_n, st_state, st_left)
+        ok = total > np.float32(0.0)
+        if not ok:
+            total = np.float32(1.0)
+        for y in range(size):
+            rowsum[y] = _pairwise_leaf(mass, y * size, size) if size <= 128 else _pairwise_f32(
+                mass, y * size, size, st_lo, st_n, st_state, st_left)
+        for x in range(size):
+            s = np.float32(0.0)
+            for y in range(size):
+                s += mass[y * size + x]
+            colsum[x] = s
+        y0 = 0
+        y1 = 0
+        x0 = 0
+        x1 = 0
+        acc_y = np.float32(0.0)
+        acc_x = np.float32(0.0)
+        for k in range(size):
+            acc_y += rowsum[k]
+            acc_x += colsum[k]
+            fy = acc_y / total
+            fx = acc_x / total
+            if fy < np.float32(0.005):
+                y0 += 1
+            if fy < np.float32(0.995):
+                y1 += 1
+            if fx < np.float32(0.005):
+                x0 += 1
+            if fx < np.float32(0.995):
+                x1 += 1
+        y0 = min(y0, size - 1)
+        y1 = max(min(y1, size - 1), y0)
+        x0 = min(x0, size - 1)
+        x1 = max(min(x1, size - 1), x0)
+        hh = np.float32(y1 - y0 + 1)
+        ww = np.float32(x1 - x0 + 1)
+        if ok:
+            s_box = max(max(hh, ww) / np.float32(fit_px), np.float32(0.4))
+            cyd = (y0 + y1) / 2.0
+            cxd = (x0 + x1) / 2.0
+        else:
+            s_box = np.float32(size / box_px)
+            cyd = (size - 1) / 2.0
+            cxd = (size - 1) / 2.0
+        # bilinear resampling of the zero-framed crop, OpenCV style (coordinates rounded to 1/32 px)
+        for y in range(size):
+            for x in range(size):
+                src[y + 1, x + 1] = norm[y, x]
+        base = 0
+        half = (box_px - 1) / 2.0
+        for oy in range(box_px):
+            my = np.float32(min(max(cyd + (oy - half) * s_box, -1.0), float(size)) + 1.0)
+            iy = np.int64(np.rint(my * np.float32(32.0)))
+            sy = iy >> 5
+            ay = iy & 31
+            for ox in range(box_px):
+                mx = np.float32(min(max(cxd + (ox - half) * s_box, -1.0), float(size)) + 1.0)
+                ix = np.int64(np.rint(mx * np.float32(32.0)))
+                sx = ix >> 5
+                ax = ix & 31
+                w00 = tab[ay, 0] * tab[ax, 0]
+                w01 = tab[ay, 0] * tab[ax, 1]
+                w10 = tab[ay, 1] * tab[ax, 0]
+                w11 = tab[ay, 1] * tab[ax, 1]
+                s00 = src[sy, sx]
+                s01 = src[sy, sx + 1] if sx + 1 < tile else np.float32(0.0)
+                s10 = src[sy + 1, sx] if sy + 1 < tile else np.float32(0.0)
+                s11 = src[sy + 1, sx + 1] if (sy + 1 < tile and sx + 1 < tile) else np.float32(0.0)
+                feats[i, base + oy * box_px + ox] = s00 * w00 + s01 * w01 + s10 * w10 + s11 * w11
+        base = box_px * box_px
+        _coarse_cell(norm, feats[i], kk, np.float32(1.0), base, dy, dx)
+        base += coarse * coarse
+        _coarse_cell(g, feats[i], kk, np.float32(1.0 / 255.0), base, dy, dx)
+        base += coarse * coarse
+        feats[i, base] = contrast / np.float32(255.0)
+        feats[i, base + 1] = bg / np.float32(255.0)
+        if ok:
+            feats[i, base + 2] = hh / np.float32(size)
+            feats[i, base + 3] = ww / np.float32(size)
+            feats[i, base + 4] = np.float32((cxd - (size - 1) / 2.0) / size)
+            feats[i, base + 5] = np.float32((cyd - (size - 1) / 2.0) / size)
+        feats[i, base + 6] = np.float32(above / (size * size) * 4.0)
+        contrast_out[i] = contrast
+        bg_out[i] = bg
+    return feats, clear, contrast_out, bg_out

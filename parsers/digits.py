@@ -24,8 +24,8 @@ out as ``-1``; the caller decides what an unreadable cell means for its rule. A 
 covered by something uniform and as light as a board background cannot be told from a blank
 cell by the crop alone (a uniform cover darker than gray level 150 is never a *clear* blank and
 the network reads it as junk); a caller that knows the board's background can compare it with
-``prepare(cells).background``. Inference is numpy (plus one OpenCV resampling call): no torch,
-no scikit-learn.
+``prepare(cells).background``. Inference is one numba pass for the features
+(``kernels.digits.cell_features``) and a numpy MLP: no torch, no scikit-learn.
 """
 
 from __future__ import annotations
@@ -34,11 +34,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.digits import line_bands
+from mmgr.kernels.digits import cell_features
 
 __all__ = ["CELL_PX", "N_CLASSES", "JUNK", "CellReadings", "DigitReader", "Prepared", "prepare",
            "default_weights_path"]
@@ -60,6 +59,7 @@ CLEAR_BLANK_MIN_BG = 150.0
 MASK_FRAC = 0.4  # ink above this share of the contrast belongs to the glyph mask
 COARSE = 8
 N_FEATURES = BOX_PX * BOX_PX + 2 * COARSE * COARSE + 7
+_BG_RANK = int(BG_QUANTILE * ((CELL_PX // 2) ** 2 - 1))  # the background's rank among every other pixel
 
 _DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "digits_v1.npz"
 
@@ -74,52 +74,6 @@ def _check_cells(cells: NDArray[np.uint8]) -> None:
             or cells.shape[1:] != (CELL_PX, CELL_PX)):
         got = f"{getattr(cells, 'shape', None)} {getattr(cells, 'dtype', type(cells).__name__)}"
         raise ValueError(f"cells: expected (n, {CELL_PX}, {CELL_PX}) uint8, got {got}")
-
-
-def _box3(a: NDArray[np.float32]) -> NDArray[np.float32]:
-    """3x3 mean over the last two axes (zero padding), same shape.
-
-    One OpenCV box filter over the cells stacked vertically, then the rows where two cells meet
-    lose what they took from the neighbouring cell, so each cell is filtered on its own.
-    """
-    n, h, w = a.shape
-    flat = a.reshape(n * h, w)
-    out = cv2.boxFilter(flat, -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT).reshape(n, h, w)
-    if n > 1:
-        out[:-1, -1] -= _row3(a[1:, 0])
-        out[1:, 0] -= _row3(a[:-1, -1])
-    out *= np.float32(1.0 / 9.0)
-    return out
-
-
-def _row3(r: NDArray[np.float32]) -> NDArray[np.float32]:
-    """3-px sums along the last axis of (m, W) rows (zero padding)."""
-    s = r.copy()
-    s[:, 1:] += r[:, :-1]
-    s[:, :-1] += r[:, 1:]
-    return s
-
-
-def _coarse(a: NDArray[np.float32]) -> NDArray[np.float32]:
-    """(n, H, W) -> (n, COARSE, COARSE) block means (H and W multiples of COARSE)."""
-    n, h, w = a.shape
-    return cv2.resize(a.reshape(n * h, w), (COARSE, n * COARSE), interpolation=cv2.INTER_AREA).reshape(
-        n, COARSE, COARSE)
-
-
-def _erase_lines(ink: NDArray[np.float32], peak: NDArray[np.float32]) -> NDArray[np.bool_]:
-    """Find grid-line fragments along the four edges; return the (n, H, W) mask to erase.
-
-    A line crosses the whole crop, a digit stroke does not: a row is a line *core* when even the
-    faintest 3-px run along it (all columns but the outermost two on each side) is above the noise floor
-    (``max(12, 0.1 * peak)`` gray levels) and it lies within ``LINE_OUTER`` px of the top (bottom)
-    edge. Everything between the edge and the innermost core row is erased, plus up to
-    ``LINE_TAIL`` further rows (the anti-aliased or blurred flank) whose faintest 3-px run is still
-    above ``max(6, 0.05 * peak)``. Columns are treated the same way.
-    """
-    rows, cols = line_bands(np.ascontiguousarray(ink, np.float32), np.ascontiguousarray(peak, np.float32),
-                            LINE_OUTER, LINE_TAIL)  # one numba pass (numpy twin in kernels/_reference/digits.py)
-    return rows[:, :, None] | cols[:, None, :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,90 +114,11 @@ def prepare(cells: NDArray[np.uint8]) -> Prepared:
     if n == 0:
         empty = np.zeros(0, np.float32)
         return Prepared(np.zeros((0, N_FEATURES), np.float32), np.zeros(0, bool), empty, empty)
-    g = cells.astype(np.float32)
-    flat = g[:, ::2, ::2].reshape(n, -1)  # every other pixel is plenty for a percentile
-    q = int(BG_QUANTILE * (flat.shape[1] - 1))
-    bg = np.partition(flat, q, axis=1)[:, q]
-    ink = np.maximum(bg[:, None, None] - g, 0.0)
-    peak_all = _box3(ink).max(axis=(1, 2))
-    ink = np.where(_erase_lines(ink, peak_all), np.float32(0.0), ink)
-    sm = _box3(ink)
-    contrast = sm.max(axis=(1, 2))
-    clear_blank = (contrast < CLEAR_BLANK_CONTRAST) & (bg >= CLEAR_BLANK_MIN_BG)
-    norm = np.clip(sm / np.maximum(contrast, 1.0)[:, None, None], 0.0, 1.0)
-    mass = np.where(norm > MASK_FRAC, norm, np.float32(0.0))
-    box, geo = _fit_box(norm, mass)
-    coarse_ink = _coarse(norm)
-    coarse_raw = _coarse(g) * np.float32(1.0 / 255.0)
-    scal = np.stack([contrast / 255.0, bg / 255.0, geo[:, 0], geo[:, 1], geo[:, 2], geo[:, 3],
-                     (norm > MASK_FRAC).mean(axis=(1, 2)) * 4.0], axis=1)
-    feats = np.concatenate([box.reshape(n, -1), coarse_ink.reshape(n, -1), coarse_raw.reshape(n, -1), scal], axis=1)
-    return Prepared(feats.astype(np.float32), clear_blank, contrast.astype(np.float32), bg.astype(np.float32))
-
-
-def _fit_box(norm: NDArray[np.float32], mass: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """Scale each cell's ink box to FIT_PX on its longer side, centred in BOX_PX x BOX_PX.
-
-    The box is taken from mass quantiles (0.5% .. 99.5% along each axis), so a few stray
-    pixels (noise, compression ringing) do not stretch it. Returns the (n, BOX_PX, BOX_PX)
-    images and (n, 4) geometry features: box height and width over CELL_PX, centre offsets.
-    """
-    n = norm.shape[0]
-    out = np.zeros((n, BOX_PX, BOX_PX), np.float32)
-    geo = np.zeros((n, 4), np.float32)
-    total = mass.sum(axis=(1, 2))
-    ok = total > 0
-    total = np.where(ok, total, 1.0)
-    ys = np.cumsum(mass.sum(axis=2), axis=1) / total[:, None]
-    xs = np.cumsum(mass.sum(axis=1), axis=1) / total[:, None]
-    # first row (column) where the cumulative mass reaches 0.5% and 99.5%
-    y0 = np.minimum((ys < 0.005).sum(axis=1), CELL_PX - 1)
-    y1 = np.minimum((ys < 0.995).sum(axis=1), CELL_PX - 1)
-    x0 = np.minimum((xs < 0.005).sum(axis=1), CELL_PX - 1)
-    x1 = np.minimum((xs < 0.995).sum(axis=1), CELL_PX - 1)
-    y1 = np.maximum(y1, y0)
-    x1 = np.maximum(x1, x0)
-    hh = (y1 - y0 + 1).astype(np.float32)
-    ww = (x1 - x0 + 1).astype(np.float32)
-    cy = (y0 + y1) / 2.0
-    cx = (x0 + x1) / 2.0
-    s = np.maximum(np.maximum(hh, ww) / FIT_PX, 0.4)  # source px per output px
-    s = np.where(ok, s, CELL_PX / BOX_PX)
-    cy = np.where(ok, cy, (CELL_PX - 1) / 2.0)
-    cx = np.where(ok, cx, (CELL_PX - 1) / 2.0)
-    geo[:, 0] = np.where(ok, hh / CELL_PX, 0.0)
-    geo[:, 1] = np.where(ok, ww / CELL_PX, 0.0)
-    geo[:, 2] = np.where(ok, (cx - (CELL_PX - 1) / 2.0) / CELL_PX, 0.0)
-    geo[:, 3] = np.where(ok, (cy - (CELL_PX - 1) / 2.0) / CELL_PX, 0.0)
-    for i in range(0, n, _REMAP_BATCH):
-        j = min(n, i + _REMAP_BATCH)
-        out[i:j] = _remap_batch(norm[i:j], cx[i:j], cy[i:j], s[i:j])
-    return out, geo
-
-
-_REMAP_BATCH = 512  # OpenCV's remap takes images under 32767 px wide
-
-
-def _remap_batch(norm: NDArray[np.float32], cx: NDArray[np.float64], cy: NDArray[np.float64],
-                 s: NDArray[np.float64]) -> NDArray[np.float32]:
-    """One bilinear remap over cells laid side by side.
-
-    Each cell gets a one-pixel frame of zeros and its sample coordinates are clamped onto that
-    frame, so a sample outside the cell reads zero (as a constant border would) and never a neighbour.
-    """
-    n = norm.shape[0]
-    tile = CELL_PX + 2
-    src = np.zeros((tile, n, tile), np.float32)
-    src[1:-1, :, 1:-1] = norm.transpose(1, 0, 2)
-    src = src.reshape(tile, n * tile)
-    grid = np.arange(BOX_PX, dtype=np.float64) - (BOX_PX - 1) / 2.0
-    my = np.clip(cy[:, None] + grid[None, :] * s[:, None], -1.0, CELL_PX) + 1.0  # (n, BOX_PX) rows
-    mx = np.clip(cx[:, None] + grid[None, :] * s[:, None], -1.0, CELL_PX) + 1.0  # (n, BOX_PX) columns
-    mx = mx + (np.arange(n) * tile)[:, None]
-    map_x = np.broadcast_to(mx[None, :, :], (BOX_PX, n, BOX_PX)).reshape(BOX_PX, n * BOX_PX).astype(np.float32)
-    map_y = np.broadcast_to(my.T[:, :, None], (BOX_PX, n, BOX_PX)).reshape(BOX_PX, n * BOX_PX).astype(np.float32)
-    res = cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-    return res.reshape(BOX_PX, n, BOX_PX).transpose(1, 0, 2)
+    # one numba pass over the crops (kernels/digits.py; the numpy twin in kernels/_reference/digits.py)
+    feats, clear_blank, contrast, bg = cell_features(
+        np.ascontiguousarray(cells), _BG_RANK, LINE_OUTER, LINE_TAIL, BOX_PX, FIT_PX, COARSE, np.float32(MASK_FRAC),
+        np.float32(CLEAR_BLANK_CONTRAST), np.float32(CLEAR_BLANK_MIN_BG))
+    return Prepared(feats, clear_blank, contrast, bg)
 
 
 @dataclass(frozen=True, slots=True)

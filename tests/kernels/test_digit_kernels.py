@@ -55,7 +55,7 @@ def test_line_bands_matches_reference(ink, scale, outer, tail):
 def test_line_bands_matches_reference_on_rendered_cells():
     """Bit for bit on the reader's real inputs (ink after the background estimate), so that the
     digit features do not move."""
-    from mmgr.parsers.digits import BG_QUANTILE, LINE_OUTER, LINE_TAIL, _box3
+    from mmgr.parsers.digits import BG_QUANTILE, LINE_OUTER, LINE_TAIL
     from mmgr.parsers.training.render_cells import render_cells
 
     cells = render_cells(400, seed=11, mode="degraded", p_blank=0.1, p_junk=0.2).cells
@@ -64,7 +64,60 @@ def test_line_bands_matches_reference_on_rendered_cells():
     q = int(BG_QUANTILE * (flat.shape[1] - 1))
     bg = np.partition(flat, q, axis=1)[:, q]
     ink = np.maximum(bg[:, None, None] - g, 0.0)
-    peak = _box3(ink).max(axis=(1, 2))
+    peak = ref._box3(ink).max(axis=(1, 2))
     a, b = jit.line_bands(ink, peak, LINE_OUTER, LINE_TAIL), ref.line_bands(ink, peak, LINE_OUTER, LINE_TAIL)
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
     assert a[0].any() and a[1].any()  # the rendered cells do carry grid-line fragments
+
+
+# -- cell features -----------------------------------------------------------------------------
+
+def _features(impl, cells):  # noqa: ANN001, ANN202
+    from mmgr.parsers import digits as d
+    return impl.cell_features(cells, d._BG_RANK, d.LINE_OUTER, d.LINE_TAIL, d.BOX_PX, d.FIT_PX, d.COARSE,
+                              np.float32(d.MASK_FRAC), np.float32(d.CLEAR_BLANK_CONTRAST),
+                              np.float32(d.CLEAR_BLANK_MIN_BG))
+
+
+@pytest.mark.parametrize("mode", ["clean", "degraded"])
+def test_cell_features_match_reference_bit_for_bit_on_rendered_cells(mode):
+    from mmgr.parsers.training.render_cells import render_cells
+
+    cells = render_cells(300, seed=21, mode=mode, p_blank=0.1, p_junk=0.2).cells
+    a, b = _features(jit, cells), _features(ref, cells)
+    for x, y in zip(a, b, strict=True):
+        assert x.dtype == y.dtype and np.array_equal(x, y)
+    assert a[1].any() and not a[1].all()  # some clear blanks, not only
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_cell_features_of_a_blank_and_of_a_bar(impl):
+    from mmgr.parsers import digits as d
+
+    blank = np.full((1, 40, 40), 230, np.uint8)
+    bar = blank.copy()
+    bar[0, 8:32, 18:22] = 30  # a dark vertical stroke in the middle: a "1"
+    f, clear, contrast, bg = _features(impl, np.concatenate([blank, bar]))
+    assert clear.tolist() == [True, False]
+    assert bg.tolist() == [230.0, 230.0]
+    assert contrast[0] == 0.0 and contrast[1] == pytest.approx(200.0)
+    box = f[1, :d.BOX_PX * d.BOX_PX].reshape(d.BOX_PX, d.BOX_PX)
+    assert box[:, 9:11].mean() > 0.5 and box[:, :3].max() == 0.0  # the stroke fills the box's middle column only
+    hh, ww = f[1, -5], f[1, -4]
+    assert hh > ww  # taller than wide
+
+
+@settings(max_examples=25, deadline=None)
+@given(hnp.arrays(np.uint8, (2, 40, 40)))
+def test_cell_features_match_reference_on_random_crops(cells):
+    a, b = _features(jit, cells), _features(ref, cells)
+    for x, y in zip(a, b, strict=True):
+        assert np.array_equal(x, y)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 40, 127, 128, 129, 200, 1600, 5000])
+def test_pairwise_sum_is_numpys_float32_sum(n):
+    a = np.random.default_rng(n).random(n + 3).astype(np.float32) * np.float32(1000.0)
+    stack = (np.empty(64, np.int64), np.empty(64, np.int64), np.empty(64, np.int64), np.empty(64, np.float32))
+    got = jit._pairwise_f32(a, 3, n, *stack)
+    assert np.float32(got) == a[3:3 + n].sum()
