@@ -1,5 +1,5 @@
-"""Per-pixel maze kernels (numba): colour-table planes, changed rows, the enclosed box of a block maze,
-wall reads in sample boxes, marker blobs.
+"""Per-pixel maze kernels (numba): the colour table, colour-table planes, changed rows, the enclosed box of a
+block maze, wall reads in sample boxes, marker blobs.
 
 Each function has a same-named plain-numpy twin in ``mmgr.kernels._reference.maze_pixels``
 that the tests compare against. Integer and boolean logic (wall values: one division of whole
@@ -12,6 +12,50 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
+
+
+@njit(cache=True, nogil=True)
+def floor_offsets(floor: NDArray[np.float32], out: NDArray[np.float32], out_c: NDArray[np.float32]) -> None:
+    """Fill ``out`` (32768, 3) and ``out_c`` (3, 32768) float32 with the centre colour of every 5-bit-a-channel
+    colour (``8 q + 4`` a channel; entry ``r << 10 | g << 5 | b``) minus ``floor``: one float32 subtraction each."""
+    for c in range(3):  # contiguous rows first (SIMD), then the interleaved copy
+        shift = 10 - 5 * c
+        f = floor[c]
+        row = out_c[c]
+        for i in range(32768):
+            row[i] = np.float32((((i >> shift) & 31) << 3) + 4) - f
+    for i in range(32768):
+        out[i, 0] = out_c[0, i]
+        out[i, 1] = out_c[1, i]
+        out[i, 2] = out_c[2, i]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")  # no zero-division check (den >= 1): the loop runs in SIMD
+def colour_table(dc: NDArray[np.float32], dv: NDArray[np.float32], den: np.float32, v: NDArray[np.float32],
+                 thr: np.float32, saturated: NDArray[np.bool_], cls: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Code of every table colour: bit 0 wall, bit 1 marker, bits 2-4 hue class + 1 (saturated markers only).
+
+    ``dc``: colour - floor, channel by channel (``floor_offsets``); ``dv``: ``d @ v`` (v = wall - floor),
+    ``den``: its divisor. With t = clip(dv / den, 0, 1) and perp = |d - t v| (float32, squares summed in
+    channel order): wall = t > 0.5 and perp < thr, marker = perp >= thr. Every step is one float32
+    operation, as numpy does them element by element.
+    """
+    n = dv.shape[0]
+    out = np.empty(n, np.uint8)
+    d0, d1, d2 = dc[0], dc[1], dc[2]
+    zero, one, half = np.float32(0.0), np.float32(1.0), np.float32(0.5)
+    for i in range(n):
+        t = dv[i] / den
+        t = zero if t < zero else t
+        t = one if t > one else t
+        e0 = d0[i] - t * v[0]
+        e1 = d1[i] - t * v[1]
+        e2 = d2[i] - t * v[2]
+        perp = np.sqrt(e0 * e0 + e1 * e1 + e2 * e2)
+        wall = np.uint8((t > half) & (perp < thr))
+        marker = np.uint8(perp >= thr)
+        out[i] = wall | (marker << 1) | ((marker & np.uint8(saturated[i])) * (cls[i] << 2))
+    return out
 
 
 @njit(cache=True, nogil=True)

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.maze_pixels import colour_bins, split_codes
+from mmgr.kernels.maze_pixels import colour_bins, colour_table, floor_offsets, split_codes
 
 __all__ = ["HUES", "HUE_EDGES", "Palette", "classify", "classify_rows", "find_palette", "masks"]
 
@@ -41,35 +41,32 @@ HUE_EDGES = ((10, "red"), (38, "yellow"), (83, "green"), (131, "blue"), (165, "m
 
 @functools.lru_cache(maxsize=16)
 def _lut(pal: Palette, marker_dist: float) -> NDArray[np.uint8]:
-    """Per quantised colour (5 bits a channel): bit 0 wall, bit 1 marker, bits 2-4 hue class + 1 (colourful only)."""
+    """Per quantised colour (5 bits a channel): bit 0 wall, bit 1 marker, bits 2-4 hue class + 1 (colourful only).
+
+    Wall = nearer the wall colour on the wall-floor colour line and close to it, marker = far from
+    the line (``colour_table``: float32, element by element). Each frame-0 palette candidate has its
+    own colours, so this runs a few times an output: the table is one kernel pass, and only the
+    projection ``d @ v`` stays in numpy (its summation order is BLAS's).
+    """
     w, fl = np.float32(pal.wall), np.float32(pal.floor)
     v = w - fl
-    # Element for element the float32 arithmetic of ``d = rgb - fl``, ``e = d - t[:, None] * v`` and
-    # ``perp = norm(e, axis=1)`` (squares summed in channel order), channel by channel on contiguous
-    # arrays (broadcasting over a 3-long last axis costs ~4x more); ``d`` is shared by the palettes
-    # of one floor colour.
-    d, d_channels = _floor_offsets(pal.floor)
-    t = np.clip((d @ v) / max(1.0, float(v @ v)), 0.0, 1.0)
-    e0, e1, e2 = (d_channels[c] - t * v[c] for c in range(3))
-    perp = np.sqrt(e0 * e0 + e1 * e1 + e2 * e2)
+    d, dc = _floor_offsets(pal.floor)
+    den = np.float32(max(1.0, float(v @ v)))  # numpy divides a float32 array by a Python float in float32
     thr = max(marker_dist, 0.25 * float(np.linalg.norm(v))) if pal.geometry == "block" else marker_dist
-    wall = (t > 0.5) & (perp < thr)
-    marker = perp >= thr
     saturated, cls = _hue_table()
-    code = wall.view(np.uint8) | (marker.view(np.uint8) << 1) | ((marker & saturated).view(np.uint8) * (cls << 2))
-    return code  # type: ignore[no-any-return]
+    return colour_table(dc, d @ v, den, v, np.float32(thr), saturated, cls)  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=4)
 def _floor_offsets(floor: tuple[float, float, float]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """``_table_colours() - floor`` (float32) as (32768, 3) and, channel by channel, (3, 32768)."""
-    rgb = _table_colours()
-    fl = np.float32(floor)
-    d_channels = np.stack([rgb[:, c] - fl[c] for c in range(3)])
-    d = np.ascontiguousarray(d_channels.T)
+    """The centre colour of every quantised colour (5 bits a channel, table order) minus ``floor`` (float32), as
+    (32768, 3) and channel by channel (3, 32768); shared by the palettes of one floor colour."""
+    d = np.empty((32768, 3), np.float32)
+    dc = np.empty((3, 32768), np.float32)
+    floor_offsets(np.float32(floor), d, dc)
     d.flags.writeable = False
-    d_channels.flags.writeable = False
-    return d, d_channels
+    dc.flags.writeable = False
+    return d, dc
 
 
 @functools.lru_cache(maxsize=1)

@@ -6,6 +6,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 
+def floor_offsets(floor: NDArray[np.float32], out: NDArray[np.float32], out_c: NDArray[np.float32]) -> None:
+    """Fill ``out`` (32768, 3) and ``out_c`` (3, 32768) with every 5-bit-a-channel centre colour minus ``floor``."""
+    q = np.arange(32, dtype=np.float32) * 8 + 4
+    out[...] = np.stack(np.meshgrid(q, q, q, indexing="ij"), axis=-1).reshape(-1, 3) - floor
+    out_c[...] = out.T
+
+
+def colour_table(dc: NDArray[np.float32], dv: NDArray[np.float32], den: np.float32, v: NDArray[np.float32],
+                 thr: np.float32, saturated: NDArray[np.bool_], cls: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Code of every table colour (bit 0 wall, bit 1 marker, bits 2-4 hue class + 1), whole-array float32 numpy."""
+    t = np.clip(dv / den, 0.0, 1.0)
+    e0, e1, e2 = (dc[c] - t * v[c] for c in range(3))
+    perp = np.sqrt(e0 * e0 + e1 * e1 + e2 * e2)
+    wall = (t > 0.5) & (perp < thr)
+    marker = perp >= thr
+    return wall.view(np.uint8) | (marker.view(np.uint8) << 1) | ((marker & saturated).view(np.uint8) * (cls << 2))
+
+
 def _lut_codes(rgb: NDArray[np.uint8], lut: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """``lut[(r >> 3) << 10 | (g >> 3) << 5 | (b >> 3)]`` for every pixel of an (H, W, 3) image: (H, W) uint8."""
     q = rgb >> 3

@@ -178,3 +178,36 @@ def test_maze_marker_blobs_matches_reference_and_opencv(seed: int) -> None:
         want += [(k, *stats[j].tolist(), *cents[j].tolist()) for j in range(1, n)]
     have = [(int(r[0]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), int(r[7]), r[8] / r[7], r[9] / r[7]) for r in got]
     assert have == want
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_maze_floor_offsets_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    floor = rng.uniform(0, 256, 3).astype(np.float32)
+    got = (np.empty((32768, 3), np.float32), np.empty((3, 32768), np.float32))
+    want = (np.empty((32768, 3), np.float32), np.empty((3, 32768), np.float32))
+    jit.floor_offsets(floor, *got)
+    ref.floor_offsets(floor, *want)
+    for a, b in zip(got, want, strict=True):
+        assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_maze_colour_table_matches_reference(seed: int) -> None:
+    """Random wall/floor colours and thresholds, thresholds equal to some table distances included."""
+    rng = np.random.default_rng(seed)
+    floor = rng.uniform(120, 256, 3).astype(np.float32)
+    wall = (rng.uniform(0, 256, 3) if seed % 2 else rng.integers(0, 256, 3)).astype(np.float32)
+    d, dc = np.empty((32768, 3), np.float32), np.empty((3, 32768), np.float32)
+    jit.floor_offsets(floor, d, dc)
+    v = wall - floor
+    dv = d @ v
+    den = np.float32(max(1.0, float(v @ v)))
+    saturated = rng.random(32768) < 0.4
+    cls = rng.integers(0, 6, 32768).astype(np.uint8)
+    t = np.clip(dv / den, 0.0, 1.0)
+    perp = np.sqrt(sum((dc[c] - t * v[c]) ** 2 for c in range(3)))
+    for thr in (np.float32(rng.uniform(5, 200)), perp[int(rng.integers(32768))], np.float32(70.0)):
+        got = jit.colour_table(dc, dv, den, v, thr, saturated, cls)
+        assert got.dtype == np.uint8
+        assert_array_equal(got, ref.colour_table(dc, dv, den, v, thr, saturated, cls))
