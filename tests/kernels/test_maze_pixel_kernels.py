@@ -211,3 +211,19 @@ def test_maze_colour_table_matches_reference(seed: int) -> None:
         got = jit.colour_table(dc, dv, den, v, thr, saturated, cls)
         assert got.dtype == np.uint8
         assert_array_equal(got, ref.colour_table(dc, dv, den, v, thr, saturated, cls))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_maze_changed_band_long_identical_runs(seed: int) -> None:
+    """Frames long enough to be skipped in 128-byte blocks: differences at and around block edges, or none."""
+    rng = np.random.default_rng(100 + seed)
+    h, w = int(rng.integers(20, 90)), int(rng.integers(20, 90))
+    a = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    b = a.copy()
+    flat = b.reshape(-1)
+    size = flat.size
+    edges = [k * 128 + d for k in range(size // 128 + 1) for d in (-1, 0, 1, 7, 8)]
+    edges = [e for e in edges if 0 <= e < size] + [0, size - 1, size - 1 - size % 8]
+    for _ in range(seed % 4):
+        flat[int(rng.choice(edges)) if rng.random() < 0.7 else int(rng.integers(size))] ^= np.uint8(1)
+    assert tuple(int(v) for v in jit.changed_band(a, b)) == ref.changed_band(a, b)
