@@ -364,10 +364,12 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
                 band = (hw, hw) if band[0] == h else changed_band(wf.rgb, last[1].rgb)
             if frame.index == 0 and planes0 is not None:
                 planes = planes0
-            elif band is not None and last is not None and band[1] - band[0] <= hw // 4:
+            elif band is not None and last is not None and band[1] - band[0] <= hw // 2:
                 # pixels are classified one by one (block walls: +-2 rows): re-read only where the frame changed
+                # (up to half the rows: past that a whole classify costs about as much). The last frame's
+                # planes are updated in place: nothing reads them again (frame 0's serve images only).
                 planes = last[2] if band[0] == hw else classify_rows(wf.rgb, band[0], band[1], last[2], pal,
-                                                                       opts.marker_dist)
+                                                                       opts.marker_dist, in_place=True)
             else:
                 planes = classify(wf.rgb, pal, opts.marker_dist)
             o = _observe(wf, pal, grid0, opts, cache, planes)

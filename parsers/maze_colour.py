@@ -111,7 +111,8 @@ def classify(rgb: NDArray[np.uint8], pal: Palette, marker_dist: float = 70.0
 
 def classify_rows(rgb: NDArray[np.uint8], y0: int, y1: int,
                   base: tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]], pal: Palette,
-                  marker_dist: float = 70.0) -> tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]:
+                  marker_dist: float = 70.0, in_place: bool = False
+                  ) -> tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]:
     """``classify(rgb, pal, marker_dist)``, given the planes ``base`` of an image that differs from ``rgb``
     only in rows y0..y1 (exclusive end, not empty): the same values, recomputed only in the band
     of rows a change can reach.
@@ -119,11 +120,11 @@ def classify_rows(rgb: NDArray[np.uint8], y0: int, y1: int,
     The table lookups are per pixel; a block wall also depends on its rows +-2 (3x3 blur, then
     3x3 median), so the walls are recomputed two rows around the band, from a blur of two more
     rows on each side: every kept row sees the same neighbours (or the same image edge) as in a
-    full ``classify``.
+    full ``classify``. ``in_place``: overwrite ``base`` (a caller done with it saves three copies).
     """
     h = rgb.shape[0]
     lut = _lut(pal, float(marker_dist))
-    wall, marker, hue = (p.copy() for p in base)
+    wall, marker, hue = base if in_place else (p.copy() for p in base)
     if pal.geometry != "block":
         band = np.ascontiguousarray(rgb[y0:y1])
         wall[y0:y1], marker[y0:y1], hue[y0:y1] = split_codes(band, lut, band, False)
