@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -35,8 +36,12 @@ MAX_PIXELS = 200_000_000  # refuse decompression bombs; an 8K frame is 33 Mpx
 __all__ = ["IMAGE_SUFFIXES", "MediaReader", "decode_floor", "decode_only", "open_media", "read_frames",
            "single_threaded"]
 
-# decoder threads per stream: 0 = let FFmpeg choose (frame + slice threads over all cores)
+# decoder threads per stream: 0 = see _decoder_threads (FFmpeg's choice, or one core left to the parse)
 _DECODE_THREADS = 0
+# codecs whose frames are each coded whole and without loss: decoding is the heavy part and an
+# unchanged picture decodes to identical pixels (little to parse), so the decoder takes every core
+_LOSSLESS_INTRA = frozenset({"ffv1", "png", "apng", "qtrle", "rawvideo", "utvideo", "huffyuv", "ffvhuff",
+                             "magicyuv", "gif"})
 # frames decoded ahead in a background thread while the caller parses (0 = none): at least
 # _PREFETCH, more for small frames up to _PREFETCH_BYTES of decoded pixels, so that a slow first
 # frame (board search, every cell read) does not stall the decoder
@@ -87,6 +92,29 @@ def _prefetched(source: Iterator[Frame], depth: int) -> Iterator[Frame]:
     finally:
         stop.set()
         t.join(timeout=5)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _decoder_threads(codec: str, background: bool) -> int:
+    """Decoder threads for a stream (0 = FFmpeg's choice: frame and slice threads, cores + 1).
+
+    Decoding alone takes FFmpeg's choice. While a parse runs beside it (``background``: frames
+    decoded in a thread ahead of the caller), the decoder gets one core less than there are, so
+    that its threads do not crowd out the parse: on 2 cores that is one decoder thread, 5-10%
+    faster end to end on small H.264/HEVC/VP9 videos. Lossless intra codecs (FFV1...) keep
+    FFmpeg's choice: their frames cost much more to decode than to parse.
+    """
+    if _DECODE_THREADS:
+        return _DECODE_THREADS
+    if not background or codec in _LOSSLESS_INTRA:
+        return 0
+    return max(1, _cores() - 1)
 
 
 def single_threaded() -> None:
@@ -260,8 +288,9 @@ class MediaReader:
         container = self._container
         assert container is not None
         stream = next(s for s in container.streams if s.type == "video")
-        if _DECODE_THREADS:
-            stream.thread_count = _DECODE_THREADS
+        threads = _decoder_threads(stream.codec_context.name, bool(_PREFETCH and self.prefetch))
+        if threads:
+            stream.thread_count = threads
         else:
             stream.thread_type = "AUTO"
         tb = stream.time_base

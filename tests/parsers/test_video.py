@@ -122,3 +122,26 @@ def test_decode_only_counts_the_same_frames_with_or_without_the_decoding_thread(
     path = write_video(_frames(9), tmp_path / "x", codec="h264")
     assert decode_only(path, prefetch=True) == decode_only(path, prefetch=False) == 9
     assert 0.0 < decode_floor(path) < 10.0
+
+
+def test_decoder_threads_leave_a_core_to_the_parse_except_for_lossless_intra_codecs(monkeypatch):
+    import mmgr.parsers.video as video
+    monkeypatch.setattr(video, "_cores", lambda: 2)
+    assert video._decoder_threads("h264", background=True) == 1
+    assert video._decoder_threads("h264", background=False) == 0  # decoding alone: FFmpeg's choice
+    assert video._decoder_threads("ffv1", background=True) == 0
+    monkeypatch.setattr(video, "_cores", lambda: 8)
+    assert video._decoder_threads("vp9", background=True) == 7
+    monkeypatch.setattr(video, "_DECODE_THREADS", 1)  # batch workers: one thread whatever the codec
+    assert video._decoder_threads("ffv1", background=True) == 1
+
+
+def test_pixels_do_not_depend_on_decoder_threads(tmp_path):
+    path = write_video(_frames(12), tmp_path / "x", codec="h264")
+    a = open_media(path)
+    a.prefetch = False  # FFmpeg's choice of threads, in this thread
+    b = open_media(path)  # background thread, one core left to the caller
+    pa = [f.rgb for f in a]
+    pb = [f.rgb for f in b]
+    assert len(pa) == len(pb) == 12
+    assert all(np.array_equal(x, y) for x, y in zip(pa, pb, strict=True))

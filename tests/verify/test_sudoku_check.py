@@ -236,3 +236,20 @@ def test_solver_runs_beside_the_parse_and_the_check_uses_its_answer(with_spec):
         T._start_solver = started
     assert dumps(warm.to_dict()) == dumps(cold.to_dict())
     assert warm.status is Status.PASS
+
+
+def test_verification_restores_the_gil_switch_interval():
+    import sys
+    from pathlib import Path
+
+    from mmgr.verify import api
+
+    examples = Path(api.__file__).resolve().parent / "examples"
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.004)
+    try:
+        v = api.verify_media(examples / "sudoku_solve.mp4", "sudoku")
+        assert sys.getswitchinterval() == pytest.approx(0.004)
+    finally:
+        sys.setswitchinterval(before)
+    assert v.status is Status.PASS
