@@ -1,4 +1,4 @@
-"""Board-pixel kernels (numba) for the Sudoku reader: the board colour.
+"""Board-pixel kernels (numba) for the Sudoku reader: the board colour and the change gate.
 
 Each function has a same-named plain-numpy twin in ``mmgr.kernels._reference.board`` that the
 tests compare against. Integer arithmetic (counts), so the jitted and
@@ -40,3 +40,38 @@ def median_colour(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:  # pragma: 
                 break
         out[ch] = (lo + hi) / 2.0
     return out
+
+
+@njit(cache=True, nogil=True)
+def block_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], feeds: NDArray[np.intp], thr: int,
+                  n_cells: int) -> NDArray[np.bool_]:  # pragma: no cover
+    """The change gate's step: cells fed by a block whose mean moved.
+
+    Args:
+        cur: (H, W, 3) uint8 block means of this frame.
+        means: (H, W, 3) uint8 block means kept from earlier frames; a block that moved by more
+            than ``thr`` in some channel takes this frame's value (in place).
+        feeds: (H * W, 4) cell indices each block feeds (-1: none).
+        thr: gray levels.
+        n_cells: number of cells.
+
+    Returns:
+        (n_cells,) bool: the cells fed by a moved block.
+    """
+    h, w = cur.shape[0], cur.shape[1]
+    todo = np.zeros(n_cells, np.bool_)
+    for y in range(h):
+        for x in range(w):
+            moved = False
+            for ch in range(3):
+                if abs(np.int32(cur[y, x, ch]) - np.int32(means[y, x, ch])) > thr:
+                    moved = True
+            if moved:
+                for ch in range(3):
+                    means[y, x, ch] = cur[y, x, ch]
+                k = y * w + x
+                for j in range(4):
+                    c = feeds[k, j]
+                    if c >= 0:
+                        todo[c] = True
+    return todo

@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.board import median_colour
+from mmgr.kernels.board import block_changes, median_colour
 from mmgr.kernels.grid import cell_summary
 from mmgr.parsers.digits import CELL_PX, DigitReader
 
@@ -151,7 +151,16 @@ def _warp(rgb: NDArray[np.uint8], quad: NDArray[np.float64], n: int) -> tuple[ND
 
 def _ink(warped: NDArray[np.uint8], bg: NDArray[np.float64]) -> NDArray[np.uint8]:
     """Per-pixel ink: the largest per-channel distance from the background colour."""
-    scalar = tuple(float(v) for v in np.clip(np.round(bg), 0, 255)) + (0.0,)
+    return _ink_from(warped, _bg_scalar(bg))
+
+
+def _bg_scalar(bg: NDArray[np.float64]) -> tuple[float, float, float, float]:
+    """The background colour as OpenCV's scalar, rounded to whole levels."""
+    r, g, b = np.clip(np.round(bg), 0, 255).tolist()
+    return (r, g, b, 0.0)
+
+
+def _ink_from(warped: NDArray[np.uint8], scalar: tuple[float, float, float, float]) -> NDArray[np.uint8]:
     d = cv2.absdiff(warped, scalar)
     return np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2])
 
@@ -594,25 +603,19 @@ class _SourceGate:
         if rgb.shape != self.shape:
             return None
         y0, y1, x0, x1 = self.roi
-        cur = _block_means(rgb[y0:y1, x0:x1])
-        d = cv2.absdiff(cur, self.means)
-        moved = np.flatnonzero(np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2]) > _GATE_DIFF)
         n = self.n
-        todo = np.zeros(n * n, bool)
-        if moved.size:
-            hit = self.feeds[moved].ravel()
-            todo[hit[hit >= 0]] = True
+        # moved blocks take this frame's means (in place; a gate that gives up is dropped anyway)
+        todo = block_changes(_block_means(rgb[y0:y1, x0:x1]), self.means, self.feeds, _GATE_DIFF, n * n)
         if always is not None and always.shape == todo.shape:
             todo |= always
         count = int(todo.sum())
         if count > _GATE_MAX_SHARE * n * n:
             return None
-        if moved.size:
-            self.means.reshape(-1, 3)[moved] = cur.reshape(-1, 3)[moved]
         if count:
             # the board's colour may drift (fades, exposure): measured again as a full warp would
             lat = cv2.remap(rgb, *self.lattice, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             self.bg = _median_colour(lat)
+            scalar = _bg_scalar(self.bg)
             m, size = _GATE_MARGIN, n * CELL_PX + 2 * PAD
             grid = todo.reshape(n, n)
             for r in np.flatnonzero(grid.any(axis=1)).tolist():
@@ -621,7 +624,7 @@ class _SourceGate:
                 xa, xb = max(0, PAD + int(cols[0]) * CELL_PX - m), min(size, PAD + (int(cols[-1]) + 1) * CELL_PX + m)
                 patch = cv2.remap(rgb, maps[0][ya:yb, xa:xb], maps[1][ya:yb, xa:xb], cv2.INTER_LINEAR,
                                   borderMode=cv2.BORDER_REPLICATE)
-                self.ink[ya:yb, xa:xb] = _ink(patch, self.bg)
+                self.ink[ya:yb, xa:xb] = _ink_from(patch, scalar)
         return {"ink": self.ink, "bg": self.bg, "score": self.score, "same": count == 0}
 
 

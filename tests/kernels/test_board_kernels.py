@@ -32,3 +32,36 @@ def test_median_colour_hand_cases():
 @given(arrays(np.uint8, st.tuples(st.integers(1, 60), st.just(3))))
 def test_median_colour_property(px):
     assert np.array_equal(K.median_colour(px), R.median_colour(px))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_block_changes_matches_reference_and_updates_moved_blocks_only(seed):
+    rng = np.random.default_rng(seed)
+    h, w, n_cells = 9, 11, 16
+    means = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
+    cur = means.copy()
+    step = rng.integers(-20, 21, (h, w, 3))
+    cur = np.clip(cur.astype(int) + step * (rng.random((h, w, 1)) < 0.3), 0, 255).astype(np.uint8)
+    feeds = rng.integers(-1, n_cells, (h * w, 4)).astype(np.intp)
+    m_jit, m_ref = means.copy(), means.copy()
+    a = K.block_changes(cur, m_jit, feeds, 8, n_cells)
+    b = R.block_changes(cur, m_ref, feeds, 8, n_cells)
+    assert np.array_equal(a, b) and np.array_equal(m_jit, m_ref)
+    moved = (np.abs(cur.astype(int) - means.astype(int)).max(axis=2) > 8).reshape(-1)
+    assert np.array_equal(m_jit.reshape(-1, 3)[moved], cur.reshape(-1, 3)[moved])
+    assert np.array_equal(m_jit.reshape(-1, 3)[~moved], means.reshape(-1, 3)[~moved])  # the rest keeps its means
+    want = np.zeros(n_cells, bool)
+    for k in np.flatnonzero(moved):
+        for c in feeds[k]:
+            if c >= 0:
+                want[c] = True
+    assert np.array_equal(a, want)
+
+
+def test_block_changes_threshold_is_strict():
+    means = np.full((1, 2, 3), 100, np.uint8)
+    cur = means.copy()
+    cur[0, 0, 1] = 108  # exactly the threshold: not moved
+    cur[0, 1, 2] = 91   # 9 levels: moved
+    feeds = np.array([[0, -1, -1, -1], [1, 2, -1, -1]], np.intp)
+    assert K.block_changes(cur, means, feeds, 8, 3).tolist() == [False, True, True]
