@@ -196,36 +196,53 @@ def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: N
 
 
 @njit(cache=True, nogil=True)
+def _class_bytes(flat: NDArray[np.uint8], i0: int, i1: int, w: int, n: int, out: NDArray[np.int64]) -> None:
+    """Add the labels 1..n of flat pixels i0..i1 (exclusive end) of an image ``w`` wide to ``class_boxes``' rows."""
+    for i in range(i0, i1):
+        k = np.int64(flat[i])
+        if k == 0 or k > n:
+            continue
+        y = i // w
+        x = i - y * w
+        if out[k, 0] == 0:
+            out[k, 1] = y
+            out[k, 3] = x
+            out[k, 4] = x
+        out[k, 0] += 1
+        out[k, 2] = y
+        if x < out[k, 3]:
+            out[k, 3] = x
+        if x > out[k, 4]:
+            out[k, 4] = x
+
+
+@njit(cache=True, nogil=True)
 def class_boxes(labels: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
     """Pixel count and bounding box of every label 1..n of an (H, W) label image.
 
     Returns (n + 1, 5) int64 rows ``(count, y_first, y_last, x_first, x_last)`` (inclusive);
     a label that does not occur has count 0 and box (-1, -1, -1, -1). Label 0 (background) is
-    not counted (its row stays empty), nor are labels above n.
+    not counted (its row stays empty), nor are labels above n. Most of a frame holds no label:
+    the flat image is skipped 64 bytes at a time (8 words OR-ed, SIMD), then 8 at a time, and
+    only words holding a label are looked at byte by byte (in raster order, as one pass would).
     """
     h, w = labels.shape
     out = np.full((n + 1, 5), -1, np.int64)
     out[:, 0] = 0
-    for y in range(h):
-        any_label = np.uint8(0)
-        for x in range(w):  # most rows hold no label: a branch-free OR first
-            any_label |= labels[y, x]
-        if any_label == 0:
+    size = h * w
+    flat = labels.reshape(size)  # C-contiguous input
+    nb = size // 64
+    words = flat[:nb * 64].view(np.uint64)
+    for b in range(nb):
+        acc = np.uint64(0)
+        for t in range(8):
+            acc |= words[8 * b + t]
+        if acc == 0:
             continue
-        for x in range(w):
-            k = np.int64(labels[y, x])
-            if k == 0 or k > n:
-                continue
-            if out[k, 0] == 0:
-                out[k, 1] = y
-                out[k, 3] = x
-                out[k, 4] = x
-            out[k, 0] += 1
-            out[k, 2] = y
-            if x < out[k, 3]:
-                out[k, 3] = x
-            if x > out[k, 4]:
-                out[k, 4] = x
+        for j in range(8 * b, 8 * b + 8):
+            if words[j] != 0:
+                _class_bytes(flat, 8 * j, 8 * j + 8, w, n, out)
+    _class_bytes(flat, nb * 64, size, w, n, out)
     return out
 
 

@@ -227,3 +227,20 @@ def test_maze_changed_band_long_identical_runs(seed: int) -> None:
     for _ in range(seed % 4):
         flat[int(rng.choice(edges)) if rng.random() < 0.7 else int(rng.integers(size))] ^= np.uint8(1)
     assert tuple(int(v) for v in jit.changed_band(a, b)) == ref.changed_band(a, b)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_maze_class_boxes_large_sparse_images(seed: int) -> None:
+    """Images of many 64-byte blocks, mostly empty: labels at block and word edges, labels above n, none."""
+    rng = np.random.default_rng(200 + seed)
+    h, w = int(rng.integers(8, 130)), int(rng.integers(8, 130))
+    labels = np.zeros((h, w), np.uint8)
+    flat = labels.reshape(-1)
+    spots = [k * 64 + d for k in range(flat.size // 64 + 1) for d in (-1, 0, 7, 8, 63)]
+    spots = [s for s in spots if 0 <= s < flat.size] + [flat.size - 1]
+    for _ in range(int(rng.integers(0, 12)) * (seed % 4 != 0)):
+        i = int(rng.choice(spots)) if rng.random() < 0.6 else int(rng.integers(flat.size))
+        flat[i] = int(rng.integers(1, 8))
+    y, x = int(rng.integers(h)), int(rng.integers(w))
+    labels[y:y + 5, x:x + 6] = 2 if seed % 3 else 0  # a marker-like patch
+    assert_array_equal(jit.class_boxes(labels, 5), ref.class_boxes(labels, 5))
