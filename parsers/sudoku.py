@@ -154,9 +154,21 @@ def _ink(warped: NDArray[np.uint8], bg: NDArray[np.float64]) -> NDArray[np.uint8
     return _ink_from(warped, _bg_scalar(bg))
 
 
+def _cell_crops(ink: NDArray[np.uint8], n: int, idx: NDArray[np.intp]) -> NDArray[np.uint8]:
+    """(len(idx), CELL_PX, CELL_PX) crops of cells ``idx`` (row-major) of an (n * CELL_PX)^2 board:
+    a few cells are cut out one by one, many by one reshaped copy of the board."""
+    if 4 * len(idx) > n * n:
+        return ink.reshape(n, CELL_PX, n, CELL_PX).transpose(0, 2, 1, 3).reshape(n * n, CELL_PX, CELL_PX)[idx]
+    out = np.empty((len(idx), CELL_PX, CELL_PX), np.uint8)
+    for j, k in enumerate(idx.tolist()):
+        r, c = divmod(k, n)
+        out[j] = ink[r * CELL_PX:(r + 1) * CELL_PX, c * CELL_PX:(c + 1) * CELL_PX]
+    return out
+
+
 def _bg_scalar(bg: NDArray[np.float64]) -> tuple[float, float, float, float]:
     """The background colour as OpenCV's scalar, rounded to whole levels."""
-    r, g, b = np.clip(np.round(bg), 0, 255).tolist()
+    r, g, b = (float(min(255, max(0, round(v)))) for v in bg.tolist())  # round() halves to even, as np.round
     return (r, g, b, 0.0)
 
 
@@ -451,7 +463,6 @@ class SudokuFrameReader:
         fit = BoardFit(quad, n, g["score"])
         side = n * CELL_PX
         ink = g["ink"][PAD:PAD + side, PAD:PAD + side]
-        cells = ink.reshape(n, CELL_PX, n, CELL_PX).transpose(0, 2, 1, 3).reshape(n * n, CELL_PX, CELL_PX)
         m = CELL_PX // 5
         if g.get("same") and not changed and self._summary is not None:
             blocks, inner_max2, occ_count = self._summary
@@ -490,7 +501,7 @@ class SudokuFrameReader:
             todo = todo[~blank]
         if todo.size:
             # the reader wants dark ink on a light background; only the cells to read are converted
-            res = self.digits.read(255 - cells[todo], max_digit=n, min_conf=self.p.min_conf)
+            res = self.digits.read(255 - _cell_crops(ink, n, todo), max_digit=n, min_conf=self.p.min_conf)
             digits[todo] = res.digit
             conf[todo] = res.conf
             unsure = res.digit < 0
@@ -608,7 +619,7 @@ class _SourceGate:
         todo = block_changes(_block_means(rgb[y0:y1, x0:x1]), self.means, self.feeds, _GATE_DIFF, n * n)
         if always is not None and always.shape == todo.shape:
             todo |= always
-        count = int(todo.sum())
+        count = int(np.count_nonzero(todo))
         if count > _GATE_MAX_SHARE * n * n:
             return None
         if count:
