@@ -21,6 +21,8 @@ Design notes:
   whose confident colour differs from frame 0 is drift.
 - **Final stable frames**: the answer is read in the last ``stable_frames`` frames at the
   final frame's geometry; cells whose confident colour changes there are reported as flicker.
+  Each cell's colour is pooled over those frames that show it alike (``parsers.arc_bleed``):
+  their compression noise is independent, the drawn colour is not.
 - **Washed-out cells**: where the strict read of the final frame cannot tell, the neighbour-mixing
   read (``mixed_labels``: which colour, bled towards the cell's neighbours, explains it) fills
   an ambiguous cell, makes a loose read it contradicts ambiguous, and makes an inner cell's loose
@@ -37,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
+from mmgr.parsers.arc_bleed import pooled_samples, wide_residuals
 from mmgr.parsers.arc_grid import (
     AMBIGUOUS,
     ARC_RGB,
@@ -121,6 +124,9 @@ class ArcParse:
             colour is from that label's colour bled towards its neighbours (``mixing_residuals``; inf
             where the palette lacks the label): a read that the expected colour explains about as well
             is not called wrong.
+        answer_wide_residuals: (rows, cols, 11) float64, per label 0-10, how far the cell is from what that
+            label explains under the widest plausible bleed (``parsers.arc_bleed.wide_residuals``): a cell
+            far from the expected label's is not the expected colour, whatever colour it is.
     """
 
     n_frames: int
@@ -138,6 +144,7 @@ class ArcParse:
     notes: tuple[str, ...] = field(default=())
     answer_strict: NDArray[np.int8] | None = None
     answer_mix_residuals: NDArray[np.float64] | None = None
+    answer_wide_residuals: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         if self.n_frames < 1:
@@ -433,17 +440,24 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
     if answer.size_from_hint:
         notes.append("grid lines absent: the answer's size was taken as the expected one among equally "
                      "consistent sizes")
-    reads = np.stack([_labels_at(fr.rgb, answer, f0) for fr in window])
-    final = reads[-1].copy()
+    samples = []
+    for fr in window:
+        _ys, _xs, m, nr = sample_cells(answer.panel.rectify(fr.rgb, MARGIN), answer.rows, answer.cols, margin=MARGIN)
+        samples.append((m, nr))
+    reads = np.stack([quantize(m, nr, f0.palette, f0.labels) for m, nr in samples])
+    # every read below takes each cell's colour pooled over the final frames that show it alike
+    # (``pooled_samples``): compression wobbles from frame to frame, the drawn colour does not
+    means, near, _count = pooled_samples(samples)
+    final = quantize(means, near, f0.palette, f0.labels)
     crop = answer.panel.rectify(last.rgb, MARGIN)
-    _ys, _xs, means, near = sample_cells(crop, answer.rows, answer.cols, margin=MARGIN)
     ring = np.concatenate([crop[:MARGIN].reshape(-1, 3), crop[-MARGIN:].reshape(-1, 3),
                            crop[:, :MARGIN].reshape(-1, 3), crop[:, -MARGIN:].reshape(-1, 3)])
+    outside = ring.astype(np.float64).mean(axis=0)
     strict = quantize(means, near, f0.palette, f0.labels, ratio=0.5, min_uniform=60)
     # the neighbourhood (blur, chroma bleeding): a cell the plain read leaves ambiguous takes the colour
     # that, bled towards its neighbours, clearly explains it (see ``mixed_labels``); a loose read (the
     # strict read cannot tell) that this model contradicts is ambiguous
-    mixed, mix_res = mixed_labels(means, near, f0.palette, f0.labels, outside=ring.astype(np.float64).mean(axis=0))
+    mixed, mix_res = mixed_labels(means, near, f0.palette, f0.labels, outside=outside)
     flicker: list[tuple[int, int]] = []
     for r in range(answer.rows):
         for c in range(answer.cols):
@@ -462,9 +476,10 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
     ranked = np.sort(mix_res, axis=-1)
     inner = np.zeros(strict.shape, bool)
     inner[1:-1, 1:-1] = True
-    sure = unsure & inner & (reads[-1] == mixed) & (mixed >= 0) & (mixed <= 9) \
+    sure = unsure & inner & (quantize(means, near, f0.palette, f0.labels) == mixed) & (mixed >= 0) & (mixed <= 9) \
         & (ranked[..., 0] <= 0.4 * ranked[..., 1])
     strict = np.where(sure, mixed, strict).astype(np.int8)
+    wide = wide_residuals(means, near, f0.palette, f0.labels, outside)
     return ArcParse(n, f0.panels, f0.palette, f0.labels, f0.slot, answer, final, in_slot, last.index,
                     tuple(flicker), tuple(drift_frames), tuple(events[k] for k in sorted(events)), tuple(notes),
-                    strict, mix_res)
+                    strict, mix_res, wide)

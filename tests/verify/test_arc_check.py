@@ -26,8 +26,9 @@ def solved() -> tuple[object, ArcParse]:
     img, _ = render_task(task, answer=ref.expected)
     st = parse_arc([Frame(0, Fraction(0), img)], ref.roles(), ref.expected.shape)
     assert st.answer_mix_residuals is not None and st.answer_mix_residuals.shape == (9, 9, 11)
+    assert st.answer_wide_residuals is not None and st.answer_wide_residuals.shape == (9, 9, 11)
     # the planted labels below are not read from these pixels: their colour residuals do not apply
-    return ref, dataclasses.replace(st, answer_mix_residuals=None)
+    return ref, dataclasses.replace(st, answer_mix_residuals=None, answer_wide_residuals=None)
 
 
 def _with(state: ArcParse, labels: np.ndarray) -> ArcParse:
@@ -95,6 +96,25 @@ def test_a_read_the_expected_colour_explains_about_as_well_is_unreadable(solved:
     res[3, 3, e] = 40.0  # the colour read explains it clearly better: a wrong cell
     rep = check_arc(dataclasses.replace(st, answer_labels=lab, answer_strict=lab.copy(), answer_mix_residuals=res), ref)
     assert rep.status is Status.FAIL and rep.details["wrong_cells"] == 1
+
+
+def test_a_cell_the_expected_colour_cannot_explain_is_wrong_though_its_own_colour_is_unsure(solved: tuple) -> None:
+    ref, st = solved
+    lab = ref.expected.copy()
+    lab[3, 3] = AMBIGUOUS
+    wide = np.zeros((9, 9, 11))
+    wide[3, 3] = 60.0  # every label explains it loosely: unreadable
+    wide[3, 3, ref.expected[3, 3]] = 90.0
+    rep = check_arc(dataclasses.replace(st, answer_labels=lab, answer_wide_residuals=wide), ref)
+    assert rep.status is Status.UNSCORABLE and rep.details["wrong_cells"] == 0
+    wide[3, 3, ref.expected[3, 3]] = 180.0  # not even the widest bleed of the expected colour explains it
+    rep = check_arc(dataclasses.replace(st, answer_labels=lab, answer_wide_residuals=wide), ref)
+    assert rep.status is Status.FAIL and rep.details["wrong_cells"] == 1 and rep.details["ambiguous_cells"] == 0
+    v = next(v for v in rep.violations if v.rule == "color_accuracy")
+    assert v.where == (3, 3) and v.seen.startswith("not ") and v.expected.startswith(f"{ref.expected[3, 3]}:")
+    # a cell read as the expected colour is never called wrong by it
+    rep = check_arc(dataclasses.replace(st, answer_labels=ref.expected.copy(), answer_wide_residuals=wide), ref)
+    assert rep.status is Status.PASS
 
 
 def test_blank_cells_are_wrong_and_break_integrity(solved: tuple) -> None:

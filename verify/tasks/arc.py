@@ -23,7 +23,9 @@ expected one but neither grid lines nor cell edges make that clear. A single con
 wrong cell, a blank cell or a clear wrong size decides ``fail`` even when other cells are
 unreadable. A cell read as another colour is not confidently wrong when the expected colour,
 bled towards the cell's neighbours (``parsers.arc_grid.mixing_residuals``), explains its
-colour nearly as well: a washed-out lone cell is unreadable, never a guessed fail.
+colour nearly as well: a washed-out lone cell is unreadable, never a guessed fail. Conversely a
+cell whose colour not even the widest plausible bleed of the expected colour explains
+(``parsers.arc_bleed.wide_residuals``) is wrong even when which colour it is stays unsure.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ from mmgr.verify.types import CheckReport, Status, Violation
 
 MAX_CELL_EVIDENCE = 40
 MIX_DOUBT = 0.7  # see check_arc: a read this close to the expected colour's bled explanation is unsure
+# see check_arc: a cell this far from anything the expected colour explains under the widest bleed is not that
+# colour (on the 1200-video degraded mix, no correct cell of the right size came within 31 of this)
+FAR_FROM_EXPECTED = 100.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,18 +204,30 @@ def check_arc(state: ArcParse, ref: ArcReference) -> CheckReport:
             r_exp = np.take_along_axis(res, exp.astype(np.int64)[..., None], axis=-1)[..., 0]
             doubt = (lab != exp) & (lab != AMBIGUOUS) & (r_read > MIX_DOUBT * r_exp)
             lab = np.where(doubt, AMBIGUOUS, lab).astype(np.int8)
-    amb = lab == AMBIGUOUS
+    # the other direction: a cell that not even the widest bleed of the expected colour towards its
+    # neighbours explains is not the expected colour, though which colour it is may stay unsure
+    far = np.zeros(lab.shape, bool)
+    wide = state.answer_wide_residuals
+    if lab.shape == exp.shape and wide is not None and wide.shape[:2] == lab.shape:
+        far = (np.take_along_axis(wide, exp.astype(np.int64)[..., None], axis=-1)[..., 0] > FAR_FROM_EXPECTED) \
+            & (lab != exp)
+    amb = (lab == AMBIGUOUS) & ~far
     violations = _drift_evidence(state)
     # cells compared over the top-left aligned overlap
     hh, ww = min(lab.shape[0], exp.shape[0]), min(lab.shape[1], exp.shape[1])
     sub, esub = lab[:hh, :ww], exp[:hh, :ww]
-    wrong = (sub != esub) & (sub != AMBIGUOUS)
+    wrong = ((sub != esub) & (sub != AMBIGUOUS)) | far[:hh, :ww]
     n_wrong, n_amb = int(wrong.sum()), int(amb.sum())
     for r, c in np.argwhere(wrong)[:MAX_CELL_EVIDENCE]:
         r, c = int(r), int(c)
+        e_name = label_name(int(esub[r, c]))
+        if sub[r, c] == AMBIGUOUS:
+            violations.append(Violation("color_accuracy", f, (r, c), f"cell ({r}, {c}) is no shade of {e_name} "
+                                        "(nor that colour bled towards its neighbours), though its own colour is "
+                                        "unsure", ans.cell_box(r, c), f"not {e_name}", e_name))
+            continue
         violations.append(Violation("color_accuracy", f, (r, c), f"cell ({r}, {c}) reads {label_name(int(sub[r, c]))}, "
-                                    f"expected {label_name(int(esub[r, c]))}", ans.cell_box(r, c),
-                                    label_name(int(sub[r, c])), label_name(int(esub[r, c]))))
+                                    f"expected {e_name}", ans.cell_box(r, c), label_name(int(sub[r, c])), e_name))
     for r, c in np.argwhere(amb)[:MAX_CELL_EVIDENCE]:
         r, c = int(r), int(c)
         violations.append(Violation("note", f, (r, c), f"cell ({r}, {c}) is unreadable (ambiguous colour)",
