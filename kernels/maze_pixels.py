@@ -515,3 +515,53 @@ def marker_blobs(hue: NDArray[np.uint8], rgb: NDArray[np.uint8], n_classes: int,
                 out[n_out, j + 2] = stats[i, j]
             n_out += 1
     return out[:n_out].copy()
+
+
+@njit(cache=True, nogil=True)
+def area_rows(src: NDArray[np.uint8], out: NDArray[np.uint8], xdi: NDArray[np.int64], xsi: NDArray[np.int64],
+              xal: NDArray[np.float32], ydi: NDArray[np.int64], ysi: NDArray[np.int64], yal: NDArray[np.float32],
+              d0: int, d1: int) -> None:
+    """Rows d0..d1 (exclusive end) of OpenCV's INTER_AREA downscale of an (H, W, 3) image, written into ``out``.
+
+    ``(xdi, xsi, xal)``, ``(ydi, ysi, yal)``: OpenCV's decimation tables (destination index, source
+    index, float32 weight; ``mmgr.parsers.maze._area_tables``). As OpenCV's generic area resize, in
+    float32: each source row of a destination row is summed along x (``buf += s * alpha``, table
+    order), the rows are summed (``sum += beta * buf``) and the sum is rounded half to even and
+    saturated. Destination rows are independent (OpenCV splits them between threads the same way),
+    so any band of rows equals those rows of a whole resize.
+    """
+    dw = out.shape[1]
+    buf = np.empty(dw * 3, np.float32)
+    acc = np.zeros(dw * 3, np.float32)
+    row_out = -1
+    for j in range(ydi.shape[0]):
+        dy = ydi[j]
+        if dy < d0 or dy >= d1:
+            continue
+        if dy != row_out:
+            if row_out >= 0:
+                _put_row(out, row_out, acc)
+            acc[:] = 0
+            row_out = dy
+        buf[:] = 0
+        sy = ysi[j]
+        for k in range(xdi.shape[0]):
+            dxn = xdi[k] * 3
+            sxn = xsi[k]
+            a = xal[k]
+            buf[dxn] = buf[dxn] + np.float32(src[sy, sxn, 0]) * a
+            buf[dxn + 1] = buf[dxn + 1] + np.float32(src[sy, sxn, 1]) * a
+            buf[dxn + 2] = buf[dxn + 2] + np.float32(src[sy, sxn, 2]) * a
+        beta = yal[j]
+        for d in range(dw * 3):
+            acc[d] = acc[d] + beta * buf[d]
+    if row_out >= 0:
+        _put_row(out, row_out, acc)
+
+
+@njit(cache=True, nogil=True)
+def _put_row(out: NDArray[np.uint8], dy: int, acc: NDArray[np.float32]) -> None:
+    """Round half to even and saturate one destination row of ``area_rows``."""
+    row = out[dy].reshape(out.shape[1] * 3)
+    for d in range(row.shape[0]):
+        row[d] = np.uint8(min(max(np.rint(acc[d]), np.float32(0.0)), np.float32(255.0)))

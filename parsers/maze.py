@@ -16,6 +16,8 @@ Design notes:
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -24,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
-from mmgr.kernels.maze_pixels import changed_band, marker_blobs
+from mmgr.kernels.maze_pixels import area_rows, changed_band, marker_blobs
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify, classify_rows
 from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, read_walls_many, register
 from mmgr.parsers.types import Frame
@@ -245,8 +247,72 @@ def _shrink(rgb: NDArray[np.uint8], work: float) -> NDArray[np.uint8]:
     if work >= 1:
         return rgb
     h, w = rgb.shape[:2]
-    return np.ascontiguousarray(cv2.resize(rgb, (max(8, round(w * work)), max(8, round(h * work))),
-                                           interpolation=cv2.INTER_AREA))
+    return np.ascontiguousarray(cv2.resize(rgb, _work_size(w, h, work), interpolation=cv2.INTER_AREA))
+
+
+def _work_size(w: int, h: int, work: float) -> tuple[int, int]:
+    return max(8, round(w * work)), max(8, round(h * work))
+
+
+@functools.lru_cache(maxsize=8)
+def _area_tables(ssize: int, dsize: int) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32],
+                                                  NDArray[np.int64], NDArray[np.int64]] | None:
+    """OpenCV's INTER_AREA decimation table of one axis (``computeResizeAreaTab``, double arithmetic, float32
+    weights): destination index, source index and weight of every entry, and each destination
+    index's first and last source index; None where OpenCV takes another path (a whole-number or
+    upscaling factor), which ``area_rows`` does not reproduce.
+    """
+    scale = 1.0 / (dsize / ssize)  # OpenCV: scale = 1 / inv_scale, inv_scale = dsize / ssize
+    if scale < 1 or abs(scale - round(scale)) < 2.220446049250313e-16:
+        return None
+    di: list[int] = []
+    si: list[int] = []
+    al: list[float] = []
+    for dx in range(dsize):
+        f1 = dx * scale
+        f2 = f1 + scale
+        cell = min(scale, ssize - f1)
+        s2 = min(math.floor(f2), ssize - 1)
+        s1 = min(math.ceil(f1), s2)
+        entries = [(s1 - 1, (s1 - f1) / cell)] if s1 - f1 > 1e-3 else []
+        entries += [(sx, 1.0 / cell) for sx in range(s1, s2)]
+        if f2 - s2 > 1e-3:
+            entries.append((s2, min(min(f2 - s2, 1.0), cell) / cell))
+        for sx, a in entries:
+            di.append(dx)
+            si.append(sx)
+            al.append(a)
+    d, s = np.array(di, np.int64), np.array(si, np.int64)
+    lo = np.full(dsize, ssize, np.int64)
+    hi = np.full(dsize, -1, np.int64)
+    np.minimum.at(lo, d, s)
+    np.maximum.at(hi, d, s)
+    return d, s, np.array(al, np.float32), lo, hi
+
+
+def _shrink_changed(rgb: NDArray[np.uint8], work: float, band: tuple[int, int] | None,
+                    prev: NDArray[np.uint8] | None) -> tuple[NDArray[np.uint8], tuple[int, int] | None]:
+    """``_shrink(rgb, work)`` and the band of its rows that differ from ``prev`` (the last frame shrunk; None:
+    unknown), given ``band``, the rows of ``rgb`` that differ from the last frame.
+
+    Only the working-scale rows whose source rows meet the band are resized (``area_rows``, OpenCV's
+    area resize to the bit); the others are the last frame's. Sizes where OpenCV takes another path
+    are resized whole by OpenCV.
+    """
+    h, w = rgb.shape[:2]
+    dw, dh = _work_size(w, h, work)
+    tx, ty = _area_tables(w, dw), _area_tables(h, dh)
+    if band is None or prev is None or prev.shape != (dh, dw, 3) or tx is None or ty is None:
+        small = _shrink(rgb, work)
+        return small, None if band is None or prev is None or prev.shape != small.shape else changed_band(small, prev)
+    if band[0] == h:
+        return prev, (dh, dh)
+    hit = np.flatnonzero((ty[4] >= band[0]) & (ty[3] < band[1]))  # destination rows reading a changed row
+    d0, d1 = int(hit[0]), int(hit[-1]) + 1
+    small = prev.copy()
+    area_rows(rgb, small, tx[0], tx[1], tx[2], ty[0], ty[1], ty[2], d0, d1)
+    b0, b1 = changed_band(small[d0:d1], prev[d0:d1])
+    return small, ((dh, dh) if b0 == d1 - d0 else (d0 + b0, d0 + b1))
 
 
 def _work_scale(rgb: NDArray[np.uint8], pal: Palette, grid: Grid, opts: ParseOptions) -> tuple[float, Palette, Grid]:
@@ -358,10 +424,11 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             wf, p = Frame(frame.index, frame.t_s, last[1].rgb), last[3]
             o = FrameObs(frame.index, p.grid, p.walls, p.markers, p.skipped)
         else:
-            wf = Frame(frame.index, frame.t_s, _shrink(frame.rgb, work)) if work < 1 else frame
+            wf = frame
+            if work < 1:  # the frame and its changed band at the working scale
+                small, band = _shrink_changed(frame.rgb, work, band, None if last is None else last[1].rgb)
+                wf = Frame(frame.index, frame.t_s, small)
             hw = wf.rgb.shape[0]
-            if work < 1 and band is not None and last is not None:  # the band at the working scale
-                band = (hw, hw) if band[0] == h else changed_band(wf.rgb, last[1].rgb)
             if frame.index == 0 and planes0 is not None:
                 planes = planes0
             elif band is not None and last is not None and band[1] - band[0] <= hw // 2:

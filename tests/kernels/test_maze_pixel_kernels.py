@@ -244,3 +244,33 @@ def test_maze_class_boxes_large_sparse_images(seed: int) -> None:
     y, x = int(rng.integers(h)), int(rng.integers(w))
     labels[y:y + 5, x:x + 6] = 2 if seed % 3 else 0  # a marker-like patch
     assert_array_equal(jit.class_boxes(labels, 5), ref.class_boxes(labels, 5))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_maze_area_rows_matches_reference_and_opencv(seed: int) -> None:
+    """Any band of rows of the area downscale equals those rows of OpenCV's INTER_AREA resize, bit for bit."""
+    import cv2
+
+    from mmgr.parsers.maze import _area_tables
+
+    rng = np.random.default_rng(300 + seed)
+    h, w = int(rng.integers(9, 200)), int(rng.integers(9, 200))
+    work = 2 / 3 if seed % 4 == 0 else float(rng.uniform(0.2, 0.95))
+    dw, dh = max(8, round(w * work)), max(8, round(h * work))
+    tx, ty = _area_tables(w, dw), _area_tables(h, dh)
+    if tx is None or ty is None:  # OpenCV's other paths (whole-number factors, upscaling): not reproduced
+        return
+    if seed % 2:
+        src = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    else:  # flat areas and edges, as in rendered mazes
+        src = np.repeat(np.repeat(rng.integers(0, 2, (h // 4 + 1, w // 5 + 1, 3), dtype=np.uint8) * 255, 4, 0), 5, 1)
+        src = np.ascontiguousarray(src[:h, :w])
+    want = cv2.resize(src, (dw, dh), interpolation=cv2.INTER_AREA)
+    for d0, d1 in ((0, dh), (0, 1), (dh - 1, dh), tuple(sorted(rng.integers(0, dh + 1, 2)))):
+        got = np.zeros((dh, dw, 3), np.uint8)
+        twin = np.zeros((dh, dw, 3), np.uint8)
+        jit.area_rows(src, got, tx[0], tx[1], tx[2], ty[0], ty[1], ty[2], int(d0), int(d1))
+        ref.area_rows(src, twin, tx[0], tx[1], tx[2], ty[0], ty[1], ty[2], int(d0), int(d1))
+        assert_array_equal(got[d0:d1], want[d0:d1])
+        assert_array_equal(twin, got)
+        assert not got[:d0].any() and not got[d1:].any()
