@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.board import block_changes, median_colour
+from mmgr.kernels.board import block_changes, line_peaks, median_colour
 from mmgr.kernels.grid import cell_summary
 from mmgr.parsers.digits import CELL_PX, DigitReader
 
@@ -197,19 +197,8 @@ def _line_positions(profile: NDArray[np.float64], n: int) -> tuple[NDArray[np.fl
     """
     expected = PAD + CELL_PX * np.arange(n + 1, dtype=np.float64)
     win = max(3, CELL_PX // 5)
-    found = np.empty(n + 1)
-    peaks = np.empty(n + 1)
-    for i, e in enumerate(expected):
-        lo, hi = int(max(0, e - win)), int(min(len(profile), e + win + 1))
-        seg = profile[lo:hi]
-        j = int(np.argmax(seg))
-        # centroid of the part of the peak above half its height
-        thr = 0.5 * (seg[j] + np.median(seg))
-        idx = np.nonzero(seg >= thr)[0]
-        idx = idx[np.abs(idx - j) <= 4]
-        wts = seg[idx] - thr + 1e-6
-        found[i] = lo + float(np.sum(idx * wts) / np.sum(wts))
-        peaks[i] = seg[j]
+    # centroid of the part of each peak above half its height (kernels/board.py, numpy twin)
+    found, peaks = line_peaks(np.ascontiguousarray(profile, np.float64), expected, win)
     # robust straight-line fit position = a + b * i
     i = np.arange(n + 1, dtype=np.float64)
     b, a = np.polyfit(i, found, 1)

@@ -21,3 +21,21 @@ def block_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], feeds: NDArr
     todo[hit[hit >= 0]] = True
     means.reshape(-1, 3)[moved] = cur.reshape(-1, 3)[moved]
     return todo
+
+
+def line_peaks(profile: NDArray[np.float64], expected: NDArray[np.float64],
+               win: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """See ``mmgr.kernels.board.line_peaks``."""
+    found = np.empty(len(expected))
+    peaks = np.empty(len(expected))
+    for i, e in enumerate(expected):
+        lo, hi = int(max(0, e - win)), int(min(len(profile), e + win + 1))
+        seg = profile[lo:hi]
+        j = int(np.argmax(seg))
+        thr = 0.5 * (seg[j] + np.median(seg))
+        idx = np.nonzero(seg >= thr)[0]
+        idx = idx[np.abs(idx - j) <= 4]
+        wts = seg[idx] - thr + 1e-6
+        found[i] = lo + float(np.sum(idx * wts) / np.sum(wts))
+        peaks[i] = seg[j]
+    return found, peaks

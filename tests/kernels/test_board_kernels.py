@@ -65,3 +65,45 @@ def test_block_changes_threshold_is_strict():
     cur[0, 1, 2] = 91   # 9 levels: moved
     feeds = np.array([[0, -1, -1, -1], [1, 2, -1, -1]], np.intp)
     assert K.block_changes(cur, means, feeds, 8, 3).tolist() == [False, True, True]
+
+
+def _profile_with_lines(rng, n, size, jitter):  # noqa: ANN001, ANN202
+    prof = rng.random(size) * 20.0
+    for i in range(n + 1):
+        c = 10 + 40 * i + rng.uniform(-jitter, jitter)
+        x = np.arange(size)
+        prof += 180.0 * np.exp(-0.5 * ((x - c) / 1.3) ** 2)
+    return prof
+
+
+@pytest.mark.parametrize("n", [4, 9])
+@pytest.mark.parametrize("seed", range(6))
+def test_line_peaks_match_reference_bit_for_bit(n, seed):
+    rng = np.random.default_rng(seed)
+    size = 40 * n + 20
+    prof = _profile_with_lines(rng, n, size, 3.0)
+    expected = 10 + 40 * np.arange(n + 1, dtype=np.float64)
+    a, b = K.line_peaks(prof, expected, 8), R.line_peaks(prof, expected, 8)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert np.all(np.abs(a[0] - expected) <= 3.5)  # the planted lines are found where they are
+
+
+def test_line_peaks_windows_clipped_at_the_ends_and_flat_profiles():
+    prof = np.zeros(50)
+    prof[0] = 100.0
+    prof[49] = 100.0
+    exp = np.array([0.0, 49.0])
+    a, b = K.line_peaks(prof, exp, 8), R.line_peaks(prof, exp, 8)
+    assert np.array_equal(a[0], b[0]) and a[0].tolist() == [0.0, 49.0]
+    flat = np.full(30, 7.0)  # every sample ties: the first is the peak, the centroid spans +-4
+    a, b = K.line_peaks(flat, np.array([15.0]), 8), R.line_peaks(flat, np.array([15.0]), 8)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.float64, st.integers(20, 80), elements=st.floats(0, 255, allow_nan=False)),
+       st.integers(3, 10))
+def test_line_peaks_property(prof, win):
+    exp = np.linspace(0, len(prof) - 1, 4)
+    a, b = K.line_peaks(prof, exp, win), R.line_peaks(prof, exp, win)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
