@@ -315,20 +315,26 @@ def _shrink_changed(rgb: NDArray[np.uint8], work: float, band: tuple[int, int] |
     return small, ((dh, dh) if b0 == d1 - d0 else (d0 + b0, d0 + b1))
 
 
-def _work_scale(rgb: NDArray[np.uint8], pal: Palette, grid: Grid, opts: ParseOptions) -> tuple[float, Palette, Grid]:
+def _work_scale(rgb: NDArray[np.uint8], pal: Palette, grid: Grid, opts: ParseOptions,
+                keep: dict | None = None) -> tuple[float, Palette, Grid]:
     """Scale at which cells are ``opts.work_cell_px`` wide, and the palette and grid found at that scale.
 
     Analysing a 640 px frame of a 3x3 maze at full size costs ~30x more than at 40 px a cell and
     reads nothing more; the frame-0 fit is repeated at the working scale and kept only if it is good.
+    ``keep`` (``fit_grid``'s, of ``rgb``): when a smaller scale is taken, it receives the shrunk
+    frame as ``small`` and that fit's ``planes``.
     """
     target = opts.work_cell_px * (1.6 if pal.geometry == "line" else 1.0)  # thin lines, small flags
     cell = min(grid.sx, grid.sy)
     if cell <= 1.25 * target:
         return 1.0, pal, grid
     work = target / cell
-    fit = fit_grid(_shrink(rgb, work), grid.rows, grid.cols)
+    small: dict = {}
+    fit = fit_grid(_shrink(rgb, work), grid.rows, grid.cols, keep=small)
     if fit is None or fit[1].score < max(0.8, grid.score - 0.1) or fit[0].geometry != pal.geometry:
         return 1.0, pal, grid
+    if keep is not None:
+        keep.update(planes=small["planes"], small=small["rgb"])
     return work, fit[0], fit[1]
 
 
@@ -405,13 +411,16 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
     work = 1.0  # frames are analysed at this scale (cells of ~40 px), results mapped back to decoded pixels
     for frame in frames:
         if pal is None:
-            fit = fit_grid(frame.rgb, ref.rows if ref else None, ref.cols if ref else None)
+            keep: dict = {}  # the fit's planes of frame 0 (and the frame shrunk), not computed twice
+            fit = fit_grid(frame.rgb, ref.rows if ref else None, ref.cols if ref else None, keep=keep)
             if fit is None:
                 raise ParseError("no maze grid found in frame 0 (neither a block grid nor a line grid)")
             pal, grid0 = fit
-            work, pal, grid0 = _work_scale(frame.rgb, pal, grid0, opts)
-            first_rgb = _shrink(frame.rgb, work)
-            planes0 = wall0, marker0, _ = classify(first_rgb, pal, opts.marker_dist)
+            work, pal, grid0 = _work_scale(frame.rgb, pal, grid0, opts, keep)
+            first_rgb = keep["small"] if work < 1 else frame.rgb
+            # the fit classifies with the default marker distance
+            planes0 = keep["planes"] if float(opts.marker_dist) == 70.0 else classify(first_rgb, pal, opts.marker_dist)
+            wall0, marker0 = planes0[0], planes0[1]
             raw0 = read_walls(wall0, pal.geometry, grid0)
             cache.update(anchor=anchor_of(wall0, pal.geometry, marker0), shape=wall0.shape, grid=grid0)  # still camera
         assert grid0 is not None and raw0 is not None
@@ -426,7 +435,8 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
         else:
             wf = frame
             if work < 1:  # the frame and its changed band at the working scale
-                small, band = _shrink_changed(frame.rgb, work, band, None if last is None else last[1].rgb)
+                small, band = (first_rgb, None) if last is None else _shrink_changed(frame.rgb, work, band,
+                                                                                      last[1].rgb)
                 wf = Frame(frame.index, frame.t_s, small)
             hw = wf.rgb.shape[0]
             if frame.index == 0 and planes0 is not None:

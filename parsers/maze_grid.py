@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from mmgr.kernels.maze_fit import block_scores, block_values, line_border, line_scores, line_values
 from mmgr.kernels.maze_pixels import enclosed_box, wall_values
-from mmgr.parsers.maze_colour import Palette, find_palette, masks
+from mmgr.parsers.maze_colour import Palette, classify, find_palette
 
 __all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "read_walls_many", "register"]
 
@@ -337,15 +337,19 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
 
 
 def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None = None,
-             max_size: int = 25) -> tuple[Palette, Grid] | None:
+             max_size: int = 25, keep: dict | None = None) -> tuple[Palette, Grid] | None:
     """Find palette, size and grid of the maze in one frame (frame 0 or the input image).
 
     Tries every candidate palette and, when the size is not given, every size up to
-    ``max_size``; returns the best fit, or None when nothing scores above 0.5.
+    ``max_size``; returns the best fit, or None when nothing scores above 0.5. ``keep``: a dict
+    that receives ``planes``, the best palette's ``classify(rgb, palette)`` planes, and ``rgb`` (the
+    parse reads frame 0 with them instead of classifying it again).
     """
     scored: list[tuple[float, Palette, Grid, NDArray[np.float64], NDArray[np.uint8], NDArray[np.float64]]] = []
+    planes: dict[Palette, tuple[NDArray[np.uint8], ...]] = {}
     for pal in find_palette(rgb):
-        wall, marker = masks(rgb, pal)
+        planes[pal] = classify(rgb, pal)
+        wall, marker = planes[pal][:2]
         covered = cv2.integral(marker, sdepth=cv2.CV_64F)
         anchor = _locate(wall, pal.geometry)
         if anchor is None:
@@ -379,6 +383,8 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
             best = (key, pal, g)
     if best is None or best[2].score < 0.5:
         return None
+    if keep is not None:
+        keep.update(planes=planes[best[1]], rgb=rgb)
     return best[1], best[2]
 
 
