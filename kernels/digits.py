@@ -190,6 +190,16 @@ def _box3_cell(src: NDArray[np.float32], dst: NDArray[np.float32],
 
 
 @njit(cache=True, nogil=True)
+def _max2d(a: NDArray[np.float32]) -> np.float32:  # pragma: no cover
+    m = a[0, 0]
+    for y in range(a.shape[0]):
+        for x in range(a.shape[1]):
+            if a[y, x] > m:
+                m = a[y, x]
+    return m
+
+
+@njit(cache=True, nogil=True)
 def _coarse_cell(src: NDArray[np.float32], out: NDArray[np.float32], k: int, scale: np.float32,
                  off: int, dy: NDArray[np.int64], dx: NDArray[np.int64]) -> None:  # pragma: no cover
     """(H, W) -> (H/k, W/k) block means into ``out[off:]``, summed in OpenCV's area-resize order
@@ -286,23 +296,14 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
                 d = bg - g[y, x]
                 ink[0, y, x] = d if d > np.float32(0.0) else np.float32(0.0)
         _box3_cell(ink[0], sm, tmp)
-        pk = sm[0, 0]
-        for y in range(size):
-            for x in range(size):
-                if sm[y, x] > pk:
-                    pk = sm[y, x]
-        peak[0] = pk
+        peak[0] = _max2d(sm)
         rows, cols = line_bands(ink, peak, outer, tail)
         for y in range(size):
             for x in range(size):
                 if rows[0, y] or cols[0, x]:
                     ink[0, y, x] = np.float32(0.0)
         _box3_cell(ink[0], sm, tmp)
-        contrast = sm[0, 0]
-        for y in range(size):
-            for x in range(size):
-                if sm[y, x] > contrast:
-                    contrast = sm[y, x]
+        contrast = _max2d(sm)
         clear[i] = contrast < blank_contrast and bg >= blank_min_bg
         den = contrast if contrast > np.float32(1.0) else np.float32(1.0)
         above = 0
