@@ -439,6 +439,7 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
                                                                                       last[1].rgb)
                 wf = Frame(frame.index, frame.t_s, small)
             hw = wf.rgb.shape[0]
+            cache.pop("wall_rows", None)  # unknown: the registration opens the whole wall mask
             if frame.index == 0 and planes0 is not None:
                 planes = planes0
             elif band is not None and last is not None and band[1] - band[0] <= hw // 2:
@@ -447,6 +448,8 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
                 # planes are updated in place: nothing reads them again (frame 0's serve images only).
                 planes = last[2] if band[0] == hw else classify_rows(wf.rgb, band[0], band[1], last[2], pal,
                                                                        opts.marker_dist, in_place=True)
+                # the rows where the walls may differ from those the last registration saw
+                cache["wall_rows"] = (0, 0) if band[0] == hw else (max(0, band[0] - 2), min(hw, band[1] + 2))
             else:
                 planes = classify(wf.rgb, pal, opts.marker_dist)
             o = _observe(wf, pal, grid0, opts, cache, planes)

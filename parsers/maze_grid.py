@@ -69,12 +69,15 @@ class Grid:
         return round(x0), round(y0), round(x1), round(y1)
 
 
-def _enclosed_box(wall: NDArray[np.uint8],
-                  exclude: NDArray[np.uint8] | None = None) -> tuple[int, int, int, int] | None:
-    """Bounding box (x0, y0, x1, y1 exclusive) of non-wall pixels walled in on all four sides."""
+def _enclosed_box(wall: NDArray[np.uint8], exclude: NDArray[np.uint8] | None = None,
+                  cache: dict | None = None) -> tuple[int, int, int, int] | None:
+    """Bounding box (x0, y0, x1, y1 exclusive) of non-wall pixels walled in on all four sides.
+
+    ``cache``: ``register``'s, holding the last opened non-wall mask; see ``_opened_nonwall``.
+    """
     h, w = wall.shape
     k = max(3, min(h, w) // 60)  # thin seams between tiles are not corridor
-    nonwall = cv2.morphologyEx((wall == 0).view(np.uint8), cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+    nonwall = _opened_nonwall(wall, k, cache)
     wall = np.ascontiguousarray(wall)
     # markers (an agent clipping into the outer wall) do not move the box
     box = enclosed_box(wall, nonwall, wall if exclude is None else np.ascontiguousarray(exclude), exclude is not None)
@@ -157,17 +160,45 @@ def _line_boxes(shape: tuple[int, int], grids: list[Grid], k: int = 9, cols: int
     return bh, bv
 
 
+def _opened_nonwall(wall: NDArray[np.uint8], k: int, cache: dict | None) -> NDArray[np.uint8]:
+    """``wall == 0`` opened with a k x k square (OpenCV's default borders).
+
+    With ``cache`` holding ``wall_rows`` (the rows where ``wall`` may differ from the mask of the
+    last call, set by the caller for this call) and the last result ``opened``: only the rows an
+    opening carries a change to (2k rows either side: erosion, then dilation) are opened again, from
+    2k more rows of context, so that every kept row sees the same neighbours (or the same image
+    edge) as in a whole opening; the last result is updated in place.
+    """
+    kern = np.ones((k, k), np.uint8)
+    rows = None if cache is None else cache.pop("wall_rows", None)
+    prev = None if cache is None else cache.get("opened")
+    if rows is not None and prev is not None and prev.shape == wall.shape and cache.get("opened_k") == k:
+        a, b = rows
+        if a < b:
+            h = wall.shape[0]
+            r = 2 * k
+            c0, c1 = max(0, a - r), min(h, b + r)  # opened rows a change can reach
+            s0, s1 = max(0, c0 - r), min(h, c1 + r)  # and their inputs
+            part = cv2.morphologyEx((wall[s0:s1] == 0).view(np.uint8), cv2.MORPH_OPEN, kern)
+            prev[c0:c1] = part[c0 - s0:c1 - s0]
+        return prev  # type: ignore[no-any-return]
+    out = cv2.morphologyEx((wall == 0).view(np.uint8), cv2.MORPH_OPEN, kern)
+    if cache is not None:
+        cache.update(opened=out, opened_k=k)
+    return out  # type: ignore[no-any-return]
+
+
 def _line_score(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> float:
     """How line-maze-like the wall-line values are (``line_scores``); -1: under a marker, not judged."""
     hz, vt = (np.ascontiguousarray(a, np.float64)[None] for a in (horiz, vert))
     return float(line_scores(hz, vt)[0])
 
 
-def _locate(wall: NDArray[np.uint8], geometry: str,
-            exclude: NDArray[np.uint8] | None = None) -> tuple[float, float, float, float] | None:
+def _locate(wall: NDArray[np.uint8], geometry: str, exclude: NDArray[np.uint8] | None = None,
+            cache: dict | None = None) -> tuple[float, float, float, float] | None:
     """Size-independent anchor of the maze: the enclosed box (block) or the border line centres (line)."""
     if geometry == "block":
-        box = _enclosed_box(wall, exclude)
+        box = _enclosed_box(wall, exclude, cache)
         return None if box is None else tuple(float(v) for v in box)  # type: ignore[return-value]
     return _line_border(wall)
 
@@ -314,13 +345,15 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
         rows, cols: maze size in cells.
         aspect: expected ``sy / sx`` (from frame 0); used when one side of the maze is cut off.
         cache: a dict kept across the frames of one video: when the anchor (box or border) has
-            not moved by more than half a pixel, the previous frame's grid is reused unscored.
+            not moved by more than half a pixel, the previous frame's grid is reused unscored. A
+            caller that knows the rows where ``wall`` may differ from the last call's mask sets
+            ``cache["wall_rows"] = (first, end)`` (block grids: only those rows are opened again).
         exclude: marker mask; markers do not count as corridor when locating a block grid.
 
     Returns:
         The grid with its fit ``score`` (callers decide the threshold), or None.
     """
-    anchor = _locate(wall, geometry, exclude)
+    anchor = _locate(wall, geometry, exclude, cache)
     if anchor is None:
         return None
     if cache is not None and cache.get("anchor") is not None and cache.get("shape") == wall.shape:

@@ -170,3 +170,28 @@ def test_changed_rows_reading_equals_full_reading(style: str, cell_px: int | Non
     for a, b in zip(banded.frames, whole.frames, strict=True):
         assert (a.grid, a.markers, a.skipped) == (b.grid, b.markers, b.skipped), f"frame {a.index}"
         np.testing.assert_array_equal(a.walls, b.walls)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_opened_nonwall_of_changed_rows_equals_whole_opening(seed: int) -> None:
+    """Opening again only the rows a wall change reaches gives the opening of the whole mask (edges, odd and even k)."""
+    import cv2
+
+    from mmgr.parsers.maze_grid import _opened_nonwall
+
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(20, 160)), int(rng.integers(20, 160))
+    k = int(rng.integers(3, 8))
+    wall = (rng.random((h, w)) < 0.5).astype(np.uint8)
+    wall = cv2.dilate(wall, np.ones((2, 2), np.uint8)) if seed % 2 else wall
+    cache: dict = {}
+    _opened_nonwall(wall, k, cache)  # the whole opening, kept
+    for a, b in ((0, 1), (h - 1, h), (0, 4), (h - 3, h), (h // 2, h // 2 + 2), (5, h - 5), (7, 7)):
+        wall = wall.copy()
+        if b > a:
+            wall[a:b] = (rng.random((b - a, w)) < 0.5).astype(np.uint8)
+        cache["wall_rows"] = (a, b)
+        got = _opened_nonwall(wall, k, cache)
+        want = cv2.morphologyEx((wall == 0).view(np.uint8), cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+        np.testing.assert_array_equal(got, want)
+        assert "wall_rows" not in cache  # one use only
