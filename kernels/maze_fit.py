@@ -172,7 +172,11 @@ def line_scores(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> NDArra
 
 @njit(cache=True, nogil=True)
 def _box_sum(integral: NDArray[np.float64], ya: int, yb: int, xa: int, xb: int) -> float:
-    """Sum of the mask over ``[ya, yb) x [xa, xb)`` from its integral image (whole numbers: exact)."""
+    """Sum of the mask over ``[ya, yb) x [xa, xb)`` from its integral image (whole numbers: exact).
+
+    The parsers pass int32 integrals (half the memory of float64, built twice as fast): the sum is
+    then an integer, and a ratio of it is the one correctly rounded float64 division either way.
+    """
     return integral[yb, xb] - integral[ya, xb] - integral[yb, xa] + integral[ya, xa]
 
 
@@ -182,7 +186,7 @@ def block_values(integral: NDArray[np.float64], covered: NDArray[np.float64], us
                  sy: NDArray[np.float64], frac: float) -> NDArray[np.float64]:
     """Mean wall-mask value over the central ``frac`` of every block of K block grids (``ox`` .. ``sy``: (K,)).
 
-    ``integral``: (H+1, W+1) float64 integral image of the wall mask; ``covered``: that of the marker
+    ``integral``: (H+1, W+1) integral image of the wall mask (int32 or float64); ``covered``: that of the marker
     mask (with ``use_covered``, a block more than 2% covered is -1, not judged). Returns
     (K, 2R+1, 2C+1) float64; -1 where the block's box leaves the frame.
     """

@@ -205,7 +205,7 @@ def _path_reads(hue_map: NDArray[np.uint8], hue: str, pal: Palette,
     on_walls = read_walls(pm, pal.geometry, grid)
     if pal.geometry == "line":  # a path crosses a wall line in one or two of its nine cross-sections
         on_walls = np.where(on_walls >= 0, np.clip(on_walls * 3.0, 0, 1), on_walls).astype(np.float32)
-    integral = cv2.integral(pm, sdepth=cv2.CV_64F)
+    integral = cv2.integral(pm, sdepth=cv2.CV_32S)  # whole-number sums, exact
     h, w = pm.shape
     # the central 24% of every cell (rounded half to even, clipped to the frame), all cells at once
     c, r = np.arange(grid.cols), np.arange(grid.rows)

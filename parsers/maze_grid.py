@@ -228,14 +228,14 @@ def _grid_at(anchor: tuple[float, float, float, float], shape: tuple[int, int], 
     return Grid(rows, cols, ox, oy, 2 * bw, 2 * bh, 0.0)
 
 
-def _score(integral: NDArray[np.float64], geometry: str, g: Grid,
-           covered: NDArray[np.float64] | None = None, frac: float = 0.5) -> Grid:
+def _score(integral: NDArray[np.int32], geometry: str, g: Grid,
+           covered: NDArray[np.int32] | None = None, frac: float = 0.5) -> Grid:
     """Fit quality of grid ``g``; with ``covered`` (integral of the marker mask), walls under markers are not judged."""
     return _score_many(integral, geometry, [g], covered, frac)[0]
 
 
-def _score_many(integral: NDArray[np.float64], geometry: str, grids: list[Grid],
-                covered: NDArray[np.float64] | None = None, frac: float = 0.5) -> list[Grid]:
+def _score_many(integral: NDArray[np.int32], geometry: str, grids: list[Grid],
+                covered: NDArray[np.int32] | None = None, frac: float = 0.5) -> list[Grid]:
     """``_score`` of K grids of one size at once (sampled and scored in kernels; each score as alone)."""
     if geometry == "block":
         scores = block_scores(_block_values(integral, grids, covered, frac=frac)).tolist()
@@ -247,7 +247,7 @@ def _score_many(integral: NDArray[np.float64], geometry: str, grids: list[Grid],
     return [Grid(g.rows, g.cols, g.ox, g.oy, g.sx, g.sy, sc) for g, sc in zip(grids, scores, strict=True)]
 
 
-def _block_values(integral: NDArray[np.float64], grids: list[Grid], covered: NDArray[np.float64] | None,
+def _block_values(integral: NDArray[np.int32], grids: list[Grid], covered: NDArray[np.int32] | None,
                   cols: int | None = None, frac: float = 0.5) -> NDArray[np.float64]:
     """``block_values`` of K grids of one row count (``cols``: sample this many columns for all of them)."""
     cov = integral if covered is None else covered
@@ -255,7 +255,7 @@ def _block_values(integral: NDArray[np.float64], grids: list[Grid], covered: NDA
                         *_params(grids), frac)  # type: ignore[no-any-return]
 
 
-def _line_values(integral: NDArray[np.float64], grids: list[Grid], covered: NDArray[np.float64] | None,
+def _line_values(integral: NDArray[np.int32], grids: list[Grid], covered: NDArray[np.int32] | None,
                  cols: int | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Line readings of K grids of one row count (``line_values``), segments on a marker -1 (border ones 0);
     each grid's border is its own leading C and C+1 columns when ``cols`` samples more for all of them."""
@@ -275,8 +275,8 @@ def _line_values(integral: NDArray[np.float64], grids: list[Grid], covered: NDAr
     return hzs, vts, fill
 
 
-def _score_sizes(integral: NDArray[np.float64], geometry: str, grids: list[Grid],
-                 covered: NDArray[np.float64] | None) -> list[float]:
+def _score_sizes(integral: NDArray[np.int32], geometry: str, grids: list[Grid],
+                 covered: NDArray[np.int32] | None) -> list[float]:
     """``_score(...).score`` of grids of one row count and different column counts, sampled in one batch.
 
     Every grid is sampled over the widest grid's columns; its own values are the leading
@@ -291,8 +291,8 @@ def _score_sizes(integral: NDArray[np.float64], geometry: str, grids: list[Grid]
             for k, g in enumerate(grids)]
 
 
-def _refine(integral: NDArray[np.float64], geometry: str, g: Grid, reach: int = 2,
-            covered: NDArray[np.float64] | None = None) -> Grid:
+def _refine(integral: NDArray[np.int32], geometry: str, g: Grid, reach: int = 2,
+            covered: NDArray[np.int32] | None = None) -> Grid:
     """Nudge each edge of the grid by up to ``reach`` pixels (x edges, then y edges) to maximise the fit.
 
     Returns the nudged grid unscored (score 0): only the geometry of ``g`` is used, and callers
@@ -362,7 +362,7 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
     g = _grid_at(anchor, wall.shape, geometry, rows, cols, aspect)
     if g is None:
         return None
-    integral = cv2.integral(wall, sdepth=cv2.CV_64F)
+    integral = cv2.integral(wall, sdepth=cv2.CV_32S)
     g = _score(integral, geometry, _refine(integral, geometry, g))
     if cache is not None:
         cache.update(anchor=anchor, shape=wall.shape, grid=g)
@@ -378,16 +378,16 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
     that receives ``planes``, the best palette's ``classify(rgb, palette)`` planes, and ``rgb`` (the
     parse reads frame 0 with them instead of classifying it again).
     """
-    scored: list[tuple[float, Palette, Grid, NDArray[np.float64], NDArray[np.uint8], NDArray[np.float64]]] = []
+    scored: list[tuple[float, Palette, Grid, NDArray[np.int32], NDArray[np.uint8], NDArray[np.int32]]] = []
     planes: dict[Palette, tuple[NDArray[np.uint8], ...]] = {}
     for pal in find_palette(rgb):
         planes[pal] = classify(rgb, pal)
         wall, marker = planes[pal][:2]
-        covered = cv2.integral(marker, sdepth=cv2.CV_64F)
+        covered = cv2.integral(marker, sdepth=cv2.CV_32S)
         anchor = _locate(wall, pal.geometry)
         if anchor is None:
             continue
-        integral = cv2.integral(wall, sdepth=cv2.CV_64F)
+        integral = cv2.integral(wall, sdepth=cv2.CV_32S)
         sizes_r = [rows] if rows else list(range(2, max_size + 1))
         sizes_c = [cols] if cols else list(range(2, max_size + 1))
         for r in sizes_r:

@@ -111,3 +111,26 @@ def test_maze_line_border_matches_reference(seed: int) -> None:
     h, w = int(rng.integers(4, 90)), int(rng.integers(4, 90))
     dark = _line_maze_mask(rng, h, w) if seed % 4 else (rng.random((h, w)) < 0.3 * (seed % 8) / 4).astype(np.uint8)
     assert_array_equal(jit.line_border(dark), ref.line_border(dark))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_maze_fit_values_of_int32_integrals_equal_float64(seed: int) -> None:
+    """The parsers pass OpenCV's int32 integral images: every value as from the float64 integral, bit for bit."""
+    import cv2
+
+    rng = np.random.default_rng(400 + seed)
+    h, w = int(rng.integers(5, 90)), int(rng.integers(5, 90))
+    masks = [(rng.random((h, w)) < p).astype(np.uint8) for p in (0.3, 0.04)]
+    i32 = [cv2.integral(m, sdepth=cv2.CV_32S) for m in masks]
+    f64 = [cv2.integral(m, sdepth=cv2.CV_64F) for m in masks]
+    assert i32[0].dtype == np.int32
+    rows, cols, k = int(rng.integers(1, 8)), int(rng.integers(1, 8)), int(rng.integers(1, 6))
+    params = _grids(rng, h, w, k, seed % 2 == 0)
+    for use in (False, True):
+        got = jit.block_values(*i32, use, rows, cols, *params, 0.5)
+        assert got.dtype == np.float64
+        assert_array_equal(got, jit.block_values(*f64, use, rows, cols, *params, 0.5))
+        lines = (jit.line_values(*ii, use, rows, cols, *params) for ii in (i32, f64))
+        for a, b in zip(*lines, strict=True):
+            assert a.dtype == b.dtype
+            assert_array_equal(a, b)
