@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from mmgr.kernels.maze_pixels import colour_bins, colour_table, floor_offsets, split_codes
 
-__all__ = ["HUES", "HUE_EDGES", "Palette", "classify", "classify_rows", "find_palette", "masks"]
+__all__ = ["HUES", "HUE_EDGES", "Palette", "blur3", "classify", "classify_rows", "find_palette", "masks"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,19 +94,25 @@ def _hue_table() -> tuple[NDArray[np.bool_], NDArray[np.uint8]]:
     return saturated, cls
 
 
-def classify(rgb: NDArray[np.uint8], pal: Palette, marker_dist: float = 70.0
+def classify(rgb: NDArray[np.uint8], pal: Palette, marker_dist: float = 70.0, blurred: NDArray[np.uint8] | None = None
              ) -> tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]:
     """(wall, marker, hue) per pixel: wall and marker 0/1 masks; hue 0 = not a colourful marker, else HUES index + 1.
 
     Wall = nearer the wall colour on the wall-floor colour line; marker = far from that line.
-    One table lookup per pixel (colours quantised to 5 bits a channel).
+    One table lookup per pixel (colours quantised to 5 bits a channel). ``blurred``: ``blur3(rgb)``
+    when the caller has it (several palettes tried on one frame).
     """
     lut = _lut(pal, float(marker_dist))
     rgb = np.ascontiguousarray(rgb, np.uint8)
     if pal.geometry == "block":  # walls from a blurred copy: averages out GIF dithering and codec noise
-        wall, marker, hue = split_codes(rgb, lut, cv2.blur(rgb, (3, 3)), True)
+        wall, marker, hue = split_codes(rgb, lut, blur3(rgb) if blurred is None else blurred, True)
         return cv2.medianBlur(wall, 3), marker, hue  # median of 0/1 values: 0/1, as of 0/255 values shifted down
     return split_codes(rgb, lut, rgb, False)  # type: ignore[no-any-return]
+
+
+def blur3(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The 3x3 box blur ``classify`` reads block walls from (OpenCV's default border)."""
+    return cv2.blur(np.ascontiguousarray(rgb, np.uint8), (3, 3))  # type: ignore[no-any-return]
 
 
 def classify_rows(rgb: NDArray[np.uint8], y0: int, y1: int,

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from mmgr.kernels.maze_fit import block_scores, block_values, line_border, line_scores, line_values
 from mmgr.kernels.maze_pixels import enclosed_box, wall_values
-from mmgr.parsers.maze_colour import Palette, classify, find_palette
+from mmgr.parsers.maze_colour import Palette, blur3, classify, find_palette
 
 __all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "read_walls_many", "register"]
 
@@ -380,8 +380,11 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
     """
     scored: list[tuple[float, Palette, Grid, NDArray[np.int32], NDArray[np.uint8], NDArray[np.int32]]] = []
     planes: dict[Palette, tuple[NDArray[np.uint8], ...]] = {}
+    blurred: NDArray[np.uint8] | None = None  # shared by the block palettes
     for pal in find_palette(rgb):
-        planes[pal] = classify(rgb, pal)
+        if pal.geometry == "block" and blurred is None:
+            blurred = blur3(rgb)
+        planes[pal] = classify(rgb, pal, blurred=blurred)
         wall, marker = planes[pal][:2]
         covered = cv2.integral(marker, sdepth=cv2.CV_32S)
         anchor = _locate(wall, pal.geometry)
