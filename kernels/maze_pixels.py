@@ -294,6 +294,22 @@ def wall_values(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.i
 
 
 @njit(cache=True, nogil=True)
+def walls_uncovered(wall: NDArray[np.uint8], cover: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64],
+                    xa: NDArray[np.int64], xb: NDArray[np.int64], ok: NDArray[np.bool_], area: NDArray[np.int64],
+                    per: int, target: NDArray[np.int64], rows: int, cols: int, thr: np.float32) -> NDArray[np.float32]:
+    """``wall_values`` of ``wall``, -1 where ``wall_values`` of ``cover`` (same boxes) is above ``thr``: a frame's
+    walls with those under markers not read, in one call instead of two reads and a mask in numpy."""
+    out = wall_values(wall, ya, yb, xa, xb, ok, area, per, target, rows, cols)
+    cov = wall_values(cover, ya, yb, xa, xb, ok, area, per, target, rows, cols)
+    flat = out.reshape(2 * rows * cols)
+    cflat = cov.reshape(2 * rows * cols)
+    for i in range(flat.shape[0]):
+        if cflat[i] > thr:
+            flat[i] = np.float32(-1.0)
+    return out
+
+
+@njit(cache=True, nogil=True)
 def changed_band(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> tuple[int, int]:
     """First differing row and one past the last of two (H, W, 3) images of one shape; (H, H) when identical.
 

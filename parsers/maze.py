@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from mmgr.errors import ParseError
 from mmgr.kernels.maze_pixels import area_rows, changed_band, marker_blobs
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify, classify_rows
-from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, read_walls_many, register
+from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, read_walls_uncovered, register
 from mmgr.parsers.types import Frame
 
 __all__ = ["HUES", "FrameObs", "MazeRef", "MazeState", "Marker", "ParseOptions", "hue_class", "parse_maze"]
@@ -237,9 +237,8 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache:
         if grid.score < opts.min_grid_score:
             return FrameObs(frame.index, None, None, (), f"maze grid fits poorly (score {grid.score:.2f})")
     assert grid is not None
-    walls, covered = read_walls_many((wall, marker), pal.geometry, grid)  # covered: the agent, the goal, a path
+    walls = read_walls_uncovered(wall, marker, pal.geometry, grid)  # not under markers: the agent, the goal, a path
     mks = _markers(frame.rgb, hue_map, grid, opts)
-    walls = np.where(covered > 0.02, np.float32(-1), walls).astype(np.float32)
     return FrameObs(frame.index, grid, walls, tuple(mks), None)
 
 

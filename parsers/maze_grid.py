@@ -26,10 +26,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.kernels.maze_fit import block_scores, block_values, line_border, line_scores, line_values
-from mmgr.kernels.maze_pixels import enclosed_box, wall_values
+from mmgr.kernels.maze_pixels import enclosed_box, wall_values, walls_uncovered
 from mmgr.parsers.maze_colour import Palette, blur3, classify, find_palette
 
-__all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "read_walls_many", "register"]
+__all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "read_walls_many", "read_walls_uncovered", "register"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,6 +477,15 @@ def read_walls_many(masks_: tuple[NDArray, ...], geometry: str, grid: Grid,
         out[target] = v
         outs.append(out.reshape(2, grid.rows, grid.cols))
     return outs
+
+
+def read_walls_uncovered(wall: NDArray[np.uint8], marker: NDArray[np.uint8], geometry: str, grid: Grid,
+                         cover_max: float = 0.02) -> NDArray[np.float32]:
+    """``read_walls(wall)`` with -1 (not read) where ``read_walls(marker)`` is above ``cover_max``: one kernel call a
+    frame. The threshold is compared in float32, as numpy compares the float32 readings with a Python float."""
+    ya, yb, xa, xb, ok, area, per, target = _read_boxes(wall.shape, geometry, grid)
+    return walls_uncovered(np.ascontiguousarray(wall), np.ascontiguousarray(marker), ya, yb, xa, xb, ok, area,  # type: ignore[no-any-return]
+                           per, target, grid.rows, grid.cols, np.float32(cover_max))
 
 
 @functools.lru_cache(maxsize=8)

@@ -102,6 +102,15 @@ def wall_values(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.i
     return out.reshape(2, rows, cols)
 
 
+def walls_uncovered(wall: NDArray[np.uint8], cover: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64],
+                    xa: NDArray[np.int64], xb: NDArray[np.int64], ok: NDArray[np.bool_], area: NDArray[np.int64],
+                    per: int, target: NDArray[np.int64], rows: int, cols: int, thr: np.float32) -> NDArray[np.float32]:
+    """Wall values of ``wall``, -1 where those of ``cover`` exceed ``thr``."""
+    walls = wall_values(wall, ya, yb, xa, xb, ok, area, per, target, rows, cols)
+    covered = wall_values(cover, ya, yb, xa, xb, ok, area, per, target, rows, cols)
+    return np.where(covered > thr, np.float32(-1), walls).astype(np.float32)
+
+
 def changed_band(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> tuple[int, int]:
     """First differing row and one past the last; (H, H) when identical."""
     rows = np.flatnonzero((a != b).any(axis=(1, 2)))
