@@ -452,6 +452,83 @@ def _open3(hue: NDArray[np.uint8], k: int, oy: int, ox: int, ch: int, cw: int) -
 
 
 @njit(cache=True, nogil=True)
+def _find(parent: NDArray[np.int64], a: int) -> int:
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+@njit(cache=True, nogil=True)
+def _components(m: NDArray[np.uint8], rgb: NDArray[np.uint8], oy: int, ox: int) -> NDArray[np.int64]:
+    """8-connected components of a 0/1 crop ``m`` (its top-left pixel at (oy, ox) of ``rgb``), in raster order of
+    their first pixel: (N, 11) int64 rows (first 2x2 block index, x0, y0, x1, y1 inclusive, area, sum x,
+    sum y, sum r, sum g, sum b), coordinates relative to the crop.
+
+    Row runs are found first and joined with a union-find (runs of consecutive rows touching
+    within one column: 8-connectivity), so that every pixel is read once, not once per neighbour.
+    """
+    ch, cw = m.shape
+    nbx = (cw + 1) // 2
+    cap = ch * ((cw + 1) // 2) + 1
+    ry = np.empty(cap, np.int64)
+    rx0 = np.empty(cap, np.int64)
+    rx1 = np.empty(cap, np.int64)  # exclusive end
+    row_start = np.empty(ch + 1, np.int64)
+    n = 0
+    for y in range(ch):
+        row_start[y] = n
+        x = 0
+        while x < cw:
+            if m[y, x] == 0:
+                x += 1
+                continue
+            s = x
+            while x < cw and m[y, x] != 0:
+                x += 1
+            ry[n], rx0[n], rx1[n] = y, s, x
+            n += 1
+    row_start[ch] = n
+    parent = np.arange(n)
+    for y in range(1, ch):  # runs of rows y - 1 and y, both sorted by x: merge them like intervals
+        i, i_end = row_start[y], row_start[y + 1]
+        j, j_end = row_start[y - 1], row_start[y]
+        while i < i_end and j < j_end:
+            if rx0[i] <= rx1[j] and rx0[j] <= rx1[i]:  # [x0, x1 - 1] and [x0', x1' - 1] within one column
+                a, b = _find(parent, i), _find(parent, j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            if rx1[i] < rx1[j]:
+                i += 1
+            else:
+                j += 1
+    comp = np.full(n, -1, np.int64)
+    stats = np.zeros((n, 11), np.int64)
+    n_comp = 0
+    for r in range(n):  # runs in raster order: a component's first run holds its first pixel
+        root = _find(parent, r)
+        y, a, b = ry[r], rx0[r], rx1[r]
+        if comp[root] < 0:
+            comp[root] = n_comp
+            st = stats[n_comp]
+            st[0], st[1], st[2], st[3], st[4] = (y // 2) * nbx + a // 2, a, y, b - 1, y
+            n_comp += 1
+        st = stats[comp[root]]
+        st[0] = min(st[0], (y // 2) * nbx + a // 2)
+        st[1] = min(st[1], a)
+        st[3] = max(st[3], b - 1)
+        st[4] = y
+        st[5] += b - a
+        st[6] += (a + b - 1) * (b - a) // 2
+        st[7] += y * (b - a)
+        for x in range(a, b):
+            st[8] += np.int64(rgb[oy + y, ox + x, 0])
+            st[9] += np.int64(rgb[oy + y, ox + x, 1])
+            st[10] += np.int64(rgb[oy + y, ox + x, 2])
+    return stats[:n_comp]
+
+
+@njit(cache=True, nogil=True)
 def marker_blobs(hue: NDArray[np.uint8], rgb: NDArray[np.uint8], n_classes: int,
                  min_count: float) -> NDArray[np.int64]:
     """Blobs of every hue class 1..n of an (H, W) class image: each class with ``min_count`` pixels or more
@@ -473,47 +550,8 @@ def marker_blobs(hue: NDArray[np.uint8], rgb: NDArray[np.uint8], n_classes: int,
         oy, ox = max(0, y_first - 2), max(0, x_first - 2)
         ch, cw = min(h, y_last + 3) - oy, min(w, x_last + 3) - ox
         m = _open3(hue, k, oy, ox, ch, cw)
-        # flood fill each 8-connected component (found in raster order) with an explicit stack
-        seen = np.zeros((ch, cw), np.uint8)
-        stack = np.empty(ch * cw, np.int64)
-        stats = np.zeros((16, 11), np.int64)  # first block, x0, y0, x1, y1, area, sum x, sum y, r, g, b
-        n_comp = 0
-        nbx = (cw + 1) // 2
-        for y0 in range(ch):
-            for x0 in range(cw):
-                if m[y0, x0] == 0 or seen[y0, x0] != 0:
-                    continue
-                seen[y0, x0] = 1
-                stack[0] = y0 * cw + x0
-                top = 1
-                blk, bx0, by0, bx1, by1 = (y0 // 2) * nbx + x0 // 2, x0, y0, x0, y0
-                area = sx_ = sy_ = sr = sg = sb = 0
-                while top > 0:
-                    top -= 1
-                    p = stack[top]
-                    y, x = p // cw, p % cw
-                    blk = min(blk, (y // 2) * nbx + x // 2)
-                    bx0, by0, bx1, by1 = min(bx0, x), min(by0, y), max(bx1, x), max(by1, y)
-                    area += 1
-                    sx_ += x
-                    sy_ += y
-                    sr += np.int64(rgb[oy + y, ox + x, 0])
-                    sg += np.int64(rgb[oy + y, ox + x, 1])
-                    sb += np.int64(rgb[oy + y, ox + x, 2])
-                    for yy in range(max(0, y - 1), min(ch, y + 2)):
-                        for xx in range(max(0, x - 1), min(cw, x + 2)):
-                            if m[yy, xx] != 0 and seen[yy, xx] == 0:
-                                seen[yy, xx] = 1
-                                stack[top] = yy * cw + xx
-                                top += 1
-                if n_comp == stats.shape[0]:
-                    grown = np.zeros((2 * n_comp, 11), np.int64)
-                    grown[:n_comp] = stats
-                    stats = grown
-                st = (blk, bx0, by0, bx1, by1, area, sx_, sy_, sr, sg, sb)
-                for j in range(11):
-                    stats[n_comp, j] = st[j]
-                n_comp += 1
+        stats = _components(m, rgb, oy, ox)
+        n_comp = stats.shape[0]
         order = np.argsort(stats[:n_comp, 0], kind="mergesort")
         for i in order:
             if n_out == out.shape[0]:

@@ -301,3 +301,15 @@ def test_maze_walls_uncovered_matches_reference(seed: int) -> None:
         walls = jit.wall_values(wall, *boxes, ok, area, per, target, rows, cols)
         covered = jit.wall_values(cover, *boxes, ok, area, per, target, rows, cols)
         assert_array_equal(got, np.where(covered > float(thr), np.float32(-1), walls))  # as the parse masked before
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_maze_marker_blobs_tangled_shapes(seed: int) -> None:
+    """Dense random classes (U shapes, diagonal joins, components merging rows below their start): as the twin."""
+    rng = np.random.default_rng(600 + seed)
+    h, w = int(rng.integers(5, 60)), int(rng.integers(5, 60))
+    blocky = rng.random((h // 2 + 1, w // 2 + 1)) < 0.3 + 0.03 * (seed % 10)
+    hue = np.where(np.repeat(np.repeat(blocky, 2, 0), 2, 1)[:h, :w], 1 + seed % 3, 0).astype(np.uint8)
+    hue[rng.random((h, w)) < 0.1] = 0  # holes and nicks
+    rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    assert_array_equal(jit.marker_blobs(hue, rgb, 3, 1.0), ref.marker_blobs(hue, rgb, 3, 1.0))
