@@ -21,28 +21,32 @@ from mmgr.parsers.maze_grid import Grid
 __all__ = ["identify_agent"]
 
 
-def _largest(markers: Sequence[Marker], hue: str) -> Marker | None:
-    ms = [m for m in markers if m.hue == hue]
-    return max(ms, key=lambda m: m.area) if ms else None
-
-
-def _motion(obs: Sequence[FrameObs], hue: str) -> float:
-    """Cells visited by the class's largest blob beyond the first (+ a small travel tie-break).
+def _motions(obs: Sequence[FrameObs], hues: Sequence[str]) -> dict[str, float]:
+    """Per hue class: cells visited by its largest blob beyond the first (+ a small travel tie-break).
 
     Counting cells, not travel, keeps a static marker that breaks into fragments (an agent
-    drawn over it) from looking like a mover.
+    drawn over it) from looking like a mover. All classes in one pass over the frames (this
+    runs after the last frame is decoded): each frame's largest blob of a class is the first of
+    the largest areas, and each class's travel is summed in frame order, as class by class.
     """
-    cells: set[tuple[int, int]] = set()
-    travel, prev = 0.0, None
+    cells: dict[str, set[tuple[int, int]]] = {h: set() for h in hues}
+    travel = dict.fromkeys(hues, 0.0)
+    prev: dict[str, Marker] = {}
     for o in obs:
-        m = _largest(o.markers, hue) if o.grid is not None else None
-        if m is None:
+        if o.grid is None:
             continue
-        cells.add(m.cell)
-        if prev is not None:
-            travel += float(np.hypot(m.x - prev.x, m.y - prev.y))
-        prev = m
-    return max(0, len(cells) - 1) + min(0.4, travel / 1000)
+        largest: dict[str, Marker] = {}
+        for m in o.markers:
+            best = largest.get(m.hue)
+            if best is None or m.area > best.area:
+                largest[m.hue] = m
+        for h, m in largest.items():
+            cells[h].add(m.cell)
+            p = prev.get(h)
+            if p is not None:
+                travel[h] += float(np.hypot(m.x - p.x, m.y - p.y))
+            prev[h] = m
+    return {h: max(0, len(cells[h]) - 1) + min(0.4, travel[h] / 1000) for h in hues}
 
 
 def _convention(pal: Palette) -> str:
@@ -82,7 +86,7 @@ def identify_agent(obs: list[FrameObs], ref: MazeRef | None, pal: Palette, grid0
     elif base_ref.agent_hue is not None:
         agent, how = base_ref.agent_hue, "spec"
     else:
-        moves = {h: _motion(obs, h) for h in hues}
+        moves = _motions(obs, hues)
         if moves and max(moves.values()) >= 0.5:
             agent = max(sorted(moves), key=lambda h: moves[h])
             how = "moves"
