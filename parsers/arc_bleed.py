@@ -8,6 +8,12 @@ Design notes:
   do not. ``pooled_samples`` averages each cell's colour over the final frames *whose sample of
   that cell is close to the final frame's* (a cell redrawn in another colour, or the empty panel
   before the answer was drawn, is left out rather than averaged into a third colour).
+- **Edge cells clear of the outline.** A cell on the panel's outline is washed out on its outer
+  side (the outline, its blur, the page's chroma that 4:2:0 video shares between neighbouring
+  pixels), and a window centred in it takes some of that in. ``edge_clear_samples`` samples the
+  edge cells a second time with the outer part of the cell left out, and keeps whichever of the
+  two samples is the more uniform (the one least mixed with something else); inner cells keep
+  the centred sample.
 - **Widest bleed.** ``parsers.arc_grid.mixing_residuals`` asks which colour, bled towards the
   *mean* of a cell's neighbours, explains it; on the panel's edge or beside one contrasting
   neighbour the bleed is one-sided and stronger (4:2:0 chroma, blur, rescaling), so that model can
@@ -25,9 +31,29 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.parsers.arc_grid import EMPTY, mixing_residuals
+from mmgr.parsers.arc_grid import EMPTY, mixing_residuals, sample_cells
 
-__all__ = ["bleed_sources", "pooled_samples", "wide_residuals"]
+__all__ = ["bleed_sources", "edge_clear_samples", "pooled_samples", "wide_residuals"]
+
+
+def edge_clear_samples(crop: NDArray[np.uint8], rows: int, cols: int, *, margin: int, inset: float = 0.2
+                       ) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    """``sample_cells`` colours and uniformity, the edge cells' taken clear of the outline where that is more uniform.
+
+    Args:
+        crop: the rectified panel with ``margin`` pixels of surroundings; rows, cols: the partition.
+        inset: share of a pitch on the outline left out of the edge cells' second windows.
+
+    Returns:
+        means: (rows, cols, 3) int32; near: (rows, cols) int32 (as ``sample_cells``).
+    """
+    _ys, _xs, means, near = sample_cells(crop, rows, cols, margin=margin)
+    _ys, _xs, m_in, n_in = sample_cells(crop, rows, cols, margin=margin, edge_inset=inset)
+    edge = np.zeros((rows, cols), bool)
+    edge[[0, -1]] = True
+    edge[:, [0, -1]] = True
+    take = edge & (n_in >= near)
+    return np.where(take[..., None], m_in, means).astype(np.int32), np.where(take, n_in, near).astype(np.int32)
 
 
 def pooled_samples(samples: Sequence[tuple[NDArray[np.int32], NDArray[np.int32]]], *, tol: float = 40.0

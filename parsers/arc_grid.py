@@ -289,13 +289,16 @@ def _window_weights(edges: NDArray[np.float64], length: int, *, frac: float = 0.
     return np.array(firsts, np.int32), out
 
 
-def sample_cells(crop: NDArray[np.uint8], rows: int, cols: int, *, margin: int = 0, tol: int = 60
-                 ) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
+def sample_cells(crop: NDArray[np.uint8], rows: int, cols: int, *, margin: int = 0, tol: int = 60,
+                 edge_inset: float = 0.0) -> tuple[
+                     NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
     """Cell boundaries and centre colours for a rows x cols partition of a rectified panel.
 
     Args:
         crop: (H + 2m, W + 2m, 3) uint8 panel with ``margin`` m pixels of surroundings on every side.
         rows, cols: the partition.
+        edge_inset: share of a pitch at the panel's outline that the windows of edge cells leave out
+            (the outline, its blur and the page's chroma bleed there; see ``parsers.arc``).
 
     Returns:
         ys, xs: (rows + 1,), (cols + 1,) int32 cell boundaries (rounded) in panel pixels (without margin).
@@ -311,8 +314,11 @@ def sample_cells(crop: NDArray[np.uint8], rows: int, cols: int, *, margin: int =
     x_a, x_e = fit_lattice(_step_profile(crop, 1), cols, m + 0.25, m + w - 0.25, span=min(2.5, m + 0.25))
     yf = y_a + np.arange(rows + 1) * ((y_e - y_a) / rows)
     xf = x_a + np.arange(cols + 1) * ((x_e - x_a) / cols)
-    y0, wy = _window_weights(yf, crop.shape[0])
-    x0, wx = _window_weights(xf, crop.shape[1])
+    yw, xw = yf.copy(), xf.copy()  # the sampled spans: the outer edge cells' trimmed by edge_inset
+    yw[[0, -1]] += edge_inset * (y_e - y_a) / rows * np.array([1.0, -1.0])
+    xw[[0, -1]] += edge_inset * (x_e - x_a) / cols * np.array([1.0, -1.0])
+    y0, wy = _window_weights(yw, crop.shape[0])
+    x0, wx = _window_weights(xw, crop.shape[1])
     means, near = cell_weighted_medians(np.ascontiguousarray(crop), y0, wy, x0, wx, tol)
     ys = np.clip(np.round(yf - m), 0, h).astype(np.int32)
     xs = np.clip(np.round(xf - m), 0, w).astype(np.int32)

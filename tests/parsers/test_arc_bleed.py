@@ -1,11 +1,11 @@
-"""ARC answer cells: pooling the final frames, the widest bleed of a colour."""
+"""ARC answer cells: pooling the final frames, the widest bleed of a colour, edge cells sampled clear of the outline."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from mmgr.parsers.arc_bleed import bleed_sources, pooled_samples, wide_residuals
-from mmgr.parsers.arc_grid import ARC_RGB, EMPTY
+from mmgr.parsers.arc_bleed import bleed_sources, edge_clear_samples, pooled_samples, wide_residuals
+from mmgr.parsers.arc_grid import ARC_RGB, EMPTY, sample_cells
 
 YELLOW, BLACK, ORANGE = 4, 0, 7
 PAGE = np.array([240.0, 240.0, 240.0])
@@ -65,3 +65,35 @@ def test_wide_residuals_explain_a_one_sided_bleed_but_not_another_colour() -> No
     wide = wide_residuals(means, np.full((3, 3), 90, np.int32), PALETTE[:10], LABELS[:10], PAGE)
     assert np.isinf(wide[..., EMPTY]).all()
 
+
+def test_edge_inset_moves_only_the_edge_cells_windows_off_the_outline() -> None:
+    # a horizontal ramp (colour = x): a window's colour is where it sits; 8 cells of 8 px, a 3 px margin
+    m, cells, pitch = 3, 8, 8
+    w = cells * pitch + 2 * m
+    ramp = np.broadcast_to((np.arange(w) * 3)[None, :, None], (w, w, 3)).astype(np.uint8).copy()
+    _ys, _xs, plain, _n = sample_cells(ramp, cells, cells, margin=m)
+    _ys, _xs, inset, _n = sample_cells(ramp, cells, cells, margin=m, edge_inset=0.25)
+    _ys, _xs, zero, _n = sample_cells(ramp, cells, cells, margin=m, edge_inset=0.0)
+    assert np.array_equal(zero, plain)
+    assert np.array_equal(inset[:, 1:-1], plain[:, 1:-1])  # inner cells untouched
+    assert (inset[:, 0, 0] > plain[:, 0, 0]).all()  # the left column sampled further right
+    assert (inset[:, -1, 0] < plain[:, -1, 0]).all()  # the right column further left
+    assert (inset[:, -1, 0] > plain[:, -2, 0]).all()  # still inside its own cell
+
+
+def test_edge_clear_samples_keep_the_more_uniform_of_the_centred_and_the_inset_window() -> None:
+    # 6 x 6 cells of 8 px with 1-px grid lines; the left column's outer 3 px washed towards the page
+    m, n, p = 3, 6, 8
+    size = n * p + 1 + 2 * m
+    crop = np.full((size, size, 3), 240, np.uint8)
+    crop[m:size - m, m:size - m] = ARC_RGB[YELLOW]
+    for k in range(n + 1):
+        crop[m + k * p, m:size - m] = 60
+        crop[m:size - m, m + k * p] = 60
+    for r in range(n):
+        crop[m + r * p + 1:m + (r + 1) * p, m + 1:m + 4] = [200, 200, 120]
+    _ys, _xs, centred, near0 = sample_cells(crop, n, n, margin=m)
+    means, near = edge_clear_samples(crop, n, n, margin=m, inset=0.3)
+    assert (near[:, 0] > near0[:, 0]).all()  # the inset windows leave the washed-out strip out
+    assert (means[:, 0] == ARC_RGB[YELLOW]).all() and (near[:, 0] == 100).all()
+    assert np.array_equal(means[:, 1:], centred[:, 1:]) and np.array_equal(near[:, 1:], near0[:, 1:])
