@@ -110,6 +110,7 @@ def test_a_cell_the_expected_colour_cannot_explain_is_wrong_though_its_own_colou
     wide[3, 3, ref.expected[3, 3]] = 180.0  # not even the widest bleed of the expected colour explains it
     rep = check_arc(dataclasses.replace(st, answer_labels=lab, answer_wide_residuals=wide), ref)
     assert rep.status is Status.FAIL and rep.details["wrong_cells"] == 1 and rep.details["ambiguous_cells"] == 0
+    assert rep.metrics["grid_integrity"] is None  # which colour it is (blank?) stays unread
     v = next(v for v in rep.violations if v.rule == "color_accuracy")
     assert v.where == (3, 3) and v.seen.startswith("not ") and v.expected.startswith(f"{ref.expected[3, 3]}:")
     # a cell read as the expected colour is never called wrong by it

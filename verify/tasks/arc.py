@@ -253,7 +253,8 @@ def check_arc(state: ArcParse, ref: ArcReference) -> CheckReport:
     elif not size_ok or blank:
         integrity = 0
     else:
-        integrity = None if n_amb else 1
+        # a cell known not to be the expected colour but not read either may be blank: integrity unknown
+        integrity = None if n_amb or (far & (lab == AMBIGUOUS)).any() else 1
     if not size_clear:
         valid: int | None = None
     elif (not size_ok) or n_wrong > 0:
