@@ -237,14 +237,25 @@ def _score(integral: NDArray[np.int32], geometry: str, g: Grid,
 def _score_many(integral: NDArray[np.int32], geometry: str, grids: list[Grid],
                 covered: NDArray[np.int32] | None = None, frac: float = 0.5) -> list[Grid]:
     """``_score`` of K grids of one size at once (sampled and scored in kernels; each score as alone)."""
-    if geometry == "block":
-        scores = block_scores(_block_values(integral, grids, covered, frac=frac)).tolist()
-    else:
-        hzs, vts, fill = _line_values(integral, grids, covered)
-        clear = (fill < 0.15).mean(axis=(1, 2))  # cells whose centre holds (almost) no wall pixels
-        raw = line_scores(hzs, vts).tolist()
-        scores = [sc * float(cl) for sc, cl in zip(raw, clear, strict=True)]
+    scores = _param_scores(integral, geometry, grids[0].rows, grids[0].cols, *_params(grids), covered, frac).tolist()
     return [Grid(g.rows, g.cols, g.ox, g.oy, g.sx, g.sy, sc) for g, sc in zip(grids, scores, strict=True)]
+
+
+def _param_scores(integral: NDArray[np.int32], geometry: str, rows: int, cols: int, ox: NDArray[np.float64],
+                  oy: NDArray[np.float64], sx: NDArray[np.float64], sy: NDArray[np.float64],
+                  covered: NDArray[np.int32] | None, frac: float) -> NDArray[np.float64]:
+    """Fit scores of K grids of one size given by their (K,) parameters (``_score_many`` without Grid objects)."""
+    cov = integral if covered is None else covered
+    if geometry == "block":
+        return block_scores(block_values(integral, cov, covered is not None, rows, cols, ox, oy, sx, sy, frac))  # type: ignore[no-any-return]
+    hzs, vts, h_cov, v_cov, fill = line_values(integral, cov, covered is not None, rows, cols, ox, oy, sx, sy)
+    if covered is not None:  # segments on a marker -1, border ones 0 (as _line_values)
+        hzs = np.where(h_cov, -1.0, hzs)
+        vts = np.where(v_cov, -1.0, vts)
+        hzs[:, [0, -1]] = np.maximum(hzs[:, [0, -1]], 0)
+        vts[:, :, [0, -1]] = np.maximum(vts[:, :, [0, -1]], 0)
+    clear = (fill < 0.15).mean(axis=(1, 2))  # cells whose centre holds (almost) no wall pixels
+    return line_scores(hzs, vts) * clear  # type: ignore[no-any-return]
 
 
 def _block_values(integral: NDArray[np.int32], grids: list[Grid], covered: NDArray[np.int32] | None,
@@ -299,6 +310,8 @@ def _refine(integral: NDArray[np.int32], geometry: str, g: Grid, reach: int = 2,
     score the grid they keep (``_score``), once.
     """
     best = g
+    d = np.arange(-reach, reach + 1)
+    d0s, d1s = np.repeat(d, d.size), np.tile(d, d.size)  # (d0, d1) in the order of two nested loops
     for axis in ("x", "y"):
         base = best
         n = 2 * base.cols if axis == "x" else 2 * base.rows  # pixel span between the outer block centres
@@ -306,25 +319,26 @@ def _refine(integral: NDArray[np.int32], geometry: str, g: Grid, reach: int = 2,
             n = base.cols if axis == "x" else base.rows
         o0 = base.ox if axis == "x" else base.oy
         s0 = base.sx if axis == "x" else base.sy
-        lo, hi = o0, o0 + s0 * (n / 2 if geometry == "block" else n)
-        shifts: list[tuple[int, int, Grid]] = []
-        for d0 in range(-reach, reach + 1):
-            for d1 in range(-reach, reach + 1):
-                span = (hi + d1) - (lo + d0)
-                if span <= 4:
-                    continue
-                s = span / (n / 2 if geometry == "block" else n)
-                cand = (Grid(base.rows, base.cols, lo + d0, base.oy, s, base.sy, 0.0) if axis == "x"
-                        else Grid(base.rows, base.cols, base.ox, lo + d0, base.sx, s, 0.0))
-                shifts.append((d0, d1, cand))
-        scored = _score_many(integral, geometry, [c[2] for c in shifts], covered, frac=0.7)
-        cands = [(sg.score, d0, d1, cand) for (d0, d1, cand), sg in zip(shifts, scored, strict=True)]
+        per = n / 2 if geometry == "block" else n
+        lo, hi = o0, o0 + s0 * per
+        # every shift's grid as parameter arrays (the same float64 operations as one by one)
+        span = (hi + d1s) - (lo + d0s)
+        keep = span > 4
+        k0, k1 = d0s[keep], d1s[keep]
+        start, scale = lo + k0, span[keep] / per
+        same_o = np.full(k0.size, base.oy if axis == "x" else base.ox)  # the other axis, unchanged
+        same_s = np.full(k0.size, base.sy if axis == "x" else base.sx)
+        params = (start, same_o, scale, same_s) if axis == "x" else (same_o, start, same_s, scale)
+        scores = _param_scores(integral, geometry, base.rows, base.cols, *params, covered, 0.7).tolist()
+        cands = list(zip(scores, k0.tolist(), k1.tolist(), strict=True))
         top = max(c[0] for c in cands)
         plateau = [c for c in cands if c[0] >= top - 1e-9]  # equally good offsets: take the middle one
         m0 = float(np.mean([c[1] for c in plateau]))
         m1 = float(np.mean([c[2] for c in plateau]))
-        pick = min(plateau, key=lambda c: (c[1] - m0) ** 2 + (c[2] - m1) ** 2)
-        best = pick[3]
+        _, d0, d1 = min(plateau, key=lambda c: (c[1] - m0) ** 2 + (c[2] - m1) ** 2)
+        s = ((hi + d1) - (lo + d0)) / per
+        best = (Grid(base.rows, base.cols, lo + d0, base.oy, s, base.sy, 0.0) if axis == "x"
+                else Grid(base.rows, base.cols, base.ox, lo + d0, base.sx, s, 0.0))
     return best  # one of the candidates: score 0
 
 
