@@ -441,9 +441,9 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             cache.pop("wall_rows", None)  # unknown: the registration opens the whole wall mask
             if frame.index == 0 and planes0 is not None:
                 planes = planes0
-            elif band is not None and last is not None and band[1] - band[0] <= hw // 2:
+            elif band is not None and last is not None and band[1] - band[0] <= hw * 4 // 5:
                 # pixels are classified one by one (block walls: +-2 rows): re-read only where the frame changed
-                # (up to half the rows: past that a whole classify costs about as much). The last frame's
+                # (up to 4/5 of the rows: past that a whole classify costs about as much). The last frame's
                 # planes are updated in place: nothing reads them again (frame 0's serve images only).
                 planes = last[2] if band[0] == hw else classify_rows(wf.rgb, band[0], band[1], last[2], pal,
                                                                        opts.marker_dist, in_place=True)
