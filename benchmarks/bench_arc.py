@@ -40,7 +40,7 @@ from mmgr.parsers.arc import parse_arc, read_layout
 from mmgr.parsers.arc_grid import find_panels
 from mmgr.parsers.types import Frame
 from mmgr.parsers.video import decode_floor, open_media
-from mmgr.verify.api import verify_media
+from mmgr.verify.api import clear_caches, verify_media
 from mmgr.verify.arc_data import load_task, task_ids
 from mmgr.verify.synth.arc import SCENARIOS, render_task, scenario
 from mmgr.verify.synth.media import Degradation, degrade, keep_frame, write_video
@@ -188,6 +188,7 @@ def part_timing(tmp: Path) -> dict:
 
 def _time_one(path: Path, kw: dict) -> dict:
     floor = decode_floor(path)
+    clear_caches()
     t0 = time.perf_counter()
     verify_media(path, "arc", **kw)
     total = time.perf_counter() - t0

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from mmgr.parsers.video import decode_floor
-from mmgr.verify.api import verify_media
+from mmgr.verify.api import clear_caches, verify_media
 from mmgr.verify.synth.maze_cases import IMAGE_KINDS, KINDS, build_case, write_case
 from mmgr.verify.synth.media import Degradation
 
@@ -67,6 +67,7 @@ def run(n: int, degraded: bool, out: Path, seed: int, repeat: int = 1) -> dict:
                 for _ in range(max(1, repeat)):
                     # the floor: the faster way to only decode (with or without the decoding thread)
                     dt = min(dt, decode_floor(path, max_side=640))
+                    clear_caches()  # timed cold: no colour or sample tables kept from the last repeat
                     t1 = time.perf_counter()
                     v = verify_media(path, "maze", spec=case.spec)
                     vt = min(vt, time.perf_counter() - t1)

@@ -253,3 +253,16 @@ def test_verification_restores_the_gil_switch_interval():
     finally:
         sys.setswitchinterval(before)
     assert v.status is Status.PASS
+
+
+def test_clear_caches_forgets_solver_answers():
+    from pathlib import Path
+
+    from mmgr.verify import api
+    from mmgr.verify.tasks import sudoku as T
+
+    examples = Path(api.__file__).resolve().parent / "examples"
+    api.verify_media(examples / "sudoku_solve.mp4", "sudoku")
+    assert T._solver_answer.cache_info().currsize >= 1
+    api.clear_caches()
+    assert T._solver_answer.cache_info().currsize == 0
