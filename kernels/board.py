@@ -12,6 +12,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from mmgr.kernels._sums import block_sum
+
 
 @njit(cache=True, nogil=True)
 def median_colour(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:  # pragma: no cover
@@ -79,30 +81,6 @@ def block_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], feeds: NDArr
 
 
 @njit(cache=True, nogil=True)
-def _sum_f64(a: NDArray[np.float64], n: int) -> float:  # pragma: no cover
-    """numpy's float64 sum of ``a[:n]`` for n <= 128 (sequential under 8; else eight running sums)."""
-    if n < 8:
-        s = 0.0
-        for i in range(n):
-            s += a[i]
-        return s
-    r = np.empty(8, np.float64)
-    for k in range(8):
-        r[k] = a[k]
-    i = 8
-    end = n - (n % 8)
-    while i < end:
-        for k in range(8):
-            r[k] += a[i + k]
-        i += 8
-    s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    while i < n:
-        s += a[i]
-        i += 1
-    return s
-
-
-@njit(cache=True, nogil=True)
 def line_peaks(profile: NDArray[np.float64], expected: NDArray[np.float64],
                win: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:  # pragma: no cover
     """Grid-line centres near their expected places on an ink profile.
@@ -147,6 +125,6 @@ def line_peaks(profile: NDArray[np.float64], expected: NDArray[np.float64],
                 num[c] = t * w
                 den[c] = w
                 c += 1
-        found[i] = lo + _sum_f64(num, c) / _sum_f64(den, c)
+        found[i] = lo + block_sum(num, 0, c) / block_sum(den, 0, c)
         peaks[i] = seg[j]
     return found, peaks

@@ -11,6 +11,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from mmgr.kernels._sums import pairwise_sum
+
 
 @njit(cache=True, nogil=True)
 def _edge_depth(faint: NDArray[np.float32], core_thr: np.float32, tail_thr: np.float32, outer: int, tail: int,
@@ -85,84 +87,6 @@ def line_bands(ink: NDArray[np.float32], peak: NDArray[np.float32], outer: int,
 
 
 # -- cell features (the digit reader's ``prepare`` in one pass) ---------------------------------
-
-@njit(cache=True, nogil=True)
-def _pairwise_leaf(a: NDArray[np.float32], lo: int, n: int) -> np.float32:  # pragma: no cover
-    """numpy's float32 sum of ``a[lo:lo + n]`` for n <= 128: eight running sums, then the rest."""
-    if n < 8:
-        s = np.float32(0.0)
-        for i in range(n):
-            s += a[lo + i]
-        return s
-    r0 = a[lo]
-    r1 = a[lo + 1]
-    r2 = a[lo + 2]
-    r3 = a[lo + 3]
-    r4 = a[lo + 4]
-    r5 = a[lo + 5]
-    r6 = a[lo + 6]
-    r7 = a[lo + 7]
-    i = 8
-    end = n - (n % 8)
-    while i < end:
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
-    s = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        s += a[lo + i]
-        i += 1
-    return s
-
-
-@njit(cache=True, nogil=True)
-def _pairwise_f32(a: NDArray[np.float32], lo: int, n: int, st_lo: NDArray[np.int64], st_n: NDArray[np.int64],
-                  st_state: NDArray[np.int64], st_left: NDArray[np.float32]) -> np.float32:  # pragma: no cover
-    """``a[lo:lo + n].sum()`` as numpy sums float32: pairwise halves cut at a multiple of 8 down to
-    blocks of <= 128 (``_pairwise_leaf``), each node adding left + right; walked with an explicit
-    stack (numba does not cache recursive functions). The st_* arrays are scratch (>= 64 long)."""
-    if n <= 128:
-        return _pairwise_leaf(a, lo, n)
-    st_lo[0] = lo
-    st_n[0] = n
-    st_state[0] = 0
-    sp = 1
-    ret = np.float32(0.0)
-    while sp > 0:
-        top = sp - 1
-        if st_n[top] <= 128:
-            ret = _pairwise_leaf(a, st_lo[top], st_n[top])
-            sp -= 1
-            while sp > 0:  # hand the value up: a finished left half starts its right half
-                p = sp - 1
-                if st_state[p] == 1:
-                    st_left[p] = ret
-                    st_state[p] = 2
-                    n2 = st_n[p] // 2
-                    n2 -= n2 % 8
-                    st_lo[sp] = st_lo[p] + n2
-                    st_n[sp] = st_n[p] - n2
-                    st_state[sp] = 0
-                    sp += 1
-                    break
-                ret = st_left[p] + ret
-                sp -= 1
-            continue
-        st_state[top] = 1  # an inner node: its left half first
-        n2 = st_n[top] // 2
-        n2 -= n2 % 8
-        st_lo[sp] = st_lo[top]
-        st_n[sp] = n2
-        st_state[sp] = 0
-        sp += 1
-    return ret
-
 
 @njit(cache=True, nogil=True)
 def _box3_cell(src: NDArray[np.float32], dst: NDArray[np.float32],
@@ -264,10 +188,6 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
     kk = size // coarse
     dy = np.arange(kk * kk) // kk
     dx = np.arange(kk * kk) % kk
-    st_lo = np.empty(64, np.int64)
-    st_n = np.empty(64, np.int64)
-    st_state = np.empty(64, np.int64)
-    st_left = np.empty(64, np.float32)
     # bilinear weights as OpenCV's float remap tabulates them: 1/32-px steps
     tab = np.empty((32, 2), np.float32)
     for t in range(32):
@@ -321,13 +241,12 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
                 else:
                     mass[y * size + x] = np.float32(0.0)
         # ink box from mass quantiles (numpy's summation orders: pairwise along rows, in order down columns)
-        total = _pairwise_f32(mass, 0, size * size, st_lo, st_n, st_state, st_left)
+        total = pairwise_sum(mass, 0, size * size)
         ok = total > np.float32(0.0)
         if not ok:
             total = np.float32(1.0)
         for y in range(size):
-            rowsum[y] = _pairwise_leaf(mass, y * size, size) if size <= 128 else _pairwise_f32(
-                mass, y * size, size, st_lo, st_n, st_state, st_left)
+            rowsum[y] = pairwise_sum(mass, y * size, size)
         for x in range(size):
             s = np.float32(0.0)
             for y in range(size):

@@ -1,9 +1,9 @@
 """Maze grid-fit kernels (numba): the line-maze border, and how block- or line-maze-like sampled walls are.
 
 Each function has a same-named plain-numpy twin in ``mmgr.kernels._reference.maze_fit`` that the
-tests compare against exactly. Means are taken as numpy takes them (``_pairwise_sum`` is numpy's
-pairwise summation of a contiguous float64 run, started from 0), so every score is bit-identical
-to the twin's. Kernels trust their inputs (C-contiguous arrays of the stated dtypes and shapes).
+tests compare against exactly. Means are taken as numpy takes them (``pairwise_sum`` of
+``kernels/_sums.py`` adds a run in numpy's order), so every score is bit-identical to the twin's.
+Kernels trust their inputs (C-contiguous arrays of the stated dtypes and shapes).
 """
 
 from __future__ import annotations
@@ -12,87 +12,13 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-
-@njit(cache=True, nogil=True)
-def _block_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
-    """numpy's pairwise-sum leaf (n <= 128): a plain loop under 8, else 8 accumulators."""
-    if n < 8:
-        res = -0.0
-        for i in range(n):
-            res += a[lo + i]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    m = n - n % 8
-    while i < m:
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[lo + i]
-        i += 1
-    return res
-
-
-@njit(cache=True, nogil=True)
-def _pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
-    """``a[lo:lo + n]`` summed in numpy's order: blocks of up to 128 (``_block_sum``), above that the
-    two halves (the first a multiple of 8) summed apart and added. The halving recursion runs on an
-    explicit stack (numba's on-disk cache cannot hold a self-recursive function).
-    """
-    if n <= 128:
-        return _block_sum(a, lo, n)
-    s_lo = np.empty(64, np.int64)
-    s_n = np.empty(64, np.int64)
-    s_stage = np.zeros(64, np.int64)  # 0: not split yet, 1: left half pending, 2: right half pending
-    s_left = np.empty(64)
-    top = 0
-    s_lo[0] = lo
-    s_n[0] = n
-    ret = 0.0
-    have_ret = False
-    while True:
-        if have_ret:
-            if top < 0:
-                return ret
-            if s_stage[top] == 1:  # the left half is done: keep it, sum the right half
-                s_left[top] = ret
-                s_stage[top] = 2
-                n2 = s_n[top] // 2 - (s_n[top] // 2) % 8
-                top += 1
-                s_lo[top] = s_lo[top - 1] + n2
-                s_n[top] = s_n[top - 1] - n2
-                s_stage[top] = 0
-                have_ret = False
-            else:
-                ret = s_left[top] + ret
-                top -= 1
-            continue
-        if s_n[top] <= 128:
-            ret = _block_sum(a, s_lo[top], s_n[top])
-            top -= 1
-            have_ret = True
-        else:
-            s_stage[top] = 1
-            n2 = s_n[top] // 2 - (s_n[top] // 2) % 8
-            top += 1
-            s_lo[top] = s_lo[top - 1]
-            s_n[top] = n2
-            s_stage[top] = 0
+from mmgr.kernels._sums import pairwise_sum
 
 
 @njit(cache=True, nogil=True)
 def _mean(a: NDArray[np.float64], n: int) -> float:
     """``a[:n].mean()`` as numpy computes it."""
-    return (0.0 + _pairwise_sum(a, 0, n)) / n
+    return pairwise_sum(a, 0, n) / n
 
 
 @njit(cache=True, nogil=True)

@@ -115,9 +115,15 @@ def test_cell_features_match_reference_on_random_crops(cells):
         assert np.array_equal(x, y)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 40, 127, 128, 129, 200, 1600, 5000])
-def test_pairwise_sum_is_numpys_float32_sum(n):
-    a = np.random.default_rng(n).random(n + 3).astype(np.float32) * np.float32(1000.0)
-    stack = (np.empty(64, np.int64), np.empty(64, np.int64), np.empty(64, np.int64), np.empty(64, np.float32))
-    got = jit._pairwise_f32(a, 3, n, *stack)
-    assert np.float32(got) == a[3:3 + n].sum()
+def test_pairwise_sum_is_numpys_sum(n, dtype):
+    from mmgr.kernels._sums import block_sum, pairwise_sum
+
+    a = (np.random.default_rng(n).random(n + 3) * 1000.0 - 300.0).astype(dtype)
+    want = a[3:3 + n].sum()
+    assert float(pairwise_sum(a, 3, n)) == float(want)
+    if n <= 128:
+        assert float(block_sum(a, 3, n)) == float(want)
+    zeros = np.full(3, -0.0, dtype)  # numpy's reduction adds to +0.0
+    assert np.signbit(pairwise_sum(zeros, 0, 3)) == np.signbit(zeros.sum())
