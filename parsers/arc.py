@@ -351,7 +351,12 @@ def read_layout(rgb: NDArray[np.uint8], roles: Sequence[tuple[str, NDArray[np.in
 
 
 def _labels_at(rgb: NDArray[np.uint8], gr: GridRead, f0: _Frame0) -> NDArray[np.int8]:
-    _ys, _xs, means, near = sample_cells(gr.panel.rectify(rgb, MARGIN), gr.rows, gr.cols, margin=MARGIN)
+    return _labels_of(gr.panel.rectify(rgb, MARGIN), gr, f0)
+
+
+def _labels_of(crop: NDArray[np.uint8], gr: GridRead, f0: _Frame0) -> NDArray[np.int8]:
+    """Cell labels of a panel's rectified crop (``Panel.rectify(rgb, MARGIN)``)."""
+    _ys, _xs, means, near = sample_cells(crop, gr.rows, gr.cols, margin=MARGIN)
     return quantize(means, near, f0.palette, f0.labels)
 
 
@@ -405,6 +410,7 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
     window: deque[Frame] = deque(maxlen=max(1, stable_frames))
     drift_frames: list[int] = []
     events: dict[str, DriftEvent] = {}
+    last_read: dict[int, tuple[NDArray[np.uint8], NDArray[np.int8]]] = {}
     n = 0
     for fr in frames:
         n += 1
@@ -413,8 +419,16 @@ def parse_arc(frames: Iterable[Frame], roles: Sequence[tuple[str, NDArray[np.int
             f0 = read_layout(fr.rgb, roles)
             continue
         drifted = False
-        for kp in f0.panels:
-            lab = _labels_at(fr.rgb, kp.read, f0)
+        for pi, kp in enumerate(f0.panels):
+            # a panel whose pixels are those of the last frame (static regions of a video often
+            # decode bit for bit alike) has the same labels: only changed crops are read again
+            crop = kp.read.panel.rectify(fr.rgb, MARGIN)
+            seen = last_read.get(pi)
+            if seen is not None and np.array_equal(seen[0], crop):
+                lab = seen[1]
+            else:
+                lab = _labels_of(crop, kp.read, f0)
+                last_read[pi] = (crop, lab)
             diff = (lab != kp.labels0) & (lab != AMBIGUOUS) & (kp.labels0 != AMBIGUOUS)
             if diff.any():
                 drifted = True
