@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import time
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -363,8 +364,6 @@ def decode_only(path: str | Path, *, max_side: int | None = 1280, prefetch: bool
 def decode_floor(path: str | Path, *, max_side: int | None = 1280, repeat: int = 1) -> float:
     """Least wall seconds to decode every frame, over ``repeat`` tries of each way (with and without
     the background decoding thread): the strictest floor to compare verification time with."""
-    import time
-
     best = float("inf")
     for _ in range(max(1, repeat)):
         for prefetch in (True, False):
