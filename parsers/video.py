@@ -26,6 +26,7 @@ from typing import Any
 import av
 import cv2
 import numpy as np
+from av.video.reformatter import VideoReformatter
 from numpy.typing import NDArray
 
 from mmgr.errors import VideoReadError
@@ -295,12 +296,18 @@ class MediaReader:
         else:
             stream.thread_type = "AUTO"
         tb = stream.time_base
+        # one colour converter for the stream, on the decoding thread: PyAV's frame.to_ndarray(format=)
+        # builds a new FFmpeg scaler for every frame, with its own pool of threads (~0.3 ms a small
+        # frame, a third of the decode). Same pixels (tests).
+        conv = VideoReformatter()
         try:
             for frame in container.decode(stream):
                 w, h, s = _fit(frame.width, frame.height, self.max_side)
                 if s < 1.0:
-                    frame = frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA")
-                rgb = frame.to_ndarray(format="rgb24")
+                    out = conv.reformat(frame, width=w, height=h, format="rgb24", interpolation="AREA", threads=1)
+                else:
+                    out = conv.reformat(frame, format="rgb24", threads=1)
+                rgb = out.to_ndarray()
                 if frame.pts is not None and tb is not None:
                     t = Fraction(frame.pts) * Fraction(tb)
                 elif self.info.avg_rate:

@@ -145,3 +145,22 @@ def test_pixels_do_not_depend_on_decoder_threads(tmp_path):
     pb = [f.rgb for f in b]
     assert len(pa) == len(pb) == 12
     assert all(np.array_equal(x, y) for x, y in zip(pa, pb, strict=True))
+
+
+@pytest.mark.parametrize("max_side", [None, 64])
+def test_one_converter_per_stream_gives_pyavs_own_pixels(tmp_path, max_side):
+    """The reader converts with one scaler for the whole stream; the pixels and times are those of
+    PyAV's per-frame ``reformat``/``to_ndarray``, also when frames are downscaled (area)."""
+    fr = [np.ascontiguousarray(np.roll(f, 3 * i, axis=0)) for i, f in enumerate(_frames(10))]
+    path = _mux(tmp_path / "c.mp4", "libx264", "mp4", fr)
+    want = []
+    with av.open(str(path)) as c:
+        for f in c.decode(c.streams.video[0]):
+            if max_side:
+                f = f.reformat(width=64, height=48, format="rgb24", interpolation="AREA")
+            want.append(f.to_ndarray(format="rgb24"))
+    got = read_frames(path, max_side=max_side)
+    assert len(got) == len(want) == 10
+    assert got.rgb.shape[1:] == ((48, 64, 3) if max_side else (96, 128, 3))
+    assert all(np.array_equal(a, b) for a, b in zip(got.rgb, want, strict=True))
+    assert len(set(got.t_s)) == 10
