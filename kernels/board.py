@@ -128,3 +128,111 @@ def line_peaks(profile: NDArray[np.float64], expected: NDArray[np.float64],
         found[i] = lo + block_sum(num, 0, c) / block_sum(den, 0, c)
         peaks[i] = seg[j]
     return found, peaks
+
+
+@njit(cache=True, nogil=True)
+def homography_maps(inv: NDArray[np.float64], size: int) -> tuple[NDArray[np.float32],
+                                                                  NDArray[np.float32]]:  # pragma: no cover
+    """Source coordinates of every pixel of a ``size`` x ``size`` canonical image.
+
+    Args:
+        inv: (3, 3) float64 homography from canonical to source pixels.
+        size: side of the canonical image.
+
+    Returns:
+        ``(mx, my)``: (size, size) float32 source x and y, each computed in float64 as
+        ``(inv[i, 0] * x + (inv[i, 1] * y + inv[i, 2])) * (1 / (inv[2, 0] * x + (inv[2, 1] * y + inv[2, 2])))``
+        and then rounded, the numpy twin's operations in its order.
+    """
+    mx = np.empty((size, size), np.float32)
+    my = np.empty((size, size), np.float32)
+    for y in range(size):
+        fy = float(y)
+        wy = inv[2, 1] * fy + inv[2, 2]
+        xy = inv[0, 1] * fy + inv[0, 2]
+        yy = inv[1, 1] * fy + inv[1, 2]
+        for x in range(size):
+            fx = float(x)
+            den = 1.0 / (inv[2, 0] * fx + wy)
+            mx[y, x] = np.float32((inv[0, 0] * fx + xy) * den)
+            my[y, x] = np.float32((inv[1, 0] * fx + yy) * den)
+    return mx, my
+
+
+@njit(cache=True, nogil=True)
+def _floor_i32(v: float) -> int:  # pragma: no cover
+    """``np.int32(np.floor(v))`` as numpy casts on x86: out of range (or NaN) gives -2**31."""
+    f = np.floor(v)
+    if not (-2147483648.0 <= f < 2147483648.0):
+        return -2147483648
+    return int(f)
+
+
+@njit(cache=True, nogil=True)
+def gate_feeds(uv: NDArray[np.float64], n: int, block: int, cell_px: int, pad: int,
+               margin: int) -> tuple[NDArray[np.int32], bool]:  # pragma: no cover
+    """The change gate's map from source blocks to the cells their pixels feed.
+
+    Args:
+        uv: (H + 1, W + 1, 2) float64 canonical positions of the corners of H x W source blocks.
+        n: cells per side; cell c covers canonical pixels ``[pad + c * cell_px, pad + (c + 1) * cell_px)``.
+        block: block side in source pixels (a block's footprint grows by one source pixel, the
+            bilinear support, measured along its diagonal).
+        cell_px, pad: the canonical lattice.
+        margin: canonical pixels beyond a cell that its reading looks at (the footprint grows by it).
+
+    Returns:
+        ``(feeds, ok)``: (H * W, 4) int32 cells (row-major; rows r0, r1 x columns c0, c1 of the
+        footprint, clipped to the board) each block feeds, -1 for blocks wholly off the board;
+        ok is False when some block on the board reaches more than 2 x 2 cells.
+    """
+    bh = uv.shape[0] - 1
+    bw = uv.shape[1] - 1
+    feeds = np.empty((bh * bw, 4), np.int32)
+    inv_b = 1.0 / block
+    inv_c = 1.0 / cell_px
+    lim = np.empty(4, np.int64)  # c0, c1, r0, r1
+    ok = True
+    for y in range(bh):
+        for x in range(bw):
+            for ax in range(2):
+                a00 = uv[y, x, ax]
+                a10 = uv[y + 1, x, ax]
+                a01 = uv[y, x + 1, ax]
+                a11 = uv[y + 1, x + 1, ax]
+                lo = min(min(a00, a10), min(a01, a11))
+                hi = max(max(a00, a10), max(a01, a11))
+                grow = abs(a11 - a00) * inv_b + margin
+                lim[2 * ax] = _floor_i32((lo - grow - pad) * inv_c)
+                lim[2 * ax + 1] = _floor_i32((hi + grow - pad) * inv_c)
+            k = y * bw + x
+            if lim[1] < 0 or lim[3] < 0 or lim[0] > n - 1 or lim[2] > n - 1:
+                feeds[k, :] = -1
+                continue
+            c0, c1, r0, r1 = (min(max(lim[0], 0), n - 1), min(max(lim[1], 0), n - 1),
+                              min(max(lim[2], 0), n - 1), min(max(lim[3], 0), n - 1))
+            if c1 - c0 > 1 or r1 - r0 > 1:
+                ok = False
+            feeds[k, 0] = r0 * n + c0
+            feeds[k, 1] = r0 * n + c1
+            feeds[k, 2] = r1 * n + c0
+            feeds[k, 3] = r1 * n + c1
+    return feeds, ok
+
+
+@njit(cache=True, nogil=True)
+def ink_into(rgb: NDArray[np.uint8], bg: NDArray[np.int64], out: NDArray[np.uint8]) -> None:  # pragma: no cover
+    """Per-pixel ink into ``out`` (same H x W): the largest per-channel distance of ``rgb`` from
+    the background colour ``bg`` (three whole levels)."""
+    h, w = out.shape
+    b0, b1, b2 = bg[0], bg[1], bg[2]
+    for y in range(h):
+        for x in range(w):
+            d = abs(np.int64(rgb[y, x, 0]) - b0)
+            d1 = abs(np.int64(rgb[y, x, 1]) - b1)
+            d2 = abs(np.int64(rgb[y, x, 2]) - b2)
+            if d1 > d:
+                d = d1
+            if d2 > d:
+                d = d2
+            out[y, x] = d

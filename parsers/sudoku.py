@@ -34,11 +34,10 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.board import block_changes, line_peaks, median_colour
+from mmgr.kernels.board import homography_maps, line_peaks
 from mmgr.kernels.grid import cell_summary
 from mmgr.parsers.digits import CELL_PX, DigitReader
-
-PAD = CELL_PX // 4
+from mmgr.parsers.sudoku_gate import _BG_LATTICE, _GATE_MARGIN, PAD, _bg_scalar, _ink_from, _median_colour, _SourceGate
 
 # frame status codes
 OK, NO_BOARD, BLANK = 0, 1, 2
@@ -166,28 +165,9 @@ def _cell_crops(ink: NDArray[np.uint8], n: int, idx: NDArray[np.intp]) -> NDArra
     return out
 
 
-def _bg_scalar(bg: NDArray[np.float64]) -> tuple[float, float, float, float]:
-    """The background colour as OpenCV's scalar, rounded to whole levels."""
-    r, g, b = (float(min(255, max(0, round(v)))) for v in bg.tolist())  # round() halves to even, as np.round
-    return (r, g, b, 0.0)
-
-
-def _ink_from(warped: NDArray[np.uint8], scalar: tuple[float, float, float, float]) -> NDArray[np.uint8]:
-    d = cv2.absdiff(warped, scalar)
-    return np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2])
-
-
-_BG_LATTICE = (slice(PAD + 3, -PAD, 7), slice(PAD + 3, -PAD, 7))  # canonical pixels the background is taken from
-
-
 def _board_bg(warped: NDArray[np.uint8]) -> NDArray[np.float64]:
     """Board background colour: per-channel median of a sparse lattice of board pixels."""
     return _median_colour(warped[_BG_LATTICE])
-
-
-def _median_colour(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
-    """Per-channel median (``np.median``'s value, from 256-bin counts: kernels/board.py)."""
-    return median_colour(np.ascontiguousarray(pixels).reshape(-1, 3))
 
 
 def _line_positions(profile: NDArray[np.float64], n: int) -> tuple[NDArray[np.float64], float]:
@@ -376,13 +356,7 @@ class SudokuFrameReader:
             return self._map  # the same homography object as last time: nothing to compare
         key = (n, hm.tobytes(), shape, hm)
         if self._map_key is None or self._map_key[:3] != key[:3]:
-            size = n * CELL_PX + 2 * PAD
-            k = np.arange(size, dtype=np.float64)
-            xs, ys = k[None, :], k[:, None]
-            inv = np.linalg.inv(hm)
-            den = 1.0 / (inv[2, 0] * xs + (inv[2, 1] * ys + inv[2, 2]))
-            mx = ((inv[0, 0] * xs + (inv[0, 1] * ys + inv[0, 2])) * den).astype(np.float32)
-            my = ((inv[1, 0] * xs + (inv[1, 1] * ys + inv[1, 2])) * den).astype(np.float32)
+            mx, my = homography_maps(np.linalg.inv(hm), n * CELL_PX + 2 * PAD)
             self._map = cv2.convertMaps(mx, my, cv2.CV_16SC2)
         self._map_key = key  # (homographies are never changed in place)
         return self._map
@@ -518,114 +492,6 @@ class SudokuFrameReader:
                            unchanged)
         self._last, self._ref_cells = out, ref
         return out
-
-
-_GATE_BLOCK = 4         # side (source px) of the blocks whose means the change gate compares
-_GATE_DIFF = 8          # a block whose mean moved by more than this (levels, any channel) changed
-_GATE_MARGIN = 4        # canonical px beyond a cell that its reading looks at (shifted crops: 3 px)
-_GATE_MAX_SHARE = 0.5   # above this share of cells to warp again, the whole board is warped and checked
-
-
-def _block_means(img: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """Means of 4 x 4-pixel blocks (sides multiples of 4): two 2 x 2 area halvings, OpenCV's fast
-    path (one 4 x 4 area resize takes several times longer); each halving rounds, so +-1 level."""
-    assert _GATE_BLOCK == 4
-    h, w = img.shape[:2]
-    half = cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    return cv2.resize(half, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
-
-
-class _SourceGate:
-    """Which cells can have changed since they were last warped, decided in the source frame.
-
-    After a full warp the gate keeps the block means (``_GATE_BLOCK`` px) of the board's region
-    of the frame and, for each block, the (at most 2 x 2) cells whose canonical pixels it feeds,
-    bilinear support and ``_GATE_MARGIN`` included. On a later frame only blocks whose mean moved
-    by more than ``_GATE_DIFF`` in some channel are followed to their cells, and only those cells
-    (one remap per row of cells) are warped again into the kept canonical ink image; a still
-    board costs one small resize. Where much of the board changed (camera motion, a large
-    occluder, a cut) ``update`` returns None and the caller warps the whole board and checks its
-    grid again. Compression noise moves block means little, and a stroke moves them a lot.
-    """
-
-    def __init__(self, roi: tuple[int, int, int, int], shape: tuple[int, ...], means: NDArray[np.uint8],
-                 feeds: NDArray[np.intp], n: int, g: dict[str, Any]) -> None:
-        self.roi, self.shape, self.means, self.feeds, self.n = roi, shape, means, feeds, n
-        self.ink: NDArray[np.uint8] = g["ink"]
-        self.bg: NDArray[np.float64] = g["bg"]
-        self.score: float = g["score"]
-        self.lattice: tuple[Any, Any] = (None, None)
-
-    @classmethod
-    def start(cls, rgb: NDArray[np.uint8], n: int, hm: NDArray[np.float64], g: dict[str, Any],
-              maps: tuple[Any, Any]) -> _SourceGate | None:
-        """A gate for a board just warped whole with ``maps`` (None when blocks would feed more than
-        2 x 2 cells)."""
-        b, size = _GATE_BLOCK, n * CELL_PX + 2 * PAD
-        h, w = rgb.shape[:2]
-        corners = np.array([[[0, 0], [size, 0], [size, size], [0, size]]], np.float64)
-        src = cv2.perspectiveTransform(corners, np.linalg.inv(hm))[0]
-        x0 = int(np.clip(np.floor(src[:, 0].min()) - 2, 0, w))
-        y0 = int(np.clip(np.floor(src[:, 1].min()) - 2, 0, h))
-        x1 = x0 + (int(np.clip(np.ceil(src[:, 0].max()) + 2, 0, w)) - x0) // b * b
-        y1 = y0 + (int(np.clip(np.ceil(src[:, 1].max()) + 2, 0, h)) - y0) // b * b
-        bh, bw = (y1 - y0) // b, (x1 - x0) // b
-        if bh < 1 or bw < 1:
-            return None
-        # canonical footprint of each block, grown by one source pixel (bilinear support) and the
-        # margin, as the range of cell columns (u) and rows (v) it reaches
-        gy, gx = np.mgrid[0:bh + 1, 0:bw + 1].astype(np.float64)
-        pts = np.stack([x0 + gx * b, y0 + gy * b], axis=-1)
-        uv = cv2.perspectiveTransform(pts.reshape(1, -1, 2), hm)[0].reshape(bh + 1, bw + 1, 2)
-        span = []
-        for a in (np.ascontiguousarray(uv[..., 0]), np.ascontiguousarray(uv[..., 1])):
-            lo = np.minimum(np.minimum(a[:-1, :-1], a[1:, :-1]), np.minimum(a[:-1, 1:], a[1:, 1:]))
-            hi = np.maximum(np.maximum(a[:-1, :-1], a[1:, :-1]), np.maximum(a[:-1, 1:], a[1:, 1:]))
-            grow = np.abs(a[1:, 1:] - a[:-1, :-1]) * (1.0 / b) + _GATE_MARGIN
-            span.append((np.floor((lo - grow - PAD) * (1.0 / CELL_PX)).astype(np.int32),
-                         np.floor((hi + grow - PAD) * (1.0 / CELL_PX)).astype(np.int32)))
-        (c0, c1), (r0, r1) = span
-        inside = (c1 >= 0) & (r1 >= 0) & (c0 <= n - 1) & (r0 <= n - 1)
-        c0, c1, r0, r1 = (np.clip(x, 0, n - 1) for x in (c0, c1, r0, r1))
-        if np.any(inside & ((c1 - c0 > 1) | (r1 - r0 > 1))):
-            return None
-        feeds = np.stack([r0 * n + c0, r0 * n + c1, r1 * n + c0, r1 * n + c1], axis=-1).reshape(-1, 4)
-        feeds[~inside.reshape(-1)] = -1
-        means = _block_means(rgb[y0:y1, x0:x1])
-        gate = cls((y0, y1, x0, x1), rgb.shape, means, feeds, n, g)
-        # the remap table of the background lattice: the same pixels _board_bg takes from a full warp
-        gate.lattice = (np.ascontiguousarray(maps[0][_BG_LATTICE]), np.ascontiguousarray(maps[1][_BG_LATTICE]))
-        return gate
-
-    def update(self, rgb: NDArray[np.uint8], maps: tuple[Any, Any],
-               always: NDArray[np.bool_] | None) -> dict[str, Any] | None:
-        """Warp again what changed (and the ``always`` cells); None = warp the whole board instead."""
-        if rgb.shape != self.shape:
-            return None
-        y0, y1, x0, x1 = self.roi
-        n = self.n
-        # moved blocks take this frame's means (in place; a gate that gives up is dropped anyway)
-        todo = block_changes(_block_means(rgb[y0:y1, x0:x1]), self.means, self.feeds, _GATE_DIFF, n * n)
-        if always is not None and always.shape == todo.shape:
-            todo |= always
-        count = int(np.count_nonzero(todo))
-        if count > _GATE_MAX_SHARE * n * n:
-            return None
-        if count:
-            # the board's colour may drift (fades, exposure): measured again as a full warp would
-            lat = cv2.remap(rgb, *self.lattice, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            self.bg = _median_colour(lat)
-            scalar = _bg_scalar(self.bg)
-            m, size = _GATE_MARGIN, n * CELL_PX + 2 * PAD
-            grid = todo.reshape(n, n)
-            for r in np.flatnonzero(grid.any(axis=1)).tolist():
-                cols = np.flatnonzero(grid[r])
-                ya, yb = max(0, PAD + r * CELL_PX - m), min(size, PAD + (r + 1) * CELL_PX + m)
-                xa, xb = max(0, PAD + int(cols[0]) * CELL_PX - m), min(size, PAD + (int(cols[-1]) + 1) * CELL_PX + m)
-                patch = cv2.remap(rgb, maps[0][ya:yb, xa:xb], maps[1][ya:yb, xa:xb], cv2.INTER_LINEAR,
-                                  borderMode=cv2.BORDER_REPLICATE)
-                self.ink[ya:yb, xa:xb] = _ink_from(patch, scalar)
-        return {"ink": self.ink, "bg": self.bg, "score": self.score, "same": count == 0}
 
 
 def _decide(probs: NDArray[np.float32], max_digit: int, min_conf: float) -> tuple[NDArray[np.int8],

@@ -39,3 +39,37 @@ def line_peaks(profile: NDArray[np.float64], expected: NDArray[np.float64],
         found[i] = lo + float(np.sum(idx * wts) / np.sum(wts))
         peaks[i] = seg[j]
     return found, peaks
+
+
+def homography_maps(inv: NDArray[np.float64], size: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """See ``mmgr.kernels.board.homography_maps``."""
+    k = np.arange(size, dtype=np.float64)
+    xs, ys = k[None, :], k[:, None]
+    den = 1.0 / (inv[2, 0] * xs + (inv[2, 1] * ys + inv[2, 2]))
+    mx = ((inv[0, 0] * xs + (inv[0, 1] * ys + inv[0, 2])) * den).astype(np.float32)
+    my = ((inv[1, 0] * xs + (inv[1, 1] * ys + inv[1, 2])) * den).astype(np.float32)
+    return mx, my
+
+
+def gate_feeds(uv: NDArray[np.float64], n: int, block: int, cell_px: int, pad: int,
+               margin: int) -> tuple[NDArray[np.int32], bool]:
+    """See ``mmgr.kernels.board.gate_feeds``."""
+    span = []
+    for a in (np.ascontiguousarray(uv[..., 0]), np.ascontiguousarray(uv[..., 1])):
+        lo = np.minimum(np.minimum(a[:-1, :-1], a[1:, :-1]), np.minimum(a[:-1, 1:], a[1:, 1:]))
+        hi = np.maximum(np.maximum(a[:-1, :-1], a[1:, :-1]), np.maximum(a[:-1, 1:], a[1:, 1:]))
+        grow = np.abs(a[1:, 1:] - a[:-1, :-1]) * (1.0 / block) + margin
+        span.append((np.floor((lo - grow - pad) * (1.0 / cell_px)).astype(np.int32),
+                     np.floor((hi + grow - pad) * (1.0 / cell_px)).astype(np.int32)))
+    (c0, c1), (r0, r1) = span
+    inside = (c1 >= 0) & (r1 >= 0) & (c0 <= n - 1) & (r0 <= n - 1)
+    c0, c1, r0, r1 = (np.clip(x, 0, n - 1) for x in (c0, c1, r0, r1))
+    ok = not np.any(inside & ((c1 - c0 > 1) | (r1 - r0 > 1)))
+    feeds = np.stack([r0 * n + c0, r0 * n + c1, r1 * n + c0, r1 * n + c1], axis=-1).reshape(-1, 4).astype(np.int32)
+    feeds[~inside.reshape(-1)] = -1
+    return feeds, bool(ok)
+
+
+def ink_into(rgb: NDArray[np.uint8], bg: NDArray[np.int64], out: NDArray[np.uint8]) -> None:
+    """See ``mmgr.kernels.board.ink_into``."""
+    out[...] = np.abs(rgb.astype(np.int64) - bg.astype(np.int64)).max(axis=2).astype(np.uint8)

@@ -107,3 +107,84 @@ def test_line_peaks_property(prof, win):
     exp = np.linspace(0, len(prof) - 1, 4)
     a, b = K.line_peaks(prof, exp, win), R.line_peaks(prof, exp, win)
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def _homography(rng, size):  # noqa: ANN001, ANN202
+    """A random mild perspective from a size x size canonical square to a frame quad."""
+    import cv2
+    src = np.array([[0, 0], [size, 0], [size, size], [0, size]], np.float32)
+    dst = src * rng.uniform(0.5, 1.5) + rng.uniform(0, 200, 2).astype(np.float32)
+    dst = (dst + rng.uniform(-25, 25, (4, 2))).astype(np.float32)
+    return cv2.getPerspectiveTransform(src, dst).astype(np.float64)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_homography_maps_match_reference_bit_for_bit(seed):
+    rng = np.random.default_rng(seed)
+    size = int(rng.choice([180, 380, 37]))
+    inv = _homography(rng, size)
+    a, b = K.homography_maps(inv, size), R.homography_maps(inv, size)
+    assert a[0].dtype == np.float32 and a[0].shape == (size, size)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_homography_maps_identity():
+    mx, my = K.homography_maps(np.eye(3), 5)
+    assert mx.tolist() == [list(range(5))] * 5 and my.T.tolist() == [list(range(5))] * 5
+
+
+def _gate_feeds_case(seed, n):  # noqa: ANN001, ANN202
+    """Kernel and twin on the blocks of a random source region near a board; True when it feeds cells."""
+    import cv2
+    rng = np.random.default_rng(seed)
+    size = 40 * n + 20
+    hm = np.linalg.inv(_homography(rng, size))
+    bh, bw = int(rng.integers(1, 60)), int(rng.integers(1, 60))
+    corner = cv2.perspectiveTransform(np.array([[[0.0, 0.0]]]), np.linalg.inv(hm))[0, 0]  # the board's top left
+    x0, y0 = float(np.floor(corner[0]) + rng.integers(-20, 60)), float(np.floor(corner[1]) + rng.integers(-20, 60))
+    gy, gx = np.mgrid[0:bh + 1, 0:bw + 1].astype(np.float64)
+    pts = np.stack([x0 + gx * 4, y0 + gy * 4], axis=-1)
+    uv = cv2.perspectiveTransform(pts.reshape(1, -1, 2), hm)[0].reshape(bh + 1, bw + 1, 2)
+    (fa, oka), (fb, okb) = K.gate_feeds(uv, n, 4, 40, 10, 4), R.gate_feeds(uv, n, 4, 40, 10, 4)
+    assert oka == okb and fa.dtype == fb.dtype == np.int32
+    if oka:
+        assert np.array_equal(fa, fb)
+    return oka and (fa >= 0).any()
+
+
+@pytest.mark.parametrize("n", [4, 9])
+def test_gate_feeds_match_reference(n):
+    reached = [_gate_feeds_case(seed, n) for seed in range(12)]
+    assert sum(map(bool, reached)) >= 6  # most cases put blocks on the board
+
+
+def test_gate_feeds_hand_case():
+    # one 4 x 4 block at canonical (50..54, 50..54): with the 1-px growth and a 4-px margin it
+    # spans x, y in [45, 59] -> cells (0..1) along both axes on a 2 x 2 board (pad 10, 40-px cells)
+    uv = np.zeros((2, 2, 2))
+    uv[..., 0] = [[50, 54], [50, 54]]
+    uv[..., 1] = [[50, 50], [54, 54]]
+    feeds, ok = K.gate_feeds(uv, 2, 4, 40, 10, 4)
+    assert ok and feeds.tolist() == [[0, 1, 2, 3]]
+    uv += 500.0  # far off the board: feeds nothing
+    feeds, ok = K.gate_feeds(uv, 2, 4, 40, 10, 4)
+    assert ok and feeds.tolist() == [[-1, -1, -1, -1]]
+    big = np.zeros((2, 2, 2))  # one block spanning three cells: not a gate
+    big[..., 0] = [[10, 130], [10, 130]]
+    big[..., 1] = [[10, 10], [30, 30]]
+    assert not K.gate_feeds(big, 3, 4, 40, 10, 4)[1] and not R.gate_feeds(big, 3, 4, 40, 10, 4)[1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ink_into_matches_reference_and_opencv(seed):
+    import cv2
+    rng = np.random.default_rng(seed)
+    rgb = rng.integers(0, 256, (23, 31, 3)).astype(np.uint8)
+    bg = rng.integers(0, 256, 3).astype(np.int64)
+    out = np.zeros((40, 40), np.uint8)
+    a, b = out.copy(), out.copy()
+    K.ink_into(rgb, bg, a[5:28, 2:33])  # into a strided view, as the gate writes its patches
+    R.ink_into(rgb, bg, b[5:28, 2:33])
+    assert np.array_equal(a, b) and not a[:5].any()
+    d = cv2.absdiff(rgb, tuple(float(v) for v in bg) + (0.0,))
+    assert np.array_equal(a[5:28, 2:33], d.max(axis=2))

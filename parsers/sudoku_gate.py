@@ -1,0 +1,137 @@
+"""The Sudoku reader's change gate, and the board-colour and ink helpers it shares with the reader.
+
+While the camera is still, ``_SourceGate`` compares 4x4-pixel block means of the board's region
+of each frame with those of the last warp, and warps again only the cells whose source pixels
+moved (see ``mmgr.parsers.sudoku`` for the reader around it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from mmgr.kernels.board import block_changes, gate_feeds, ink_into, median_colour
+from mmgr.parsers.digits import CELL_PX
+
+PAD = CELL_PX // 4
+
+_BG_LATTICE = (slice(PAD + 3, -PAD, 7), slice(PAD + 3, -PAD, 7))  # canonical pixels the background is taken from
+
+
+def _bg_scalar(bg: NDArray[np.float64]) -> NDArray[np.int64]:
+    """The background colour rounded to whole levels (round() halves to even, as np.round), clipped to 0..255."""
+    return np.array([min(255, max(0, round(v))) for v in bg.tolist()], np.int64)
+
+
+def _ink_from(warped: NDArray[np.uint8], scalar: NDArray[np.int64]) -> NDArray[np.uint8]:
+    """Per-pixel ink: the largest per-channel distance from the (rounded) background colour."""
+    out = np.empty(warped.shape[:2], np.uint8)
+    ink_into(warped, scalar, out)
+    return out
+
+
+def _median_colour(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
+    """Per-channel median (``np.median``'s value, from 256-bin counts: kernels/board.py)."""
+    return median_colour(np.ascontiguousarray(pixels).reshape(-1, 3))
+
+
+_GATE_BLOCK = 4         # side (source px) of the blocks whose means the change gate compares
+_GATE_DIFF = 8          # a block whose mean moved by more than this (levels, any channel) changed
+_GATE_MARGIN = 4        # canonical px beyond a cell that its reading looks at (shifted crops: 3 px)
+_GATE_MAX_SHARE = 0.5   # above this share of cells to warp again, the whole board is warped and checked
+
+
+def _block_means(img: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Means of 4 x 4-pixel blocks (sides multiples of 4): two 2 x 2 area halvings, OpenCV's fast
+    path (one 4 x 4 area resize takes several times longer); each halving rounds, so +-1 level."""
+    assert _GATE_BLOCK == 4
+    h, w = img.shape[:2]
+    half = cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return cv2.resize(half, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+
+
+class _SourceGate:
+    """Which cells can have changed since they were last warped, decided in the source frame.
+
+    After a full warp the gate keeps the block means (``_GATE_BLOCK`` px) of the board's region
+    of the frame and, for each block, the (at most 2 x 2) cells whose canonical pixels it feeds,
+    bilinear support and ``_GATE_MARGIN`` included. On a later frame only blocks whose mean moved
+    by more than ``_GATE_DIFF`` in some channel are followed to their cells, and only those cells
+    (one remap per row of cells) are warped again into the kept canonical ink image; a still
+    board costs one small resize. Where much of the board changed (camera motion, a large
+    occluder, a cut) ``update`` returns None and the caller warps the whole board and checks its
+    grid again. Compression noise moves block means little, and a stroke moves them a lot.
+    """
+
+    def __init__(self, roi: tuple[int, int, int, int], shape: tuple[int, ...], means: NDArray[np.uint8],
+                 feeds: NDArray[np.intp], n: int, g: dict[str, Any]) -> None:
+        self.roi, self.shape, self.means, self.feeds, self.n = roi, shape, means, feeds, n
+        self.ink: NDArray[np.uint8] = g["ink"]
+        self.bg: NDArray[np.float64] = g["bg"]
+        self.score: float = g["score"]
+        self.lattice: tuple[Any, Any] = (None, None)
+
+    @classmethod
+    def start(cls, rgb: NDArray[np.uint8], n: int, hm: NDArray[np.float64], g: dict[str, Any],
+              maps: tuple[Any, Any]) -> _SourceGate | None:
+        """A gate for a board just warped whole with ``maps`` (None when blocks would feed more than
+        2 x 2 cells)."""
+        b, size = _GATE_BLOCK, n * CELL_PX + 2 * PAD
+        h, w = rgb.shape[:2]
+        corners = np.array([[[0, 0], [size, 0], [size, size], [0, size]]], np.float64)
+        src = cv2.perspectiveTransform(corners, np.linalg.inv(hm))[0]
+        lo, hi = np.floor(src.min(axis=0)).tolist(), np.ceil(src.max(axis=0)).tolist()
+        x0 = int(min(max(lo[0] - 2, 0), w))
+        y0 = int(min(max(lo[1] - 2, 0), h))
+        x1 = x0 + (int(min(max(hi[0] + 2, 0), w)) - x0) // b * b
+        y1 = y0 + (int(min(max(hi[1] + 2, 0), h)) - y0) // b * b
+        bh, bw = (y1 - y0) // b, (x1 - x0) // b
+        if bh < 1 or bw < 1:
+            return None
+        # canonical footprint of each block, grown by one source pixel (bilinear support) and the
+        # margin, as the cells it reaches (kernels/board.py)
+        pts = np.empty((bh + 1, bw + 1, 2), np.float64)
+        pts[..., 0] = np.arange(x0, x0 + b * bw + 1, b, dtype=np.float64)[None, :]
+        pts[..., 1] = np.arange(y0, y0 + b * bh + 1, b, dtype=np.float64)[:, None]
+        uv = cv2.perspectiveTransform(pts.reshape(1, -1, 2), hm)[0].reshape(bh + 1, bw + 1, 2)
+        feeds, ok = gate_feeds(uv, n, b, CELL_PX, PAD, _GATE_MARGIN)
+        if not ok:
+            return None
+        means = _block_means(rgb[y0:y1, x0:x1])
+        gate = cls((y0, y1, x0, x1), rgb.shape, means, feeds, n, g)
+        # the remap table of the background lattice: the same pixels _board_bg takes from a full warp
+        gate.lattice = (np.ascontiguousarray(maps[0][_BG_LATTICE]), np.ascontiguousarray(maps[1][_BG_LATTICE]))
+        return gate
+
+    def update(self, rgb: NDArray[np.uint8], maps: tuple[Any, Any],
+               always: NDArray[np.bool_] | None) -> dict[str, Any] | None:
+        """Warp again what changed (and the ``always`` cells); None = warp the whole board instead."""
+        if rgb.shape != self.shape:
+            return None
+        y0, y1, x0, x1 = self.roi
+        n = self.n
+        # moved blocks take this frame's means (in place; a gate that gives up is dropped anyway)
+        todo = block_changes(_block_means(rgb[y0:y1, x0:x1]), self.means, self.feeds, _GATE_DIFF, n * n)
+        if always is not None and always.shape == todo.shape:
+            todo |= always
+        count = int(np.count_nonzero(todo))
+        if count > _GATE_MAX_SHARE * n * n:
+            return None
+        if count:
+            # the board's colour may drift (fades, exposure): measured again as a full warp would
+            lat = cv2.remap(rgb, *self.lattice, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            self.bg = _median_colour(lat)
+            scalar = _bg_scalar(self.bg)
+            m, size = _GATE_MARGIN, n * CELL_PX + 2 * PAD
+            grid = todo.reshape(n, n)
+            for r in np.flatnonzero(grid.any(axis=1)).tolist():
+                cols = np.flatnonzero(grid[r])
+                ya, yb = max(0, PAD + r * CELL_PX - m), min(size, PAD + (r + 1) * CELL_PX + m)
+                xa, xb = max(0, PAD + int(cols[0]) * CELL_PX - m), min(size, PAD + (int(cols[-1]) + 1) * CELL_PX + m)
+                patch = cv2.remap(rgb, maps[0][ya:yb, xa:xb], maps[1][ya:yb, xa:xb], cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REPLICATE)
+                ink_into(patch, scalar, self.ink[ya:yb, xa:xb])
+        return {"ink": self.ink, "bg": self.bg, "score": self.score, "same": count == 0}
