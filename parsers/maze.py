@@ -26,9 +26,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
-from mmgr.kernels.maze_pixels import area_rows, changed_band, marker_blobs
+from mmgr.kernels.maze_markers import marker_blobs
+from mmgr.kernels.maze_pixels import area_rows, changed_band
+from mmgr.parsers.maze_anchor import anchor_of
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify, classify_rows
-from mmgr.parsers.maze_grid import Grid, anchor_of, fit_grid, read_walls, read_walls_uncovered, register
+from mmgr.parsers.maze_grid import Grid, fit_grid, read_walls, read_walls_uncovered, register
 from mmgr.parsers.types import Frame
 
 __all__ = ["HUES", "FrameObs", "MazeRef", "MazeState", "Marker", "ParseOptions", "hue_class", "parse_maze"]

@@ -25,11 +25,12 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.maze_fit import block_scores, block_values, line_border, line_scores, line_values
-from mmgr.kernels.maze_pixels import enclosed_box, wall_values, walls_uncovered
+from mmgr.kernels.maze_fit import block_scores, block_values, line_scores, line_values
+from mmgr.kernels.maze_walls import wall_values, walls_uncovered
+from mmgr.parsers.maze_anchor import locate
 from mmgr.parsers.maze_colour import Palette, blur3, classify, find_palette
 
-__all__ = ["Grid", "anchor_of", "fit_grid", "read_walls", "read_walls_many", "read_walls_uncovered", "register"]
+__all__ = ["Grid", "fit_grid", "read_walls", "read_walls_many", "read_walls_uncovered", "register"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,23 +68,6 @@ class Grid:
         x0, y0 = self.to_px(-ext, -ext)
         x1, y1 = self.to_px(self.cols + ext, self.rows + ext)
         return round(x0), round(y0), round(x1), round(y1)
-
-
-def _enclosed_box(wall: NDArray[np.uint8], exclude: NDArray[np.uint8] | None = None,
-                  cache: dict | None = None) -> tuple[int, int, int, int] | None:
-    """Bounding box (x0, y0, x1, y1 exclusive) of non-wall pixels walled in on all four sides.
-
-    ``cache``: ``register``'s, holding the last opened non-wall mask; see ``_opened_nonwall``.
-    """
-    h, w = wall.shape
-    k = max(3, min(h, w) // 60)  # thin seams between tiles are not corridor
-    nonwall = _opened_nonwall(wall, k, cache)
-    wall = np.ascontiguousarray(wall)
-    # markers (an agent clipping into the outer wall) do not move the box
-    box = enclosed_box(wall, nonwall, wall if exclude is None else np.ascontiguousarray(exclude), exclude is not None)
-    if box[0] < 0:
-        return None
-    return int(box[0]), int(box[1]), int(box[2]), int(box[3])
 
 
 def _block_boxes(shape: tuple[int, int], rows: int, cols: int, ox: NDArray[np.float64], oy: NDArray[np.float64],
@@ -124,12 +108,6 @@ def _block_score(vals: NDArray[np.float64]) -> float:
     return float(block_scores(np.ascontiguousarray(vals, np.float64)[None])[0])
 
 
-def _line_border(dark: NDArray[np.uint8]) -> tuple[float, float, float, float] | None:
-    """Centres of the outer border lines (x0, y0, x1, y1) in pixels, or None (letterbox bars cut off first)."""
-    x0, y0, x1, y1 = line_border(np.ascontiguousarray(dark)).tolist()
-    return None if x0 < 0 else (x0, y0, x1, y1)
-
-
 def _line_boxes(shape: tuple[int, int], grids: list[Grid], k: int = 9, cols: int | None = None) -> tuple:  # type: ignore[type-arg]
     """The cross-section boxes ``line_values`` samples (``_read_boxes`` reads walls in them): horizontal and
     vertical (xa, xb, ya, yb) index arrays; ``cols``: sample this many columns for every grid instead."""
@@ -160,47 +138,10 @@ def _line_boxes(shape: tuple[int, int], grids: list[Grid], k: int = 9, cols: int
     return bh, bv
 
 
-def _opened_nonwall(wall: NDArray[np.uint8], k: int, cache: dict | None) -> NDArray[np.uint8]:
-    """``wall == 0`` opened with a k x k square (OpenCV's default borders).
-
-    With ``cache`` holding ``wall_rows`` (the rows where ``wall`` may differ from the mask of the
-    last call, set by the caller for this call) and the last result ``opened``: only the rows an
-    opening carries a change to (2k rows either side: erosion, then dilation) are opened again, from
-    2k more rows of context, so that every kept row sees the same neighbours (or the same image
-    edge) as in a whole opening; the last result is updated in place.
-    """
-    kern = np.ones((k, k), np.uint8)
-    rows = None if cache is None else cache.pop("wall_rows", None)
-    prev = None if cache is None else cache.get("opened")
-    if rows is not None and prev is not None and prev.shape == wall.shape and cache.get("opened_k") == k:
-        a, b = rows
-        if a < b:
-            h = wall.shape[0]
-            r = 2 * k
-            c0, c1 = max(0, a - r), min(h, b + r)  # opened rows a change can reach
-            s0, s1 = max(0, c0 - r), min(h, c1 + r)  # and their inputs
-            part = cv2.morphologyEx((wall[s0:s1] == 0).view(np.uint8), cv2.MORPH_OPEN, kern)
-            prev[c0:c1] = part[c0 - s0:c1 - s0]
-        return prev  # type: ignore[no-any-return]
-    out = cv2.morphologyEx((wall == 0).view(np.uint8), cv2.MORPH_OPEN, kern)
-    if cache is not None:
-        cache.update(opened=out, opened_k=k)
-    return out  # type: ignore[no-any-return]
-
-
 def _line_score(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> float:
     """How line-maze-like the wall-line values are (``line_scores``); -1: under a marker, not judged."""
     hz, vt = (np.ascontiguousarray(a, np.float64)[None] for a in (horiz, vert))
     return float(line_scores(hz, vt)[0])
-
-
-def _locate(wall: NDArray[np.uint8], geometry: str, exclude: NDArray[np.uint8] | None = None,
-            cache: dict | None = None) -> tuple[float, float, float, float] | None:
-    """Size-independent anchor of the maze: the enclosed box (block) or the border line centres (line)."""
-    if geometry == "block":
-        box = _enclosed_box(wall, exclude, cache)
-        return None if box is None else tuple(float(v) for v in box)  # type: ignore[return-value]
-    return _line_border(wall)
 
 
 def _grid_at(anchor: tuple[float, float, float, float], shape: tuple[int, int], geometry: str, rows: int, cols: int,
@@ -302,6 +243,16 @@ def _score_sizes(integral: NDArray[np.int32], geometry: str, grids: list[Grid],
             for k, g in enumerate(grids)]
 
 
+@functools.lru_cache(maxsize=4)
+def _shifts(reach: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Every (d0, d1) in -reach..reach, in the order of two nested loops (d0 outer), as two arrays."""
+    d = np.arange(-reach, reach + 1)
+    d0s, d1s = np.repeat(d, d.size), np.tile(d, d.size)
+    d0s.flags.writeable = False
+    d1s.flags.writeable = False
+    return d0s, d1s
+
+
 def _refine(integral: NDArray[np.int32], geometry: str, g: Grid, reach: int = 2,
             covered: NDArray[np.int32] | None = None) -> Grid:
     """Nudge each edge of the grid by up to ``reach`` pixels (x edges, then y edges) to maximise the fit.
@@ -310,8 +261,7 @@ def _refine(integral: NDArray[np.int32], geometry: str, g: Grid, reach: int = 2,
     score the grid they keep (``_score``), once.
     """
     best = g
-    d = np.arange(-reach, reach + 1)
-    d0s, d1s = np.repeat(d, d.size), np.tile(d, d.size)  # (d0, d1) in the order of two nested loops
+    d0s, d1s = _shifts(reach)
     for axis in ("x", "y"):
         base = best
         n = 2 * base.cols if axis == "x" else 2 * base.rows  # pixel span between the outer block centres
@@ -333,19 +283,14 @@ def _refine(integral: NDArray[np.int32], geometry: str, g: Grid, reach: int = 2,
         cands = list(zip(scores, k0.tolist(), k1.tolist(), strict=True))
         top = max(c[0] for c in cands)
         plateau = [c for c in cands if c[0] >= top - 1e-9]  # equally good offsets: take the middle one
-        m0 = float(np.mean([c[1] for c in plateau]))
-        m1 = float(np.mean([c[2] for c in plateau]))
+        # np.mean's values: small whole-number sums, exact either way, then one correctly rounded division
+        m0 = sum(c[1] for c in plateau) / len(plateau)
+        m1 = sum(c[2] for c in plateau) / len(plateau)
         _, d0, d1 = min(plateau, key=lambda c: (c[1] - m0) ** 2 + (c[2] - m1) ** 2)
         s = ((hi + d1) - (lo + d0)) / per
         best = (Grid(base.rows, base.cols, lo + d0, base.oy, s, base.sy, 0.0) if axis == "x"
                 else Grid(base.rows, base.cols, base.ox, lo + d0, base.sx, s, 0.0))
     return best  # one of the candidates: score 0
-
-
-def anchor_of(wall: NDArray[np.uint8], geometry: str,
-              exclude: NDArray[np.uint8] | None = None) -> tuple[float, float, float, float] | None:
-    """The size-independent anchor ``register`` compares between frames (to seed its cache)."""
-    return _locate(wall, geometry, exclude)
 
 
 def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
@@ -367,7 +312,7 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
     Returns:
         The grid with its fit ``score`` (callers decide the threshold), or None.
     """
-    anchor = _locate(wall, geometry, exclude, cache)
+    anchor = locate(wall, geometry, exclude, cache)
     if anchor is None:
         return None
     if cache is not None and cache.get("anchor") is not None and cache.get("shape") == wall.shape:
@@ -401,7 +346,7 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
         planes[pal] = classify(rgb, pal, blurred=blurred)
         wall, marker = planes[pal][:2]
         covered = cv2.integral(marker, sdepth=cv2.CV_32S)
-        anchor = _locate(wall, pal.geometry)
+        anchor = locate(wall, pal.geometry)
         if anchor is None:
             continue
         integral = cv2.integral(wall, sdepth=cv2.CV_32S)
@@ -421,11 +366,15 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
                     scored.append((sc, pal, g0, integral, wall, covered))
     scored.sort(key=lambda t: -t[0])
     best: tuple[float, Palette, Grid] | None = None
-    for _, pal, g0, integral, wall, covered in scored[: 1 if rows and cols else 6]:  # refine the likeliest only
+    finalists = scored[: 1 if rows and cols else 6]  # refine the likeliest only
+    for _, pal, g0, integral, wall, covered in finalists:
         g = _refine(integral, pal.geometry, g0, covered=covered)
         g = _refine(integral, pal.geometry, g, reach=1, covered=covered)  # again, around the first plateau's middle
         g = _score(integral, pal.geometry, g, covered)
         key = g.score - 1e-3 * (g.rows + g.cols)  # prefer the smallest grid among equal fits
+        if len(finalists) == 1:  # nothing to rank it against: the tree check would not change the pick
+            best = (key, pal, g)
+            break
         if g.score > 0.5 and _tree_compatible(read_walls(wall, pal.geometry, g), read_walls(covered, pal.geometry, g,
                                                                                             is_integral=True)):
             key += 0.05  # MMGR mazes are perfect: R*C - 1 openings, all cells connected

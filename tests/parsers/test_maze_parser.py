@@ -177,7 +177,7 @@ def test_opened_nonwall_of_changed_rows_equals_whole_opening(seed: int) -> None:
     """Opening again only the rows a wall change reaches gives the opening of the whole mask (edges, odd and even k)."""
     import cv2
 
-    from mmgr.parsers.maze_grid import _opened_nonwall
+    from mmgr.parsers.maze_anchor import _opened_nonwall
 
     rng = np.random.default_rng(seed)
     h, w = int(rng.integers(20, 160)), int(rng.integers(20, 160))

@@ -1,0 +1,87 @@
+"""Anchors of a maze in a wall mask: the size-independent features a grid is placed on.
+
+- block mazes: the bounding box of the *enclosed* non-wall pixels (walled in on all four sides in
+  their row and column), from the non-wall mask opened with a square a little wider than the
+  seams between tiles; letterbox bars and white margins are not enclosed;
+- line mazes: the centres of the outer border lines (the longest dark rows and columns).
+
+``register`` (``mmgr.parsers.maze_grid``) compares the anchor of every frame with the last one's,
+and ``fit_grid`` places candidate grids on it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from mmgr.kernels.maze_fit import line_border
+from mmgr.kernels.maze_pixels import enclosed_box
+
+__all__ = ["anchor_of", "locate"]
+
+
+def _enclosed_box(wall: NDArray[np.uint8], exclude: NDArray[np.uint8] | None = None,
+                  cache: dict | None = None) -> tuple[int, int, int, int] | None:
+    """Bounding box (x0, y0, x1, y1 exclusive) of non-wall pixels walled in on all four sides.
+
+    ``cache``: ``register``'s, holding the last opened non-wall mask; see ``_opened_nonwall``.
+    """
+    h, w = wall.shape
+    k = max(3, min(h, w) // 60)  # thin seams between tiles are not corridor
+    nonwall = _opened_nonwall(wall, k, cache)
+    wall = np.ascontiguousarray(wall)
+    # markers (an agent clipping into the outer wall) do not move the box
+    box = enclosed_box(wall, nonwall, wall if exclude is None else np.ascontiguousarray(exclude), exclude is not None)
+    if box[0] < 0:
+        return None
+    return int(box[0]), int(box[1]), int(box[2]), int(box[3])
+
+
+def _line_border(dark: NDArray[np.uint8]) -> tuple[float, float, float, float] | None:
+    """Centres of the outer border lines (x0, y0, x1, y1) in pixels, or None (letterbox bars cut off first)."""
+    x0, y0, x1, y1 = line_border(np.ascontiguousarray(dark)).tolist()
+    return None if x0 < 0 else (x0, y0, x1, y1)
+
+
+def _opened_nonwall(wall: NDArray[np.uint8], k: int, cache: dict | None) -> NDArray[np.uint8]:
+    """``wall == 0`` opened with a k x k square (OpenCV's default borders).
+
+    With ``cache`` holding ``wall_rows`` (the rows where ``wall`` may differ from the mask of the
+    last call, set by the caller for this call) and the last result ``opened``: only the rows an
+    opening carries a change to (2k rows either side: erosion, then dilation) are opened again, from
+    2k more rows of context, so that every kept row sees the same neighbours (or the same image
+    edge) as in a whole opening; the last result is updated in place.
+    """
+    kern = np.ones((k, k), np.uint8)
+    rows = None if cache is None else cache.pop("wall_rows", None)
+    prev = None if cache is None else cache.get("opened")
+    if rows is not None and prev is not None and prev.shape == wall.shape and cache.get("opened_k") == k:
+        a, b = rows
+        if a < b:
+            h = wall.shape[0]
+            r = 2 * k
+            c0, c1 = max(0, a - r), min(h, b + r)  # opened rows a change can reach
+            s0, s1 = max(0, c0 - r), min(h, c1 + r)  # and their inputs
+            part = cv2.morphologyEx((wall[s0:s1] == 0).view(np.uint8), cv2.MORPH_OPEN, kern)
+            prev[c0:c1] = part[c0 - s0:c1 - s0]
+        return prev  # type: ignore[no-any-return]
+    out = cv2.morphologyEx((wall == 0).view(np.uint8), cv2.MORPH_OPEN, kern)
+    if cache is not None:
+        cache.update(opened=out, opened_k=k)
+    return out  # type: ignore[no-any-return]
+
+
+def locate(wall: NDArray[np.uint8], geometry: str, exclude: NDArray[np.uint8] | None = None,
+            cache: dict | None = None) -> tuple[float, float, float, float] | None:
+    """Size-independent anchor of the maze: the enclosed box (block) or the border line centres (line)."""
+    if geometry == "block":
+        box = _enclosed_box(wall, exclude, cache)
+        return None if box is None else tuple(float(v) for v in box)  # type: ignore[return-value]
+    return _line_border(wall)
+
+
+def anchor_of(wall: NDArray[np.uint8], geometry: str,
+              exclude: NDArray[np.uint8] | None = None) -> tuple[float, float, float, float] | None:
+    """The size-independent anchor ``register`` compares between frames (to seed its cache)."""
+    return locate(wall, geometry, exclude)
