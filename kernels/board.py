@@ -223,16 +223,22 @@ def gate_feeds(uv: NDArray[np.float64], n: int, block: int, cell_px: int, pad: i
 @njit(cache=True, nogil=True)
 def ink_into(rgb: NDArray[np.uint8], bg: NDArray[np.int64], out: NDArray[np.uint8]) -> None:  # pragma: no cover
     """Per-pixel ink into ``out`` (same H x W): the largest per-channel distance of ``rgb`` from
-    the background colour ``bg`` (three whole levels)."""
+    the background colour ``bg`` (three whole levels, 0..255)."""
     h, w = out.shape
-    b0, b1, b2 = bg[0], bg[1], bg[2]
+    flat = np.ascontiguousarray(rgb).reshape(h, 3 * w)
+    # distances along each row of interleaved bytes against a row of repeated background bytes
+    # (a loop the compiler vectorises), then the largest of every three
+    pat = np.empty(3 * w, np.uint8)
+    for x in range(w):
+        pat[3 * x] = bg[0]
+        pat[3 * x + 1] = bg[1]
+        pat[3 * x + 2] = bg[2]
+    dist = np.empty(3 * w, np.uint8)
     for y in range(h):
+        row = flat[y]
+        for j in range(3 * w):
+            a = row[j]
+            b = pat[j]
+            dist[j] = max(a, b) - min(a, b)
         for x in range(w):
-            d = abs(np.int64(rgb[y, x, 0]) - b0)
-            d1 = abs(np.int64(rgb[y, x, 1]) - b1)
-            d2 = abs(np.int64(rgb[y, x, 2]) - b2)
-            if d1 > d:
-                d = d1
-            if d2 > d:
-                d = d2
-            out[y, x] = d
+            out[y, x] = max(max(dist[3 * x], dist[3 * x + 1]), dist[3 * x + 2])

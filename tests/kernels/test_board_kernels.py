@@ -188,3 +188,6 @@ def test_ink_into_matches_reference_and_opencv(seed):
     assert np.array_equal(a, b) and not a[:5].any()
     d = cv2.absdiff(rgb, tuple(float(v) for v in bg) + (0.0,))
     assert np.array_equal(a[5:28, 2:33], d.max(axis=2))
+    part = np.empty((23, 30), np.uint8)
+    K.ink_into(rgb[:, 1:], bg, part)  # a strided source
+    assert np.array_equal(part, d[:, 1:].max(axis=2))
