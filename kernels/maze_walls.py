@@ -54,3 +54,84 @@ def walls_uncovered(wall: NDArray[np.uint8], cover: NDArray[np.uint8], ya: NDArr
         if cflat[i] > thr:
             flat[i] = np.float32(-1.0)
     return out
+
+
+@njit(cache=True, nogil=True)
+def _clipped(v: float, hi: int) -> int:
+    return min(max(np.int64(np.rint(v)), 0), hi)
+
+
+@njit(cache=True, nogil=True)
+def wall_boxes(h: int, w: int, block: bool, rows: int, cols: int, ox: float, oy: float, sx: float,
+               sy: float) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
+                                   NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64]]:
+    """Sample boxes of every inner wall of one grid in an (h, w) frame: ``(ya, yb, xa, xb, ok, area, target)``.
+
+    Walls below cells ((R-1) x C), then right of cells (R x (C-1)), row by row; ``target`` is each
+    wall's flat index in a (2, R, C) reading. Block grids (``block``): one box a wall, the central
+    half of its block (as ``block_values`` samples it), ``ok`` whether it lies inside the frame
+    before clipping, ``area`` its clipped area (at least 1). Line grids: 9 one-pixel strips across
+    a wall's middle half (as ``line_values`` samples it), ``ok`` all set, ``area`` all 1. Coordinates
+    are rounded half to even and computed in the same float64 steps as the samplers do.
+    """
+    n0, n1 = (rows - 1) * cols, rows * (cols - 1)
+    per = 1 if block else 9
+    n = (n0 + n1) * per
+    ya = np.empty(n, np.int64)
+    yb = np.empty(n, np.int64)
+    xa = np.empty(n, np.int64)
+    xb = np.empty(n, np.int64)
+    ok = np.ones(n, np.bool_)
+    area = np.ones(n, np.int64)
+    target = np.empty(n0 + n1, np.int64)
+    i = 0
+    for r in range(rows - 1):
+        for c in range(cols):
+            target[i] = r * cols + c
+            i += 1
+    for r in range(rows):
+        for c in range(cols - 1):
+            target[i] = rows * cols + r * cols + c
+            i += 1
+    if block:
+        b_x, b_y = sx / 2, sy / 2
+        x0, y0 = ox - 0.5 * b_x, oy - 0.5 * b_y
+        m = (1 - 0.5) / 2
+        i = 0
+        for fam in range(2):
+            for r in range(rows - 1 if fam == 0 else rows):
+                for c in range(cols if fam == 0 else cols - 1):
+                    by = 2 * r + 2 if fam == 0 else 2 * r + 1  # block row and column of the wall
+                    bx = 2 * c + 1 if fam == 0 else 2 * c + 2
+                    y_a = np.int64(np.rint(y0 + (by + m) * b_y))
+                    y_b = max(np.int64(np.rint(y0 + (by + 1 - m) * b_y)), y_a + 1)
+                    x_a = np.int64(np.rint(x0 + (bx + m) * b_x))
+                    x_b = max(np.int64(np.rint(x0 + (bx + 1 - m) * b_x)), x_a + 1)
+                    ok[i] = y_a >= 0 and y_b <= h and x_a >= 0 and x_b <= w
+                    ya[i], yb[i] = min(max(y_a, 0), h), min(max(y_b, 0), h)
+                    xa[i], xb[i] = min(max(x_a, 0), w), min(max(x_b, 0), w)
+                    area[i] = max(1, (yb[i] - ya[i]) * (xb[i] - xa[i]))
+                    i += 1
+        return ya, yb, xa, xb, ok, area, target
+    t = max(1.0, 0.1 * min(sx, sy))
+    i = 0
+    for r in range(1, rows):  # inner horizontal lines
+        y = oy + sy * r
+        for c in range(cols):
+            for q in range(9):
+                x = ox + sx * (c + (0.25 + 0.5 * (q + 0.5) / 9))
+                xa[i], xb[i] = _clipped(x, w), _clipped(x + 1, w)
+                ya[i], yb[i] = _clipped(y - t, h), _clipped(y + t + 1, h)
+                i += 1
+    for r in range(rows):  # inner vertical lines
+        for c in range(1, cols):
+            x = ox + sx * c
+            for q in range(9):
+                y = oy + sy * (r + (0.25 + 0.5 * (q + 0.5) / 9))
+                xa[i], xb[i] = _clipped(x - t, w), _clipped(x + t + 1, w)
+                ya[i], yb[i] = _clipped(y, h), _clipped(y + 1, h)
+                i += 1
+    for j in range(n):
+        xb[j] = max(xb[j], min(xa[j] + 1, w))
+        yb[j] = max(yb[j], min(ya[j] + 1, h))
+    return ya, yb, xa, xb, ok, area, target

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.kernels.maze_fit import block_scores, block_values, line_scores, line_values
-from mmgr.kernels.maze_walls import wall_values, walls_uncovered
+from mmgr.kernels.maze_walls import wall_boxes, wall_values, walls_uncovered
 from mmgr.parsers.maze_anchor import locate
 from mmgr.parsers.maze_colour import Palette, blur3, classify, find_palette
 
@@ -70,35 +70,6 @@ class Grid:
         return round(x0), round(y0), round(x1), round(y1)
 
 
-def _block_boxes(shape: tuple[int, int], rows: int, cols: int, ox: NDArray[np.float64], oy: NDArray[np.float64],
-                 sx: NDArray[np.float64], sy: NDArray[np.float64], frac: float = 0.5
-                 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp], NDArray[np.intp],
-                            NDArray[np.bool_], NDArray[np.float64]]:
-    """Sample boxes (the central ``frac`` of every block) for K grids of one size at once (``ox`` .. ``sy``:
-    (K,) arrays), as ``block_values`` samples them (``_read_boxes`` reads walls in them).
-
-    Returns clipped (K, 2R+1) ``ya, yb``, (K, 2C+1) ``xa, xb``, the (K, 2R+1, 2C+1) in-frame mask and box areas.
-    """
-    b_x, b_y = (sx / 2)[:, None], (sy / 2)[:, None]
-    x0 = ox[:, None] - 0.5 * b_x
-    y0 = oy[:, None] - 0.5 * b_y
-    h, w = shape
-    jx = np.arange(2 * cols + 1)
-    iy = np.arange(2 * rows + 1)
-    m = (1 - frac) / 2
-    xa = np.round(x0 + (jx + m) * b_x).astype(int)
-    xb = np.round(x0 + (jx + 1 - m) * b_x).astype(int)
-    ya = np.round(y0 + (iy + m) * b_y).astype(int)
-    yb = np.round(y0 + (iy + 1 - m) * b_y).astype(int)
-    xb = np.maximum(xb, xa + 1)
-    yb = np.maximum(yb, ya + 1)
-    ok = (xa[:, None, :] >= 0) & (xb[:, None, :] <= w) & (ya[:, :, None] >= 0) & (yb[:, :, None] <= h)
-    xa, xb = np.minimum(np.maximum(xa, 0), w), np.minimum(np.maximum(xb, 0), w)
-    ya, yb = np.minimum(np.maximum(ya, 0), h), np.minimum(np.maximum(yb, 0), h)
-    area = np.maximum(1, (yb - ya)[:, :, None] * (xb - xa)[:, None, :])
-    return ya, yb, xa, xb, ok, area
-
-
 def _params(grids: list[Grid]) -> tuple[NDArray[np.float64], ...]:
     return tuple(np.array([getattr(g, a) for g in grids], np.float64) for a in ("ox", "oy", "sx", "sy"))
 
@@ -106,36 +77,6 @@ def _params(grids: list[Grid]) -> tuple[NDArray[np.float64], ...]:
 def _block_score(vals: NDArray[np.float64]) -> float:
     """How block-maze-like the sampled values are: pillars walls, cells free, every block pure (``block_scores``)."""
     return float(block_scores(np.ascontiguousarray(vals, np.float64)[None])[0])
-
-
-def _line_boxes(shape: tuple[int, int], grids: list[Grid], k: int = 9, cols: int | None = None) -> tuple:  # type: ignore[type-arg]
-    """The cross-section boxes ``line_values`` samples (``_read_boxes`` reads walls in them): horizontal and
-    vertical (xa, xb, ya, yb) index arrays; ``cols``: sample this many columns for every grid instead."""
-    h, w = shape
-    rows, cols = grids[0].rows, grids[0].cols if cols is None else cols
-    ox, oy, sx, sy = (v[:, None, None, None] for v in _params(grids))
-    t = np.maximum(1.0, 0.1 * np.minimum(sx, sy))
-    f = 0.25 + 0.5 * (np.arange(k) + 0.5) / k  # positions along the segment, in cells
-
-    def boxes(xa, xb, ya, yb):  # type: ignore[no-untyped-def]
-        xa, xb = np.round(xa).astype(int), np.round(xb).astype(int)
-        ya, yb = np.round(ya).astype(int), np.round(yb).astype(int)
-        xa, xb = np.minimum(np.maximum(xa, 0), w), np.minimum(np.maximum(xb, 0), w)
-        ya, yb = np.minimum(np.maximum(ya, 0), h), np.minimum(np.maximum(yb, 0), h)
-        xb, yb = np.maximum(xb, np.minimum(xa + 1, w)), np.maximum(yb, np.minimum(ya + 1, h))
-        return xa, xb, ya, yb
-
-    r = np.arange(rows + 1)[:, None, None]
-    c = np.arange(cols)[None, :, None]
-    x = ox + sx * (c + f[None, None, :])
-    y = oy + sy * r
-    bh = boxes(x, x + 1, y - t, y + t + 1)
-    r2 = np.arange(rows)[:, None, None]
-    c2 = np.arange(cols + 1)[None, :, None]
-    x2 = ox + sx * c2
-    y2 = oy + sy * (r2 + f[None, None, :])
-    bv = boxes(x2 - t, x2 + t + 1, y2, y2 + 1)
-    return bh, bv
 
 
 def _line_score(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> float:
@@ -453,36 +394,11 @@ def read_walls_uncovered(wall: NDArray[np.uint8], marker: NDArray[np.uint8], geo
 
 @functools.lru_cache(maxsize=8)
 def _read_boxes(shape: tuple[int, int], geometry: str, grid: Grid) -> tuple:  # type: ignore[type-arg]
-    """Sample boxes of ``read_walls`` for one grid in one frame size, kept while the camera is still.
-
-    Flat int64 ``ya, yb, xa, xb`` of the walls below cells ((R-1) x C), then right of cells
-    (R x (C-1)), row by row -- exactly the boxes ``_block_boxes`` (one a wall, with its in-frame
-    flag ``ok`` and ``area``) and ``_line_boxes`` (``per`` = 9 cross-sections a wall) sample for
-    the inner walls -- and each wall's flat index ``target`` in the (2, R, C) result.
-    """
-    rows, cols = grid.rows, grid.cols
-    if geometry == "block":
-        ya, yb, xa, xb, ok, area = _block_boxes(shape, rows, cols, *_params([grid]))
-        fams = []
-        for rs, cs in ((slice(2, -1, 2), slice(1, None, 2)), (slice(1, None, 2), slice(2, -1, 2))):
-            r = np.arange(2 * rows + 1)[rs][:, None]
-            c = np.arange(2 * cols + 1)[cs][None, :]
-            r, c = np.broadcast_arrays(r, c)
-            fams.append((ya[0][r].ravel(), yb[0][r].ravel(), xa[0][c].ravel(), xb[0][c].ravel(),
-                         ok[0][r, c].ravel(), area[0][r, c].ravel()))
-        per = 1
-    else:
-        (hxa, hxb, hya, hyb), (vxa, vxb, vya, vyb) = (np.broadcast_arrays(*b) for b in _line_boxes(shape, [grid]))
-        fams = [tuple(a[0, 1:-1].ravel() for a in (hya, hyb, hxa, hxb)),
-                tuple(a[0, :, 1:-1].ravel() for a in (vya, vyb, vxa, vxb))]
-        fams = [f + (np.ones(f[0].size, bool), np.ones(f[0].size, np.int64)) for f in fams]
-        per = 9
-    cols_ = [np.concatenate([f[i] for f in fams]) for i in range(6)]
-    ya, yb, xa, xb, area = (np.ascontiguousarray(a, np.int64) for a in (*cols_[:4], cols_[5]))
-    ok = np.ascontiguousarray(cols_[4], np.bool_)
-    r0, c0 = np.meshgrid(np.arange(rows - 1), np.arange(cols), indexing="ij")
-    r1, c1 = np.meshgrid(np.arange(rows), np.arange(cols - 1), indexing="ij")
-    target = np.concatenate([(r0 * cols + c0).ravel(), rows * cols + (r1 * cols + c1).ravel()]).astype(np.int64)
+    """Sample boxes of ``read_walls`` for one grid in one frame size (``wall_boxes``), kept while the camera is still:
+    ``ya, yb, xa, xb, ok, area, per, target`` (``per``: boxes a wall, 1 in block grids, 9 in line grids)."""
+    block = geometry == "block"
+    ya, yb, xa, xb, ok, area, target = wall_boxes(shape[0], shape[1], block, grid.rows, grid.cols, float(grid.ox),
+                                                  float(grid.oy), float(grid.sx), float(grid.sy))
     for a in (ya, yb, xa, xb, ok, area, target):
         a.flags.writeable = False  # shared between calls
-    return ya, yb, xa, xb, ok, area, per, target
+    return ya, yb, xa, xb, ok, area, 1 if block else 9, target

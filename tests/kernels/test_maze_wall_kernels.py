@@ -57,3 +57,50 @@ def test_maze_walls_uncovered_matches_reference(seed: int) -> None:
         walls = jit.wall_values(wall, *boxes, ok, area, per, target, rows, cols)
         covered = jit.wall_values(cover, *boxes, ok, area, per, target, rows, cols)
         assert_array_equal(got, np.where(covered > float(thr), np.float32(-1), walls))  # as the parse masked before
+
+
+def _random_grid(rng: np.random.Generator, seed: int) -> tuple[int, int, int, int, float, float, float, float]:
+    h, w = int(rng.integers(8, 200)), int(rng.integers(8, 200))
+    rows, cols = int(rng.integers(1, 8)), int(rng.integers(2, 8))
+    sx = float(rng.uniform(2, 40)) if seed % 3 else float(rng.integers(4, 30))
+    sy = sx if seed % 4 == 0 else sx * float(rng.uniform(0.7, 1.3))
+    ox, oy = float(rng.uniform(-30, w / 2)), float(rng.uniform(-30, h / 2))
+    if seed % 5 == 0:  # half-pixel origins: coordinates that round half to even
+        ox, oy = round(ox) + 0.5, round(oy) + 0.5
+    return h, w, rows, cols, ox, oy, sx, sy
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_maze_wall_boxes_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(700 + seed)
+    h, w, rows, cols, ox, oy, sx, sy = _random_grid(rng, seed)
+    for block in (True, False):
+        got = jit.wall_boxes(h, w, block, rows, cols, ox, oy, sx, sy)
+        want = ref.wall_boxes(h, w, block, rows, cols, ox, oy, sx, sy)
+        assert len(got) == len(want) == 7
+        for a, b in zip(got, want, strict=True):
+            assert a.dtype == b.dtype
+            assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_maze_wall_boxes_are_the_samplers_boxes(seed: int) -> None:
+    """Wall values read in these boxes equal the inner-wall entries of ``block_values`` and ``line_values``."""
+    import mmgr.kernels.maze_fit as fit
+
+    rng = np.random.default_rng(800 + seed)
+    h, w, rows, cols, ox, oy, sx, sy = _random_grid(rng, seed)
+    mask = (rng.random((h, w)) < 0.3).astype(np.uint8)
+    integral = np.zeros((h + 1, w + 1), np.int32)
+    integral[1:, 1:] = mask.astype(np.int32).cumsum(0).cumsum(1)
+    p = [np.array([v]) for v in (ox, oy, sx, sy)]
+    blocks = fit.block_values(integral, integral, False, rows, cols, *p, 0.5)[0]
+    boxes = jit.wall_boxes(h, w, True, rows, cols, ox, oy, sx, sy)
+    got = jit.wall_values(mask, *boxes[:6], 1, boxes[6], rows, cols)
+    assert_array_equal(got[0, :-1, :], blocks[2:-1:2, 1::2].astype(np.float32))
+    assert_array_equal(got[1, :, :-1], blocks[1::2, 2:-1:2].astype(np.float32))
+    horiz, vert = fit.line_values(integral, integral, False, rows, cols, *p)[:2]
+    boxes = jit.wall_boxes(h, w, False, rows, cols, ox, oy, sx, sy)
+    got = jit.wall_values(mask, *boxes[:6], 9, boxes[6], rows, cols)
+    assert_array_equal(got[0, :-1, :], horiz[0, 1:-1, :].astype(np.float32))
+    assert_array_equal(got[1, :, :-1], vert[0, :, 1:-1].astype(np.float32))
