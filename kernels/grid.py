@@ -97,7 +97,7 @@ def stable_events(readings: NDArray[np.int8], dur_ms: NDArray[np.int32], min_run
     return out[:e].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def cell_summary(ink: NDArray[np.uint8], n: int, cell_px: int, margin: int,
                  delta: int) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:  # pragma: no cover
     """Per-cell statistics of a rectified board's ink image, in one pass (the per-frame hot loop).
@@ -119,25 +119,83 @@ def cell_summary(ink: NDArray[np.uint8], n: int, cell_px: int, margin: int,
     blocks = np.zeros((n * n, b, b), np.int32)
     inner_max2 = np.zeros(n * n, np.int32)
     occ = np.zeros(n * n, np.int32)
-    q = (cell_px - 2 * margin) // 2
-    for r in range(n):
-        for c in range(n):
-            k = r * n + c
-            y0 = r * cell_px
-            x0 = c * cell_px
-            for y in range(cell_px):
-                for x in range(cell_px):
-                    blocks[k, y // 4, x // 4] += ink[y0 + y, x0 + x]
-            best = 0
-            for i in range(q):
-                for j in range(q):
-                    yy = y0 + margin + 2 * i
-                    xx = x0 + margin + 2 * j
-                    s = (np.int32(ink[yy, xx]) + np.int32(ink[yy, xx + 1]) + np.int32(ink[yy + 1, xx])
-                         + np.int32(ink[yy + 1, xx + 1]))
-                    if s > best:
-                        best = s
-                    if ink[yy, xx] > delta:
-                        occ[k] += 1
-            inner_max2[k] = best
+    cell_summary_update(ink, 0, n, cell_px, margin, delta, np.arange(n * n), blocks, inner_max2, occ)
     return blocks, inner_max2, occ
+
+
+@njit(cache=True, nogil=True)
+def cell_summary_update(ink: NDArray[np.uint8], off: int, n: int, cell_px: int, margin: int, delta: int,
+                        cells: NDArray[np.int64], blocks: NDArray[np.int32], inner_max2: NDArray[np.int32],
+                        occ: NDArray[np.int32]) -> None:  # pragma: no cover
+    """``cell_summary`` of the listed cells only, written into its three arrays in place.
+
+    Args:
+        ink: ink image whose board (n * cell_px square) starts at pixel (off, off).
+        off: the board's offset in ``ink`` (a padded canonical image needs no copy).
+        cells: row-major indices of the cells to summarise again.
+        blocks, inner_max2, occ: ``cell_summary``'s outputs, updated in place at ``cells``.
+        Others as ``cell_summary``.
+    """
+    q = (cell_px - 2 * margin) // 2
+    for k in cells:
+        r = k // n
+        c = k % n
+        y0 = off + r * cell_px
+        x0 = off + c * cell_px
+        blocks[k] = 0
+        for y in range(cell_px):
+            for x in range(cell_px):
+                blocks[k, y // 4, x // 4] += ink[y0 + y, x0 + x]
+        best = 0
+        cnt = 0
+        for i in range(q):
+            for j in range(q):
+                yy = y0 + margin + 2 * i
+                xx = x0 + margin + 2 * j
+                s = (np.int32(ink[yy, xx]) + np.int32(ink[yy, xx + 1]) + np.int32(ink[yy + 1, xx])
+                     + np.int32(ink[yy + 1, xx + 1]))
+                if s > best:
+                    best = s
+                if ink[yy, xx] > delta:
+                    cnt += 1
+        inner_max2[k] = best
+        occ[k] = cnt
+
+
+@njit(cache=True, nogil=True)
+def cells_to_read(cur: NDArray[np.int32], ref: NDArray[np.int32], thr: float, was_occ: NDArray[np.bool_],
+                  occ: NDArray[np.bool_]) -> tuple[NDArray[np.int64], int]:  # pragma: no cover
+    """Cells whose change signature moved since their last confident reading.
+
+    Args:
+        cur, ref: (K, B, B) int32 block sums of this frame and of each cell's last reading.
+        thr: a cell moved when some block sum differs by more than this.
+        was_occ, occ: (K,) bool occlusion of the last and of this frame; a cell that was occluded
+            and is not now counts as moved.
+
+    Returns:
+        ``(todo, moved)``: the moved cells that are not occluded now (ascending), and how many
+        cells moved (occluded ones included).
+    """
+    m = cur.shape[0]
+    bh = cur.shape[1]
+    bw = cur.shape[2]
+    todo = np.empty(m, np.int64)
+    cnt = 0
+    moved = 0
+    for k in range(m):
+        hit = was_occ[k] and not occ[k]
+        if not hit:
+            for y in range(bh):
+                for x in range(bw):
+                    if abs(cur[k, y, x] - ref[k, y, x]) > thr:
+                        hit = True
+                        break
+                if hit:
+                    break
+        if hit:
+            moved += 1
+            if not occ[k]:
+                todo[cnt] = k
+                cnt += 1
+    return todo[:cnt].copy(), moved

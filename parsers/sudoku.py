@@ -11,9 +11,10 @@ Pipeline for one frame (``SudokuFrameReader.read``):
    of the board's region with those of the last warp and warps again only the cells whose
    pixels moved (plus cells still unread); much change sends the frame back to a full warp
    and grid check. The readings are the same as with a full warp on every frame.
-2. *Summarise*: one numba pass (``kernels.grid.cell_summary``) gives, per cell, 4x4-pixel
+2. *Summarise*: one numba pass (``kernels.grid.cell_summary_update``) gives, per cell, 4x4-pixel
    block sums (the change signature), the inner ink maximum (the blank test) and the count
-   of inner pixels far from the background (the occlusion test).
+   of inner pixels far from the background (the occlusion test); after a gated frame only the
+   cells whose ink was written again are summarised again.
 3. *Occlusion*: a cell whose interior is almost entirely far from the board's background (a
    hand, a cursor, a banner) is ``occluded`` and read as -1 (unknown), never as blank.
 4. *Read*: only cells whose signature changed since they were last read confidently go on:
@@ -35,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.kernels.board import homography_maps, line_peaks
-from mmgr.kernels.grid import cell_summary
+from mmgr.kernels.grid import cell_summary_update, cells_to_read
 from mmgr.parsers.digits import CELL_PX, DigitReader
 from mmgr.parsers.sudoku_gate import _BG_LATTICE, _GATE_MARGIN, PAD, _bg_scalar, _ink_from, _median_colour, _SourceGate
 
@@ -275,7 +276,7 @@ class SudokuFrameReader:
         self._acc_sig: NDArray[np.int32] = np.zeros(0, np.int32)
         self._map: tuple[Any, Any] = (None, None)
         self._gate: _SourceGate | None = None  # source-space change gate of the current registration
-        self._summary: tuple[Any, Any, Any] | None = None  # cell_summary of the kept canonical ink
+        self._summary: tuple[Any, Any, Any] | None = None  # cell summary of the kept canonical ink
         self.full_warps = 0  # frames whose whole board was warped (the others went through the gate)
 
     # ------------------------------------------------------------------------------------
@@ -427,12 +428,16 @@ class SudokuFrameReader:
         side = n * CELL_PX
         ink = g["ink"][PAD:PAD + side, PAD:PAD + side]
         m = CELL_PX // 5
-        if g.get("same") and not changed and self._summary is not None:
-            blocks, inner_max2, occ_count = self._summary
-        else:
-            blocks, inner_max2, occ_count = cell_summary(np.ascontiguousarray(ink), n, CELL_PX, m,
-                                                         int(self.p.occlusion_delta))
-            self._summary = (blocks, inner_max2, occ_count)
+        dirty = g.get("dirty")  # cells whose ink the gate wrote again (None: all of it is new)
+        if dirty is None or changed or self._summary is None or self._summary[0].shape[0] != n * n:
+            self._summary = (np.empty((n * n, CELL_PX // 4, CELL_PX // 4), np.int32), np.empty(n * n, np.int32),
+                             np.empty(n * n, np.int32))
+            dirty = np.ones(n * n, bool)
+        blocks, inner_max2, occ_count = self._summary
+        if dirty.any():
+            # the summary of the other cells still holds: their pixels were not written again
+            cell_summary_update(g["ink"], PAD, n, CELL_PX, m, int(self.p.occlusion_delta), np.flatnonzero(dirty),
+                                blocks, inner_max2, occ_count)
         # occluded: most of the cell's interior is far from the board's background colour
         q = (CELL_PX - 2 * m) // 2
         occ_flat = occ_count > self.p.occlusion_share * q * q
@@ -440,21 +445,19 @@ class SudokuFrameReader:
         cur = blocks
         prev = self._last if (self._last is not None and self._last.status == OK and not changed
                               and self._ref_cells is not None) else None
-        digits = np.full(n * n, -1, np.int8)
-        conf = np.zeros(n * n, np.float32)
         if prev is None or self._ref_cells is None:
-            todo = np.arange(n * n)
+            digits = np.full(n * n, -1, np.int8)
+            conf = np.zeros(n * n, np.float32)
+            todo = np.flatnonzero(~occ_flat)
             ref = cur.copy()
+            unchanged = False
         else:
             ref = self._ref_cells
-            diff = np.abs(cur - ref).reshape(n * n, -1).max(axis=1)
-            digits[:] = prev.digits.reshape(-1)
-            conf[:] = prev.conf.reshape(-1)
+            digits = prev.digits.reshape(-1).copy()
+            conf = prev.conf.reshape(-1).copy()
             # a cell that was occluded before and is not now must be read again
-            was_occ = prev.occluded.reshape(-1) & ~occ_flat
-            todo = np.flatnonzero((diff > 16 * self.p.cell_diff) | was_occ)
-        unchanged = prev is not None and todo.size == 0
-        todo = todo[~occ_flat[todo]]
+            todo, moved = cells_to_read(cur, ref, 16 * self.p.cell_diff, prev.occluded.reshape(-1), occ_flat)
+            unchanged = moved == 0
         # clearly blank cells (no ink in the cell's inner 60%) need no classifier
         if todo.size:
             blank = inner_max2[todo] < 4 * self.p.blank_ink

@@ -120,6 +120,7 @@ class _SourceGate:
         count = int(np.count_nonzero(todo))
         if count > _GATE_MAX_SHARE * n * n:
             return None
+        dirty = np.zeros((n, n), bool)
         if count:
             # the board's colour may drift (fades, exposure): measured again as a full warp would
             lat = cv2.remap(rgb, *self.lattice, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -134,4 +135,7 @@ class _SourceGate:
                 patch = cv2.remap(rgb, maps[0][ya:yb, xa:xb], maps[1][ya:yb, xa:xb], cv2.INTER_LINEAR,
                                   borderMode=cv2.BORDER_REPLICATE)
                 ink_into(patch, scalar, self.ink[ya:yb, xa:xb])
-        return {"ink": self.ink, "bg": self.bg, "score": self.score, "same": count == 0}
+                # the cells the written pixels belong to (the margin reaches into the neighbours)
+                dirty[max(0, (ya - PAD) // CELL_PX):max(0, (yb - 1 - PAD) // CELL_PX + 1),
+                      max(0, (xa - PAD) // CELL_PX):max(0, (xb - 1 - PAD) // CELL_PX + 1)] = True
+        return {"ink": self.ink, "bg": self.bg, "score": self.score, "dirty": dirty.reshape(-1)}

@@ -51,3 +51,20 @@ def cell_summary(ink: NDArray[np.uint8], n: int, cell_px: int, margin: int,
     inner_max2 = inner.reshape(n * n, q, 2, q, 2).sum(axis=(2, 4)).max(axis=(1, 2)) if q > 0 else np.zeros(n * n)
     occ = (inner[:, ::2, ::2] > delta).sum(axis=(1, 2))
     return blocks.astype(np.int32), np.asarray(inner_max2, np.int32), occ.astype(np.int32)
+
+
+def cell_summary_update(ink: NDArray[np.uint8], off: int, n: int, cell_px: int, margin: int, delta: int,
+                        cells: NDArray[np.int64], blocks: NDArray[np.int32], inner_max2: NDArray[np.int32],
+                        occ: NDArray[np.int32]) -> None:
+    """See ``mmgr.kernels.grid.cell_summary_update``."""
+    side = n * cell_px
+    b, m, o = cell_summary(np.ascontiguousarray(ink[off:off + side, off:off + side]), n, cell_px, margin, delta)
+    blocks[cells], inner_max2[cells], occ[cells] = b[cells], m[cells], o[cells]
+
+
+def cells_to_read(cur: NDArray[np.int32], ref: NDArray[np.int32], thr: float, was_occ: NDArray[np.bool_],
+                  occ: NDArray[np.bool_]) -> tuple[NDArray[np.int64], int]:
+    """See ``mmgr.kernels.grid.cells_to_read``."""
+    diff = np.abs(cur.astype(np.int64) - ref).reshape(len(cur), -1).max(axis=1) if cur.size else np.zeros(len(cur))
+    moved = np.flatnonzero((diff > thr) | (was_occ & ~occ))
+    return moved[~occ[moved]].astype(np.int64), len(moved)

@@ -103,3 +103,51 @@ def test_cell_summary_hand_case(impl):
     assert inner_max2.tolist() == [400, 0, 0, 800]
     assert occ.tolist() == [144, 0, 0, 1]
     assert blocks[3].sum() == 4 * 200 and blocks[0].sum() == 1600 * 100
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from([4, 9]), st.integers(0, 12), st.integers(0, 255), st.integers(0, 2**32 - 1))
+def test_cell_summary_update_matches_reference_and_full_summary(n, margin, delta, seed):
+    rng = np.random.default_rng(seed)
+    pad = 10
+    ink = rng.integers(0, 256, (n * 40 + 2 * pad, n * 40 + 2 * pad)).astype(np.uint8)
+    ink[rng.random(ink.shape) < 0.5] = 0
+    full = jit.cell_summary(np.ascontiguousarray(ink[pad:-pad, pad:-pad]), n, 40, margin, delta)
+    cells = np.flatnonzero(rng.random(n * n) < 0.3)
+    outs = []
+    for impl in (jit, ref):
+        stale = tuple(a.copy() for a in full)
+        for a in stale:
+            a[cells] = 7  # stale values where the cells are summarised again
+        impl.cell_summary_update(ink, pad, n, 40, margin, delta, cells, *stale)
+        outs.append(stale)
+    for a, b, c in zip(outs[0], outs[1], full, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cells_to_read_matches_reference(seed):
+    rng = np.random.default_rng(seed)
+    ref_blocks = rng.integers(0, 4000, (81, 10, 10)).astype(np.int32)
+    cur = ref_blocks.copy()
+    moved = rng.random(81) < 0.2
+    cur[moved, rng.integers(0, 10), rng.integers(0, 10)] += rng.choice([-500, 500, 384, -384])
+    was_occ, occ = rng.random(81) < 0.2, rng.random(81) < 0.2
+    a = jit.cells_to_read(cur, ref_blocks, 384.0, was_occ, occ)
+    b = ref.cells_to_read(cur, ref_blocks, 384.0, was_occ, occ)
+    np.testing.assert_array_equal(a[0], b[0])
+    assert a[0].dtype == np.int64 and a[1] == b[1]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_cells_to_read_hand_case(impl):
+    ref_blocks = np.zeros((4, 1, 2), np.int32)
+    cur = ref_blocks.copy()
+    cur[0, 0, 1] = 385   # moved
+    cur[1, 0, 0] = -384  # exactly the threshold: not moved
+    cur[2, 0, 0] = 999   # moved but occluded now: counted, not read
+    was_occ = np.array([False, False, False, True])  # cell 3 was occluded and is not now: read
+    occ = np.array([False, False, True, False])
+    todo, n_moved = impl.cells_to_read(cur, ref_blocks, 384.0, was_occ, occ)
+    assert todo.tolist() == [0, 3] and n_moved == 3
