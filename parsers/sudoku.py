@@ -182,19 +182,49 @@ def _line_positions(profile: NDArray[np.float64], n: int) -> tuple[NDArray[np.fl
     found, peaks = line_peaks(np.ascontiguousarray(profile, np.float64), expected, win)
     # robust straight-line fit position = a + b * i
     i = np.arange(n + 1, dtype=np.float64)
-    b, a = np.polyfit(i, found, 1)
+    b, a = _polyfit1(i, found)
     fitted = a + b * i
     resid = np.abs(found - fitted)
     good = resid < 3
     if good.sum() >= max(3, (n + 1) // 2) and not good.all():
-        b, a = np.polyfit(i[good], found[good], 1)
+        b, a = _polyfit1(i[good], found[good])
         fitted = a + b * i
     mids = []
     for k in range(n):
         m = int(round(0.5 * (fitted[k] + fitted[k + 1])))
-        mids.append(profile[max(0, m - win): m + win + 1].max())
-    score = (np.median(peaks) - float(np.median(mids))) / 255.0
+        mids.append(float(profile[max(0, m - win): m + win + 1].max()))
+    score = (_median(peaks.tolist()) - _median(mids)) / 255.0
     return fitted, float(score)
+
+
+_LINE_FITS: dict[bytes, tuple[NDArray[np.float64], NDArray[np.float64], float]] = {}
+
+
+def _polyfit1(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``np.polyfit(x, y, 1)``: the same least-squares call on the same scaled design matrix,
+    which is kept per x (the fits here use a handful of distinct x: polyfit's set-up costs more
+    than its solve)."""
+    x = np.asarray(x, np.float64)
+    key = x.tobytes()
+    hit = _LINE_FITS.get(key)
+    if hit is None:
+        lhs = np.vander(x + 0.0, 2)
+        scale = np.sqrt((lhs * lhs).sum(axis=0))
+        lhs /= scale
+        hit = (lhs, scale, len(x) * np.finfo(np.float64).eps)
+        if len(_LINE_FITS) < 256:
+            _LINE_FITS[key] = hit
+    lhs, scale, rcond = hit
+    c = np.linalg.lstsq(lhs, np.asarray(y) + 0.0, rcond)[0]
+    return (c.T / scale).T
+
+
+def _median(values: list[float]) -> float:
+    """``np.median`` of a few finite floats (the middle value or the mean of the two middle ones,
+    added to 0.0 as numpy's sum does)."""
+    s = sorted(values)
+    k = len(s) // 2
+    return (0.0 + s[k]) if len(s) % 2 else (0.0 + (s[k - 1] + s[k])) / 2.0
 
 
 def grid_score(warped_ink: NDArray[np.uint8], n: int) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
@@ -296,8 +326,8 @@ class SudokuFrameReader:
         score, xs, ys = grid_score(ink, n)
         if score < self.p.min_grid_score:
             return None
-        bx, ax = np.polyfit(np.arange(n + 1), xs, 1)
-        by, ay = np.polyfit(np.arange(n + 1), ys, 1)
+        bx, ax = _polyfit1(np.arange(n + 1), xs)
+        by, ay = _polyfit1(np.arange(n + 1), ys)
         if min(bx, by) < 0.5 * CELL_PX:
             return None
         # affine correction so that fitted line i lands exactly on PAD + i * CELL_PX
