@@ -1,5 +1,5 @@
-"""Per-pixel maze kernels (numba): the colour table, colour-table planes, colour bins, changed rows, the
-enclosed box of a block maze, the area downscale of changed rows.
+"""Per-pixel maze kernels (numba): the colour table, colour-table planes, colour bins, changed rows, the area
+downscale of changed rows.
 
 Each function has a same-named plain-numpy twin in ``mmgr.kernels._reference.maze_pixels``
 that the tests compare against. Integer and boolean logic (wall values: one division of whole
@@ -97,120 +97,41 @@ def split_codes(rgb: NDArray[np.uint8], lut: NDArray[np.uint8], blurred: NDArray
 
 
 @njit(cache=True, nogil=True)
-def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: NDArray[np.uint8],
-                 use_exclude: bool) -> NDArray[np.int64]:
-    """Bounding box (x0, y0, x1, y1 exclusive) of ``nonwall`` pixels with a wall pixel on all four sides.
-
-    A pixel is enclosed when its row has wall pixels left and right of it and its column has
-    wall pixels above and below it (first/last wall pixel of the row/column), it is non-wall,
-    and (with ``use_exclude``) not excluded. Rows and columns with fewer than two enclosed pixels
-    do not count. Returns (-1, -1, -1, -1) when no row or no column counts.
-    """
-    h, w = wall.shape
-    first_r = np.full(h, w, np.int32)
-    last_r = np.full(h, -1, np.int32)
-    first_c = np.full(w, h, np.int32)
-    last_c = np.full(w, -1, np.int32)
-    # Row ends are scanned from both sides; column ends are updated only inside a row's wall
-    # span, over row slices (branch-free inner loops that LLVM vectorises).
-    for y in range(h):
-        row = wall[y]
-        fr = w
-        for x in range(w):
-            if row[x] != 0:
-                fr = x
-                break
-        if fr == w:
-            continue
-        lr = fr
-        for x in range(w - 1, fr, -1):
-            if row[x] != 0:
-                lr = x
-                break
-        first_r[y] = fr
-        last_r[y] = lr
-        yy = np.int32(y)
-        lc = last_c[fr:lr + 1]
-        span = row[fr:lr + 1]
-        for i in range(lr + 1 - fr):
-            if span[i] != 0:
-                lc[i] = yy
-    for y in range(h - 1, -1, -1):
-        fr = first_r[y]
-        lr = last_r[y]
-        if lr < 0:
-            continue
-        yy = np.int32(y)
-        fc = first_c[fr:lr + 1]
-        span = wall[y, fr:lr + 1]
-        for i in range(lr + 1 - fr):
-            if span[i] != 0:
-                fc[i] = yy
-    n_row = np.zeros(h, np.int32)
-    n_col = np.zeros(w, np.int32)
-    for y in range(h):
-        a = first_r[y] + 1
-        b = last_r[y]
-        if b <= a:
-            continue
-        yy = np.int32(y)
-        cnt = np.int32(0)
-        nw = nonwall[y, a:b]
-        fc = first_c[a:b]
-        lc = last_c[a:b]
-        nc = n_col[a:b]
-        if use_exclude:
-            ex = exclude[y, a:b]
-            for i in range(b - a):
-                v = np.int32(nw[i] != 0) & np.int32(ex[i] == 0) & np.int32(yy > fc[i]) & np.int32(yy < lc[i])
-                cnt += v
-                nc[i] += v
-        else:
-            for i in range(b - a):
-                v = np.int32(nw[i] != 0) & np.int32(yy > fc[i]) & np.int32(yy < lc[i])
-                cnt += v
-                nc[i] += v
-        n_row[y] = cnt
-    out = np.full(4, -1, np.int64)
-    y0 = -1
-    y1 = -1
-    for y in range(h):
-        if n_row[y] >= 2:
-            if y0 < 0:
-                y0 = y
-            y1 = y
-    x0 = -1
-    x1 = -1
-    for x in range(w):
-        if n_col[x] >= 2:
-            if x0 < 0:
-                x0 = x
-            x1 = x
-    if y0 < 0 or x0 < 0:
-        return out
-    out[0] = x0
-    out[1] = y0
-    out[2] = x1 + 1
-    out[3] = y1 + 1
-    return out
-
-
-@njit(cache=True, nogil=True)
 def colour_bins(rgb: NDArray[np.uint8]) -> NDArray[np.int64]:
-    """Pixel count and channel sums of every 3-bit-a-channel colour bin of an (H, W, 3) image.
+    """Pixel count and channel sums of every 3-bit-a-channel colour bin of an (H, W, 3) image (C-contiguous).
 
     Returns (512, 4) int64 rows ``(count, sum r, sum g, sum b)``; bin ``(r >> 5) * 64 + (g >> 5) * 8 + (b >> 5)``.
     """
-    h, w = rgb.shape[0], rgb.shape[1]
+    n = rgb.shape[0] * rgb.shape[1]
+    f = rgb.reshape(n * 3)
     out = np.zeros((512, 4), np.int64)
-    for y in range(h):
-        for x in range(w):
-            r, g, b = np.int64(rgb[y, x, 0]), np.int64(rgb[y, x, 1]), np.int64(rgb[y, x, 2])
-            k = (r >> 5) * 64 + (g >> 5) * 8 + (b >> 5)
-            out[k, 0] += 1
-            out[k, 1] += r
-            out[k, 2] += g
-            out[k, 3] += b
+    # A maze frame is long runs of one bin: each run is summed in registers and added to its bin once
+    # (whole numbers: the same sums), not four read-modify-writes of one row pixel after pixel.
+    cur = -1
+    cnt = np.int64(0)
+    sr = np.int64(0)
+    sg = np.int64(0)
+    sb = np.int64(0)
+    for i in range(n):
+        r, g, b = np.int64(f[3 * i]), np.int64(f[3 * i + 1]), np.int64(f[3 * i + 2])
+        k = (r >> 5) * 64 + (g >> 5) * 8 + (b >> 5)
+        if k != cur:
+            if cur >= 0:
+                out[cur, 0] += cnt
+                out[cur, 1] += sr
+                out[cur, 2] += sg
+                out[cur, 3] += sb
+            cur = k
+            cnt = sr = sg = sb = np.int64(0)
+        cnt += 1
+        sr += r
+        sg += g
+        sb += b
+    if cur >= 0:
+        out[cur, 0] += cnt
+        out[cur, 1] += sr
+        out[cur, 2] += sg
+        out[cur, 3] += sb
     return out
 
 
@@ -292,12 +213,14 @@ def area_rows(src: NDArray[np.uint8], out: NDArray[np.uint8], xdi: NDArray[np.in
     float32: each source row of a destination row is summed along x (``buf += s * alpha``, table
     order), the rows are summed (``sum += beta * buf``) and the sum is rounded half to even and
     saturated. Destination rows are independent (OpenCV splits them between threads the same way),
-    so any band of rows equals those rows of a whole resize.
+    so any band of rows equals those rows of a whole resize. The tables list entries in destination
+    order (as OpenCV builds them).
     """
     dw = out.shape[1]
-    buf = np.empty(dw * 3, np.float32)
+    buf = np.zeros(dw * 3, np.float32)
     acc = np.zeros(dw * 3, np.float32)
     row_out = -1
+    buf_row = -1  # the source row summed in buf: a row shared by two destination rows is summed once
     for j in range(ydi.shape[0]):
         dy = ydi[j]
         if dy < d0 or dy >= d1:
@@ -307,20 +230,42 @@ def area_rows(src: NDArray[np.uint8], out: NDArray[np.uint8], xdi: NDArray[np.in
                 _put_row(out, row_out, acc)
             acc[:] = 0
             row_out = dy
-        buf[:] = 0
         sy = ysi[j]
-        for k in range(xdi.shape[0]):
-            dxn = xdi[k] * 3
-            sxn = xsi[k]
-            a = xal[k]
-            buf[dxn] = buf[dxn] + np.float32(src[sy, sxn, 0]) * a
-            buf[dxn + 1] = buf[dxn + 1] + np.float32(src[sy, sxn, 1]) * a
-            buf[dxn + 2] = buf[dxn + 2] + np.float32(src[sy, sxn, 2]) * a
+        if sy != buf_row:
+            _x_pass(src[sy], xdi, xsi, xal, buf)
+            buf_row = sy
         beta = yal[j]
         for d in range(dw * 3):
             acc[d] = acc[d] + beta * buf[d]
     if row_out >= 0:
         _put_row(out, row_out, acc)
+
+
+@njit(cache=True, nogil=True)
+def _x_pass(row: NDArray[np.uint8], xdi: NDArray[np.int64], xsi: NDArray[np.int64], xal: NDArray[np.float32],
+            buf: NDArray[np.float32]) -> None:
+    """One source row summed along x into ``buf`` (dw * 3): ``buf[dx] += s * alpha`` from 0 in table order.
+
+    A destination pixel's entries are consecutive in the table (it is built pixel by pixel), so each
+    pixel is summed in registers and stored once: the same float32 additions in the same order.
+    """
+    nx = xdi.shape[0]
+    k = 0
+    while k < nx:
+        dx = xdi[k]
+        b0 = np.float32(0.0)
+        b1 = np.float32(0.0)
+        b2 = np.float32(0.0)
+        while k < nx and xdi[k] == dx:
+            sx = xsi[k]
+            a = xal[k]
+            b0 = b0 + np.float32(row[sx, 0]) * a
+            b1 = b1 + np.float32(row[sx, 1]) * a
+            b2 = b2 + np.float32(row[sx, 2]) * a
+            k += 1
+        buf[3 * dx] = b0
+        buf[3 * dx + 1] = b1
+        buf[3 * dx + 2] = b2
 
 
 @njit(cache=True, nogil=True)

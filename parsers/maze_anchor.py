@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from mmgr.kernels.maze_anchor import enclosed_box
 from mmgr.kernels.maze_fit import line_border
-from mmgr.kernels.maze_pixels import enclosed_box
 
 __all__ = ["anchor_of", "locate"]
 

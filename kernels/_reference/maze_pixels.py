@@ -39,29 +39,6 @@ def split_codes(rgb: NDArray[np.uint8], lut: NDArray[np.uint8], blurred: NDArray
     return wall, (code >> 1) & 1, code >> 2
 
 
-def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: NDArray[np.uint8],
-                 use_exclude: bool) -> NDArray[np.int64]:
-    """Bounding box (x0, y0, x1, y1 exclusive) of enclosed non-wall pixels, or (-1, -1, -1, -1)."""
-    h, w = wall.shape
-    wb = wall.astype(bool)
-    any_r, any_c = wb.any(axis=1), wb.any(axis=0)
-    first_r = np.where(any_r, wb.argmax(axis=1), w)
-    last_r = np.where(any_r, w - 1 - wb[:, ::-1].argmax(axis=1), -1)
-    first_c = np.where(any_c, wb.argmax(axis=0), h)
-    last_c = np.where(any_c, h - 1 - wb[::-1, :].argmax(axis=0), -1)
-    xs = np.arange(w)[None, :]
-    ys = np.arange(h)[:, None]
-    inside = nonwall.astype(bool) & (xs > first_r[:, None]) & (xs < last_r[:, None])
-    inside &= (ys > first_c[None, :]) & (ys < last_c[None, :])
-    if use_exclude:
-        inside &= ~exclude.astype(bool)
-    rows = np.nonzero(inside.sum(axis=1) >= 2)[0]
-    colz = np.nonzero(inside.sum(axis=0) >= 2)[0]
-    if rows.size == 0 or colz.size == 0:
-        return np.full(4, -1, np.int64)
-    return np.array([colz[0], rows[0], colz[-1] + 1, rows[-1] + 1], np.int64)
-
-
 def colour_bins(rgb: NDArray[np.uint8]) -> NDArray[np.int64]:
     """Count and channel sums (512, 4) int64 of every 3-bit-a-channel colour bin."""
     q = (rgb // 32).astype(np.int64)

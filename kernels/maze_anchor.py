@@ -1,0 +1,111 @@
+"""Block-maze anchor kernels (numba): the enclosed box of a wall mask (``mmgr.parsers.maze_anchor``).
+
+Each function has a same-named plain-numpy twin in ``mmgr.kernels._reference.maze_anchor`` that the
+tests compare against (0/1 and integer logic: both agree exactly).
+Kernels trust their inputs (C-contiguous arrays of the stated dtypes and shapes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+
+@njit(cache=True, nogil=True)
+def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: NDArray[np.uint8],
+                 use_exclude: bool) -> NDArray[np.int64]:
+    """Bounding box (x0, y0, x1, y1 exclusive) of ``nonwall`` pixels with a wall pixel on all four sides.
+
+    A pixel is enclosed when its row has wall pixels left and right of it and its column has
+    wall pixels above and below it (first/last wall pixel of the row/column), it is non-wall,
+    and (with ``use_exclude``) not excluded. Rows and columns with fewer than two enclosed pixels
+    do not count. Returns (-1, -1, -1, -1) when no row or no column counts.
+    """
+    h, w = wall.shape
+    first_r = np.full(h, w, np.int32)
+    last_r = np.full(h, -1, np.int32)
+    first_c = np.full(w, h, np.int32)
+    last_c = np.full(w, -1, np.int32)
+    # Row ends are scanned from both sides; column ends are updated only inside a row's wall
+    # span, over row slices (branch-free inner loops that LLVM vectorises).
+    for y in range(h):
+        row = wall[y]
+        fr = w
+        for x in range(w):
+            if row[x] != 0:
+                fr = x
+                break
+        if fr == w:
+            continue
+        lr = fr
+        for x in range(w - 1, fr, -1):
+            if row[x] != 0:
+                lr = x
+                break
+        first_r[y] = fr
+        last_r[y] = lr
+        yy = np.int32(y)
+        lc = last_c[fr:lr + 1]
+        span = row[fr:lr + 1]
+        for i in range(lr + 1 - fr):
+            if span[i] != 0:
+                lc[i] = yy
+    for y in range(h - 1, -1, -1):
+        fr = first_r[y]
+        lr = last_r[y]
+        if lr < 0:
+            continue
+        yy = np.int32(y)
+        fc = first_c[fr:lr + 1]
+        span = wall[y, fr:lr + 1]
+        for i in range(lr + 1 - fr):
+            if span[i] != 0:
+                fc[i] = yy
+    n_row = np.zeros(h, np.int32)
+    n_col = np.zeros(w, np.int32)
+    for y in range(h):
+        a = first_r[y] + 1
+        b = last_r[y]
+        if b <= a:
+            continue
+        yy = np.int32(y)
+        cnt = np.int32(0)
+        nw = nonwall[y, a:b]
+        fc = first_c[a:b]
+        lc = last_c[a:b]
+        nc = n_col[a:b]
+        if use_exclude:
+            ex = exclude[y, a:b]
+            for i in range(b - a):
+                v = np.int32(nw[i] != 0) & np.int32(ex[i] == 0) & np.int32(yy > fc[i]) & np.int32(yy < lc[i])
+                cnt += v
+                nc[i] += v
+        else:
+            for i in range(b - a):
+                v = np.int32(nw[i] != 0) & np.int32(yy > fc[i]) & np.int32(yy < lc[i])
+                cnt += v
+                nc[i] += v
+        n_row[y] = cnt
+    out = np.full(4, -1, np.int64)
+    y0 = -1
+    y1 = -1
+    for y in range(h):
+        if n_row[y] >= 2:
+            if y0 < 0:
+                y0 = y
+            y1 = y
+    x0 = -1
+    x1 = -1
+    for x in range(w):
+        if n_col[x] >= 2:
+            if x0 < 0:
+                x0 = x
+            x1 = x
+    if y0 < 0 or x0 < 0:
+        return out
+    out[0] = x0
+    out[1] = y0
+    out[2] = x1 + 1
+    out[3] = y1 + 1
+    return out
