@@ -242,3 +242,48 @@ def ink_into(rgb: NDArray[np.uint8], bg: NDArray[np.int64], out: NDArray[np.uint
             dist[j] = max(a, b) - min(a, b)
         for x in range(w):
             out[y, x] = max(max(dist[3 * x], dist[3 * x + 1]), dist[3 * x + 2])
+
+
+@njit(cache=True, nogil=True)
+def gate_rows(todo: NDArray[np.bool_], n: int, cell_px: int, pad: int,
+              margin: int) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:  # pragma: no cover
+    """What the change gate warps again: one canonical rectangle per row of cells to warp.
+
+    Args:
+        todo: (n * n,) bool cells to warp again (row-major).
+        n: cells per side; cell (r, c) covers canonical pixels ``pad + [r, r + 1) * cell_px`` and
+            ``pad + [c, c + 1) * cell_px`` of a ``n * cell_px + 2 * pad`` square.
+        margin: pixels around the cells that are warped too (clipped to the square).
+
+    Returns:
+        ``(rects, dirty)``: (R, 4) int64 ``ya, yb, xa, xb`` for each row of cells holding a cell to
+        warp, spanning its first to its last such cell; (n * n,) bool the cells whose pixels the
+        rectangles cover (the margin reaches into neighbours).
+    """
+    size = n * cell_px + 2 * pad
+    rects = np.empty((n, 4), np.int64)
+    dirty = np.zeros(n * n, np.bool_)
+    cnt = 0
+    for r in range(n):
+        first = -1
+        last = -1
+        for c in range(n):
+            if todo[r * n + c]:
+                if first < 0:
+                    first = c
+                last = c
+        if first < 0:
+            continue
+        ya = max(0, pad + r * cell_px - margin)
+        yb = min(size, pad + (r + 1) * cell_px + margin)
+        xa = max(0, pad + first * cell_px - margin)
+        xb = min(size, pad + (last + 1) * cell_px + margin)
+        rects[cnt, 0] = ya
+        rects[cnt, 1] = yb
+        rects[cnt, 2] = xa
+        rects[cnt, 3] = xb
+        cnt += 1
+        for rr in range(max(0, (ya - pad) // cell_px), min(n, (yb - 1 - pad) // cell_px + 1)):
+            for cc in range(max(0, (xa - pad) // cell_px), min(n, (xb - 1 - pad) // cell_px + 1)):
+                dirty[rr * n + cc] = True
+    return rects[:cnt].copy(), dirty

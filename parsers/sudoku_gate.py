@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.board import block_changes, gate_feeds, ink_into, median_colour
+from mmgr.kernels.board import block_changes, gate_feeds, gate_rows, ink_into, median_colour
 from mmgr.parsers.digits import CELL_PX
 
 PAD = CELL_PX // 4
@@ -120,22 +120,15 @@ class _SourceGate:
         count = int(np.count_nonzero(todo))
         if count > _GATE_MAX_SHARE * n * n:
             return None
-        dirty = np.zeros((n, n), bool)
+        dirty = np.zeros(n * n, bool)  # cells whose ink is written again (for the caller's summary)
         if count:
             # the board's colour may drift (fades, exposure): measured again as a full warp would
             lat = cv2.remap(rgb, *self.lattice, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             self.bg = _median_colour(lat)
             scalar = _bg_scalar(self.bg)
-            m, size = _GATE_MARGIN, n * CELL_PX + 2 * PAD
-            grid = todo.reshape(n, n)
-            for r in np.flatnonzero(grid.any(axis=1)).tolist():
-                cols = np.flatnonzero(grid[r])
-                ya, yb = max(0, PAD + r * CELL_PX - m), min(size, PAD + (r + 1) * CELL_PX + m)
-                xa, xb = max(0, PAD + int(cols[0]) * CELL_PX - m), min(size, PAD + (int(cols[-1]) + 1) * CELL_PX + m)
+            rects, dirty = gate_rows(todo, n, CELL_PX, PAD, _GATE_MARGIN)
+            for ya, yb, xa, xb in rects.tolist():
                 patch = cv2.remap(rgb, maps[0][ya:yb, xa:xb], maps[1][ya:yb, xa:xb], cv2.INTER_LINEAR,
                                   borderMode=cv2.BORDER_REPLICATE)
                 ink_into(patch, scalar, self.ink[ya:yb, xa:xb])
-                # the cells the written pixels belong to (the margin reaches into the neighbours)
-                dirty[max(0, (ya - PAD) // CELL_PX):max(0, (yb - 1 - PAD) // CELL_PX + 1),
-                      max(0, (xa - PAD) // CELL_PX):max(0, (xb - 1 - PAD) // CELL_PX + 1)] = True
-        return {"ink": self.ink, "bg": self.bg, "score": self.score, "dirty": dirty.reshape(-1)}
+        return {"ink": self.ink, "bg": self.bg, "score": self.score, "dirty": dirty}

@@ -73,3 +73,22 @@ def gate_feeds(uv: NDArray[np.float64], n: int, block: int, cell_px: int, pad: i
 def ink_into(rgb: NDArray[np.uint8], bg: NDArray[np.int64], out: NDArray[np.uint8]) -> None:
     """See ``mmgr.kernels.board.ink_into``."""
     out[...] = np.abs(rgb.astype(np.int64) - bg.astype(np.int64)).max(axis=2).astype(np.uint8)
+
+
+def gate_rows(todo: NDArray[np.bool_], n: int, cell_px: int, pad: int,
+              margin: int) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """See ``mmgr.kernels.board.gate_rows``."""
+    size = n * cell_px + 2 * pad
+    grid = todo.reshape(n, n)
+    dirty = np.zeros((n, n), bool)
+    rects = []
+    for r in np.flatnonzero(grid.any(axis=1)):
+        cols = np.flatnonzero(grid[r])
+        ya, yb = max(0, pad + r * cell_px - margin), min(size, pad + (r + 1) * cell_px + margin)
+        xa, xb = max(0, pad + cols[0] * cell_px - margin), min(size, pad + (cols[-1] + 1) * cell_px + margin)
+        rects.append((ya, yb, xa, xb))
+        ys = (np.arange(ya, yb) - pad) // cell_px
+        xs = (np.arange(xa, xb) - pad) // cell_px
+        ys, xs = ys[(ys >= 0) & (ys < n)], xs[(xs >= 0) & (xs < n)]
+        dirty[np.ix_(ys, xs)] = True
+    return np.array(rects, np.int64).reshape(-1, 4), dirty.reshape(-1)

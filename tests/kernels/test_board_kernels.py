@@ -191,3 +191,25 @@ def test_ink_into_matches_reference_and_opencv(seed):
     part = np.empty((23, 30), np.uint8)
     K.ink_into(rgb[:, 1:], bg, part)  # a strided source
     assert np.array_equal(part, d[:, 1:].max(axis=2))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_gate_rows_match_reference(seed):
+    rng = np.random.default_rng(seed)
+    n = 4 if seed % 3 == 0 else 9
+    todo = rng.random(n * n) < rng.choice([0.05, 0.2, 0.6])
+    (ra, da), (rb, db) = K.gate_rows(todo, n, 40, 10, 4), R.gate_rows(todo, n, 40, 10, 4)
+    assert ra.dtype == rb.dtype == np.int64
+    assert np.array_equal(ra, rb) and np.array_equal(da, db)
+
+
+def test_gate_rows_hand_case():
+    todo = np.zeros(16, bool)
+    todo[[5, 7]] = True   # row 1, columns 1 and 3: one rectangle from column 1 to 3
+    todo[0] = True        # the corner: the margin is clipped at the image edge
+    rects, dirty = K.gate_rows(todo, 4, 40, 10, 4)
+    assert rects.tolist() == [[6, 54, 6, 54], [46, 94, 46, 174]]
+    # the margins reach the neighbouring rows and columns of cells
+    assert dirty.reshape(4, 4).astype(int).tolist() == [[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 0, 0]]
+    rects, dirty = K.gate_rows(np.zeros(16, bool), 4, 40, 10, 4)
+    assert rects.shape == (0, 4) and not dirty.any()
