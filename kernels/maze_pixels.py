@@ -203,18 +203,18 @@ def changed_band(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> tuple[int, int]:
 
 
 @njit(cache=True, nogil=True)
-def area_rows(src: NDArray[np.uint8], out: NDArray[np.uint8], xdi: NDArray[np.int64], xsi: NDArray[np.int64],
-              xal: NDArray[np.float32], ydi: NDArray[np.int64], ysi: NDArray[np.int64], yal: NDArray[np.float32],
-              d0: int, d1: int) -> None:
+def area_rows(src: NDArray[np.uint8], out: NDArray[np.uint8], xs: NDArray[np.int64], xal: NDArray[np.float32],
+              ydi: NDArray[np.int64], ysi: NDArray[np.int64], yal: NDArray[np.float32], d0: int, d1: int) -> None:
     """Rows d0..d1 (exclusive end) of OpenCV's INTER_AREA downscale of an (H, W, 3) image, written into ``out``.
 
-    ``(xdi, xsi, xal)``, ``(ydi, ysi, yal)``: OpenCV's decimation tables (destination index, source
-    index, float32 weight; ``mmgr.parsers.maze._area_tables``). As OpenCV's generic area resize, in
-    float32: each source row of a destination row is summed along x (``buf += s * alpha``, table
-    order), the rows are summed (``sum += beta * buf``) and the sum is rounded half to even and
-    saturated. Destination rows are independent (OpenCV splits them between threads the same way),
-    so any band of rows equals those rows of a whole resize. The tables list entries in destination
-    order (as OpenCV builds them).
+    ``(ydi, ysi, yal)``: OpenCV's decimation table of the rows (destination index, source index,
+    float32 weight); ``xs, xal``: that of the columns by slot, (S, dw) source column and weight of
+    every destination column's first, second, ... entry, padded with weight 0
+    (``mmgr.parsers.maze._area_tables``). As OpenCV's generic area resize, in float32: each source
+    row of a destination row is summed along x (``buf += s * alpha``, table order), the rows are
+    summed (``sum += beta * buf``) and the sum is rounded half to even and saturated. Destination
+    rows are independent (OpenCV splits them between threads the same way), so any band of rows
+    equals those rows of a whole resize.
     """
     dw = out.shape[1]
     buf = np.zeros(dw * 3, np.float32)
@@ -232,7 +232,7 @@ def area_rows(src: NDArray[np.uint8], out: NDArray[np.uint8], xdi: NDArray[np.in
             row_out = dy
         sy = ysi[j]
         if sy != buf_row:
-            _x_pass(src[sy], xdi, xsi, xal, buf)
+            _x_pass(src[sy], xs, xal, buf)
             buf_row = sy
         beta = yal[j]
         for d in range(dw * 3):
@@ -242,30 +242,28 @@ def area_rows(src: NDArray[np.uint8], out: NDArray[np.uint8], xdi: NDArray[np.in
 
 
 @njit(cache=True, nogil=True)
-def _x_pass(row: NDArray[np.uint8], xdi: NDArray[np.int64], xsi: NDArray[np.int64], xal: NDArray[np.float32],
-            buf: NDArray[np.float32]) -> None:
-    """One source row summed along x into ``buf`` (dw * 3): ``buf[dx] += s * alpha`` from 0 in table order.
+def _x_pass(row: NDArray[np.uint8], xs: NDArray[np.int64], xal: NDArray[np.float32], buf: NDArray[np.float32]) -> None:
+    """One source row summed along x into ``buf`` (dw * 3): ``buf[dx] += s * alpha`` from 0, slot by slot.
 
-    A destination pixel's entries are consecutive in the table (it is built pixel by pixel), so each
-    pixel is summed in registers and stored once: the same float32 additions in the same order.
+    Slot by slot is each destination pixel's entries in table order (the same float32 additions);
+    a padding entry adds 0 * s = +0, which leaves the non-negative sum as it is. Fixed-length
+    loops: no branch on how many entries a pixel has.
     """
-    nx = xdi.shape[0]
-    k = 0
-    while k < nx:
-        dx = xdi[k]
-        b0 = np.float32(0.0)
-        b1 = np.float32(0.0)
-        b2 = np.float32(0.0)
-        while k < nx and xdi[k] == dx:
-            sx = xsi[k]
-            a = xal[k]
-            b0 = b0 + np.float32(row[sx, 0]) * a
-            b1 = b1 + np.float32(row[sx, 1]) * a
-            b2 = b2 + np.float32(row[sx, 2]) * a
-            k += 1
-        buf[3 * dx] = b0
-        buf[3 * dx + 1] = b1
-        buf[3 * dx + 2] = b2
+    n_slot, dw = xs.shape
+    for s in range(n_slot):
+        sx = xs[s]
+        al = xal[s]
+        for dx in range(dw):
+            o = sx[dx]
+            a = al[dx]
+            if s == 0:
+                buf[3 * dx] = np.float32(0.0) + np.float32(row[o, 0]) * a
+                buf[3 * dx + 1] = np.float32(0.0) + np.float32(row[o, 1]) * a
+                buf[3 * dx + 2] = np.float32(0.0) + np.float32(row[o, 2]) * a
+            else:
+                buf[3 * dx] = buf[3 * dx] + np.float32(row[o, 0]) * a
+                buf[3 * dx + 1] = buf[3 * dx + 1] + np.float32(row[o, 1]) * a
+                buf[3 * dx + 2] = buf[3 * dx + 2] + np.float32(row[o, 2]) * a
 
 
 @njit(cache=True, nogil=True)

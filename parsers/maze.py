@@ -257,11 +257,14 @@ def _work_size(w: int, h: int, work: float) -> tuple[int, int]:
 
 @functools.lru_cache(maxsize=8)
 def _area_tables(ssize: int, dsize: int) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32],
-                                                  NDArray[np.int64], NDArray[np.int64]] | None:
+                                                  NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
+                                                  NDArray[np.float32]] | None:
     """OpenCV's INTER_AREA decimation table of one axis (``computeResizeAreaTab``, double arithmetic, float32
     weights): destination index, source index and weight of every entry, and each destination
     index's first and last source index; None where OpenCV takes another path (a whole-number or
-    upscaling factor), which ``area_rows`` does not reproduce.
+    upscaling factor), which ``area_rows`` does not reproduce. Last, the table by slot (``area_rows``' x
+    table): (S, dsize) source indices and weights of every destination index's first, second, ...
+    entry, padded with weight 0 (adding 0 * pixel leaves a non-negative sum as it is).
     """
     scale = 1.0 / (dsize / ssize)  # OpenCV: scale = 1 / inv_scale, inv_scale = dsize / ssize
     if scale < 1 or abs(scale - round(scale)) < 2.220446049250313e-16:
@@ -284,11 +287,19 @@ def _area_tables(ssize: int, dsize: int) -> tuple[NDArray[np.int64], NDArray[np.
             si.append(sx)
             al.append(a)
     d, s = np.array(di, np.int64), np.array(si, np.int64)
+    alpha = np.array(al, np.float32)
     lo = np.full(dsize, ssize, np.int64)
     hi = np.full(dsize, -1, np.int64)
     np.minimum.at(lo, d, s)
     np.maximum.at(hi, d, s)
-    return d, s, np.array(al, np.float32), lo, hi
+    first = np.searchsorted(d, np.arange(dsize))  # entries are in destination order
+    n = np.bincount(d, minlength=dsize)
+    slot = np.arange(d.size) - first[d]
+    slot_s = np.broadcast_to(lo, (int(n.max()), dsize)).copy()
+    slot_a = np.zeros((int(n.max()), dsize), np.float32)
+    slot_s[slot, d] = s
+    slot_a[slot, d] = alpha
+    return d, s, alpha, lo, hi, slot_s, slot_a
 
 
 def _shrink_changed(rgb: NDArray[np.uint8], work: float, band: tuple[int, int] | None,
@@ -311,7 +322,7 @@ def _shrink_changed(rgb: NDArray[np.uint8], work: float, band: tuple[int, int] |
     hit = np.flatnonzero((ty[4] >= band[0]) & (ty[3] < band[1]))  # destination rows reading a changed row
     d0, d1 = int(hit[0]), int(hit[-1]) + 1
     small = prev.copy()
-    area_rows(rgb, small, tx[0], tx[1], tx[2], ty[0], ty[1], ty[2], d0, d1)
+    area_rows(rgb, small, tx[5], tx[6], ty[0], ty[1], ty[2], d0, d1)
     b0, b1 = changed_band(small[d0:d1], prev[d0:d1])
     return small, ((dh, dh) if b0 == d1 - d0 else (d0 + b0, d0 + b1))
 

@@ -58,20 +58,15 @@ def changed_band(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> tuple[int, int]:
     return (h, h) if rows.size == 0 else (int(rows[0]), int(rows[-1]) + 1)
 
 
-def area_rows(src: NDArray[np.uint8], out: NDArray[np.uint8], xdi: NDArray[np.int64], xsi: NDArray[np.int64],
-              xal: NDArray[np.float32], ydi: NDArray[np.int64], ysi: NDArray[np.int64], yal: NDArray[np.float32],
-              d0: int, d1: int) -> None:
+def area_rows(src: NDArray[np.uint8], out: NDArray[np.uint8], xs: NDArray[np.int64], xal: NDArray[np.float32],
+              ydi: NDArray[np.int64], ysi: NDArray[np.int64], yal: NDArray[np.float32], d0: int, d1: int) -> None:
     """Rows d0..d1 of the INTER_AREA downscale, whole rows at a time in float32 (same order of operations)."""
     dw = out.shape[1]
-    slot = np.zeros(xdi.shape[0], np.int64)  # the k-th table entry is the slot-th of its destination pixel
-    for k in range(1, xdi.shape[0]):
-        slot[k] = slot[k - 1] + 1 if xdi[k] == xdi[k - 1] else 0
     for dy in range(d0, d1):
         acc = np.zeros((dw, 3), np.float32)
         for j in np.flatnonzero(ydi == dy):
             buf = np.zeros((dw, 3), np.float32)
-            for s in range(int(slot.max()) + 1 if slot.size else 0):
-                k = np.flatnonzero(slot == s)  # at most one entry per destination pixel
-                buf[xdi[k]] = buf[xdi[k]] + src[ysi[j], xsi[k]].astype(np.float32) * xal[k][:, None]
+            for s in range(xs.shape[0]):  # one entry of every destination pixel at a time
+                buf = buf + src[ysi[j], xs[s]].astype(np.float32) * xal[s][:, None]
             acc = acc + yal[j] * buf
         out[dy] = np.clip(np.rint(acc), 0, 255).astype(np.uint8)

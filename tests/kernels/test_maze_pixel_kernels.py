@@ -129,8 +129,8 @@ def test_maze_area_rows_matches_reference_and_opencv(seed: int) -> None:
     for d0, d1 in ((0, dh), (0, 1), (dh - 1, dh), tuple(sorted(rng.integers(0, dh + 1, 2)))):
         got = np.zeros((dh, dw, 3), np.uint8)
         twin = np.zeros((dh, dw, 3), np.uint8)
-        jit.area_rows(src, got, tx[0], tx[1], tx[2], ty[0], ty[1], ty[2], int(d0), int(d1))
-        ref.area_rows(src, twin, tx[0], tx[1], tx[2], ty[0], ty[1], ty[2], int(d0), int(d1))
+        jit.area_rows(src, got, tx[5], tx[6], ty[0], ty[1], ty[2], int(d0), int(d1))
+        ref.area_rows(src, twin, tx[5], tx[6], ty[0], ty[1], ty[2], int(d0), int(d1))
         assert_array_equal(got[d0:d1], want[d0:d1])
         assert_array_equal(twin, got)
         assert not got[:d0].any() and not got[d1:].any()
