@@ -177,27 +177,49 @@ class MazeState:
     frame0_walls: NDArray[np.float32] = field(default_factory=lambda: np.zeros((2, 0, 0), np.float32))
 
 
-def _markers(rgb: NDArray[np.uint8], hue: NDArray[np.uint8], grid: Grid, opts: ParseOptions) -> list[Marker]:
+def _markers(rgb: NDArray[np.uint8], hue: NDArray[np.uint8], grid: Grid, opts: ParseOptions,
+             memo: dict | None = None) -> list[Marker]:
     """Coloured blobs, one hue class at a time, each searched only inside that class's bounding box.
 
     ``marker_blobs`` opens each class with a 3x3 square (removes one-pixel colour fringes and seams)
-    and splits it into 8-connected blobs; small and thin sprawling ones are dropped here.
+    and splits it into 8-connected blobs; small and thin sprawling ones are dropped here. ``memo``:
+    a dict kept across the frames of one video; a blob with the same pixel statistics as one of the
+    last frame's, on the same grid, is the same marker (a still goal, a resting agent) and is not
+    built again.
     """
     cell_area = grid.sx * grid.sy
     big = 1.5 * max(grid.sx, grid.sy)
     blobs = marker_blobs(np.ascontiguousarray(hue), np.ascontiguousarray(rgb), len(HUES),
                          opts.min_marker_area * cell_area)
-    out: list[Marker] = []
-    for k, ox, oy, x0, y0, bw, bh, px, sum_x, sum_y, r, g, b in blobs.tolist():
-        area = px / cell_area
-        if area < opts.min_marker_area:
-            continue
-        if px / max(1, bw * bh) < 0.15 and max(bw, bh) > big:
-            continue  # a thin sprawling structure (grid seams, a drawn path), not a marker
-        cx, cy = grid.to_cell(ox + sum_x / px, oy + sum_y / px)  # centroids as OpenCV's: exact sums / area
-        out.append(Marker(HUES[k - 1], cx, cy, float(area), (ox + x0, oy + y0, ox + x0 + bw, oy + y0 + bh),
-                          (round(r / px), round(g / px), round(b / px))))
-    return sorted(out, key=lambda mk: (mk.hue, round(mk.y, 3), round(mk.x, 3)))
+    last: dict = {} if memo is None or memo.get("grid") is not grid else memo["markers"]
+    seen: dict = {}
+    out: list[tuple[tuple[str, float, float], Marker]] = []
+    for row in map(tuple, blobs.tolist()):
+        hit = last.get(row)
+        if hit is None:
+            hit = _marker(row, grid, opts, cell_area, big)
+        seen[row] = hit
+        if hit[1] is not None:
+            out.append(hit)
+    if memo is not None:
+        memo.update(grid=grid, markers=seen)
+    out.sort(key=lambda km: km[0])  # stable: ties keep the blob order
+    return [m for _, m in out]
+
+
+def _marker(row: tuple[int, ...], grid: Grid, opts: ParseOptions, cell_area: float,
+            big: float) -> tuple[tuple[str, float, float], Marker | None]:
+    """(sort key, marker) of one ``marker_blobs`` row; None when the blob is dropped (too small, a thin sprawl)."""
+    k, ox, oy, x0, y0, bw, bh, px, sum_x, sum_y, r, g, b = row
+    area = px / cell_area
+    if area < opts.min_marker_area:
+        return ("", 0.0, 0.0), None
+    if px / max(1, bw * bh) < 0.15 and max(bw, bh) > big:
+        return ("", 0.0, 0.0), None  # a thin sprawling structure (grid seams, a drawn path), not a marker
+    cx, cy = grid.to_cell(ox + sum_x / px, oy + sum_y / px)  # centroids as OpenCV's: exact sums / area
+    mk = Marker(HUES[k - 1], cx, cy, float(area), (ox + x0, oy + y0, ox + x0 + bw, oy + y0 + bh),
+                (round(r / px), round(g / px), round(b / px)))
+    return (mk.hue, round(mk.y, 3), round(mk.x, 3)), mk
 
 
 def _path_reads(hue_map: NDArray[np.uint8], hue: str, pal: Palette,
@@ -240,7 +262,7 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache:
             return FrameObs(frame.index, None, None, (), f"maze grid fits poorly (score {grid.score:.2f})")
     assert grid is not None
     walls = read_walls_uncovered(wall, marker, pal.geometry, grid)  # not under markers: the agent, the goal, a path
-    mks = _markers(frame.rgb, hue_map, grid, opts)
+    mks = _markers(frame.rgb, hue_map, grid, opts, cache.setdefault("marker_memo", {}))
     return FrameObs(frame.index, grid, walls, tuple(mks), None)
 
 
