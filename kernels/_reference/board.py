@@ -92,3 +92,12 @@ def gate_rows(todo: NDArray[np.bool_], n: int, cell_px: int, pad: int,
         ys, xs = ys[(ys >= 0) & (ys < n)], xs[(xs >= 0) & (xs < n)]
         dirty[np.ix_(ys, xs)] = True
     return np.array(rects, np.int64).reshape(-1, 4), dirty.reshape(-1)
+
+
+def exact_score(ink: NDArray[np.uint8], n: int, cell_px: int, pad: int) -> float:
+    """See ``mmgr.kernels.board.exact_score``."""
+    prof = 0.5 * (ink[::3].mean(axis=0, dtype=np.float32) + ink[:, ::3].mean(axis=1, dtype=np.float32))
+    lines = (pad + cell_px * np.arange(n + 1))[:, None] + np.arange(-3, 4)[None, :]
+    mids = (pad + cell_px * np.arange(n) + cell_px // 2)[:, None] + np.arange(-3, 4)[None, :]
+    lines = np.clip(lines, 0, prof.shape[0] - 1)
+    return float((prof[lines].max(axis=1).mean() - prof[mids].max(axis=1).mean()) / 255.0)

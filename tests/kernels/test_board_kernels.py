@@ -213,3 +213,30 @@ def test_gate_rows_hand_case():
     assert dirty.reshape(4, 4).astype(int).tolist() == [[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 0, 0]]
     rects, dirty = K.gate_rows(np.zeros(16, bool), 4, 40, 10, 4)
     assert rects.shape == (0, 4) and not dirty.any()
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("n", [4, 9])
+def test_exact_score_matches_reference_bit_for_bit(seed, n):
+    rng = np.random.default_rng(seed)
+    size = 40 * n + 20
+    ink = rng.integers(0, 256, (size, size)).astype(np.uint8)
+    if seed % 2:
+        ink[rng.random(ink.shape) < 0.8] = 0  # mostly background
+        for i in range(n + 1):  # and grid lines
+            c = 10 + 40 * i + int(rng.integers(-2, 3))
+            ink[max(0, c - 1):c + 2] = 200
+            ink[:, max(0, c - 1):c + 2] = 200
+    a, b = K.exact_score(ink, n, 40, 10), R.exact_score(ink, n, 40, 10)
+    assert isinstance(a, float) and a == b
+
+
+def test_exact_score_of_a_drawn_grid():
+    ink = np.zeros((180, 180), np.uint8)
+    for i in range(5):
+        ink[10 + 40 * i] = 255
+        ink[:, 10 + 40 * i] = 255
+    # on a line the profile is (255 + 255 * 1/3 or so)/2; mid-cell it is the crossing lines only
+    score = K.exact_score(ink, 4, 40, 10)
+    assert score == R.exact_score(ink, 4, 40, 10) and score > 0.4
+    assert K.exact_score(np.zeros((180, 180), np.uint8), 4, 40, 10) == 0.0
