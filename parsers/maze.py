@@ -108,7 +108,7 @@ class Marker:
 
     @property
     def cell(self) -> tuple[int, int]:
-        return int(np.floor(self.y)), int(np.floor(self.x))
+        return math.floor(self.y), math.floor(self.x)  # as int(np.floor(v)), without a numpy call
 
 
 @dataclass(frozen=True, slots=True)

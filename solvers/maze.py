@@ -38,18 +38,40 @@ def is_open(conn: NDArray[np.bool_], a: Cell, b: Cell) -> bool:
 
 def neighbours(conn: NDArray[np.bool_], cell: Cell) -> list[Cell]:
     """Open neighbours of ``cell`` in the order up, left, right, down."""
+    return _open_neighbours(conn[0].tolist(), conn[1].tolist(), conn.shape[1], conn.shape[2], cell)
+
+
+def _open_neighbours(down: list[list[bool]], right: list[list[bool]], rows: int, cols: int, cell: Cell) -> list[Cell]:
+    """``neighbours`` from the connection planes as nested lists (``conn[0].tolist()``, ``conn[1].tolist()``): the
+    searches below look cells up thousands of times, and a list lookup costs a fraction of a numpy scalar's."""
     r, c = cell
-    rows, cols = conn.shape[1], conn.shape[2]
     out: list[Cell] = []
-    if r > 0 and conn[0, r - 1, c]:
+    if r > 0 and down[r - 1][c]:
         out.append((r - 1, c))
-    if c > 0 and conn[1, r, c - 1]:
+    if c > 0 and right[r][c - 1]:
         out.append((r, c - 1))
-    if c < cols - 1 and conn[1, r, c]:
+    if c < cols - 1 and right[r][c]:
         out.append((r, c + 1))
-    if r < rows - 1 and conn[0, r, c]:
+    if r < rows - 1 and down[r][c]:
         out.append((r + 1, c))
     return out
+
+
+def _distances(conn: NDArray[np.bool_], source: Cell) -> list[list[int]]:
+    """``bfs_distances`` as nested lists."""
+    rows, cols = conn.shape[1], conn.shape[2]
+    down, right = conn[0].tolist(), conn[1].tolist()
+    dist = [[-1] * cols for _ in range(rows)]
+    r0, c0 = source
+    dist[r0][c0] = 0
+    q: deque[Cell] = deque([(r0, c0)])
+    while q:
+        r, c = q.popleft()
+        for nr, nc in _open_neighbours(down, right, rows, cols, (r, c)):
+            if dist[nr][nc] < 0:
+                dist[nr][nc] = dist[r][c] + 1
+                q.append((nr, nc))
+    return dist
 
 
 def bfs_distances(conn: NDArray[np.bool_], source: Cell) -> NDArray[np.int32]:
@@ -59,27 +81,21 @@ def bfs_distances(conn: NDArray[np.bool_], source: Cell) -> NDArray[np.int32]:
     >>> bfs_distances(c, (0, 0)).tolist()
     [[0, 1, 2]]
     """
-    dist = np.full(conn.shape[1:], -1, np.int32)
-    dist[source] = 0
-    q: deque[Cell] = deque([source])
-    while q:
-        cur = q.popleft()
-        for nb in neighbours(conn, cur):
-            if dist[nb] < 0:
-                dist[nb] = dist[cur] + 1
-                q.append(nb)
-    return dist
+    return np.array(_distances(conn, source), np.int32).reshape(conn.shape[1:])
 
 
 def shortest_path(conn: NDArray[np.bool_], start: Cell, goal: Cell) -> list[Cell] | None:
     """One shortest path from ``start`` to ``goal`` (both included), or None if unreachable."""
-    dist = bfs_distances(conn, goal)
-    if dist[start] < 0:
+    dist = _distances(conn, goal)
+    if dist[start[0]][start[1]] < 0:
         return None
+    rows, cols = conn.shape[1], conn.shape[2]
+    down, right = conn[0].tolist(), conn[1].tolist()
     path = [start]
     cur = start
     while cur != goal:
-        cur = min(nb for nb in neighbours(conn, cur) if dist[nb] == dist[cur] - 1)
+        d = dist[cur[0]][cur[1]] - 1
+        cur = min(nb for nb in _open_neighbours(down, right, rows, cols, cur) if dist[nb[0]][nb[1]] == d)
         path.append(cur)
     return path
 
@@ -90,14 +106,18 @@ def count_paths(conn: NDArray[np.bool_], start: Cell, goal: Cell, limit: int = 2
     A perfect maze (a spanning tree) has exactly one path between any two cells, so
     ``count_paths(...) == 1`` certifies that the shortest path is *the* solution.
     """
-    dist = bfs_distances(conn, start)
-    if dist[goal] < 0:
+    dist = _distances(conn, start)
+    if dist[goal[0]][goal[1]] < 0:
         return 0
-    ways = np.zeros(conn.shape[1:], np.int64)
-    ways[start] = 1
-    order = sorted(zip(*np.nonzero(dist >= 0), strict=True), key=lambda rc: dist[rc])
+    rows, cols = conn.shape[1], conn.shape[2]
+    down, right = conn[0].tolist(), conn[1].tolist()
+    ways = [[0] * cols for _ in range(rows)]
+    ways[start[0]][start[1]] = 1
+    # reached cells in row-major order, then stably by distance (as sorting numpy's nonzero cells)
+    reached = [(r, c) for r in range(rows) for c in range(cols) if dist[r][c] >= 0]
+    order = sorted(reached, key=lambda rc: dist[rc[0]][rc[1]])
     for r, c in order:
-        for nb in neighbours(conn, (int(r), int(c))):
-            if dist[nb] == dist[r, c] + 1:
-                ways[nb] = min(limit, ways[nb] + ways[r, c])
-    return int(min(limit, ways[goal]))
+        for nr, nc in _open_neighbours(down, right, rows, cols, (r, c)):
+            if dist[nr][nc] == dist[r][c] + 1:
+                ways[nr][nc] = min(limit, ways[nr][nc] + ways[r][c])
+    return int(min(limit, ways[goal[0]][goal[1]]))
