@@ -305,6 +305,8 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
             if row:  # one batch per row count (same order as one by one)
                 for sc, g0 in zip(_score_sizes(integral, pal.geometry, row, covered), row, strict=True):
                     scored.append((sc, pal, g0, integral, wall, covered))
+        if rows and cols and any(t[0] >= 1.0 for t in scored):
+            break  # scores are at most 1 and ties keep the first: no later palette can be the one refined
     scored.sort(key=lambda t: -t[0])
     best: tuple[float, Palette, Grid] | None = None
     finalists = scored[: 1 if rows and cols else 6]  # refine the likeliest only

@@ -134,3 +134,21 @@ def test_maze_fit_values_of_int32_integrals_equal_float64(seed: int) -> None:
         for a, b in zip(*lines, strict=True):
             assert a.dtype == b.dtype
             assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_maze_fit_scores_never_exceed_one(seed: int) -> None:
+    """``fit_grid`` stops trying palettes at the first perfect score: no grid can score above 1."""
+    rng = np.random.default_rng(1000 + seed)
+    r, c = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+    pure = seed % 2 == 0  # 0/1 samples (perfect purity) or any values in [0, 1], some not seen (-1)
+    shape = (8, 2 * r + 1, 2 * c + 1)
+    vals = rng.integers(0, 2, shape).astype(np.float64) if pure else rng.random(shape)
+    vals[rng.random(vals.shape) < 0.1] = -1.0
+    vals[0, ::2, ::2], vals[0, 1::2, 1::2] = 1.0, 0.0  # pillars walls, cells free
+    horiz = np.where(rng.random((8, r + 1, c)) < 0.5, 1.0, 0.0 if pure else 0.3)
+    vert = np.where(rng.random((8, r, c + 1)) < 0.5, 1.0, 0.0 if pure else 0.3)
+    horiz[:, [0, -1]] = 1.0
+    vert[:, :, [0, -1]] = 1.0
+    for scores in (jit.block_scores(vals), jit.line_scores(horiz, vert)):
+        assert (scores <= 1.0).all()
