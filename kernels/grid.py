@@ -163,39 +163,60 @@ def cell_summary_update(ink: NDArray[np.uint8], off: int, n: int, cell_px: int, 
 
 
 @njit(cache=True, nogil=True)
-def cells_to_read(cur: NDArray[np.int32], ref: NDArray[np.int32], thr: float, was_occ: NDArray[np.bool_],
-                  occ: NDArray[np.bool_]) -> tuple[NDArray[np.int64], int]:  # pragma: no cover
-    """Cells whose change signature moved since their last confident reading.
+def plan_cells(cur: NDArray[np.int32], ref: NDArray[np.int32], digits: NDArray[np.int8], conf: NDArray[np.float32],
+               was_occ: NDArray[np.bool_], occ_count: NDArray[np.int32], inner_max2: NDArray[np.int32],
+               occ_thr: float, diff_thr: float, blank_thr: float,
+               every: bool) -> tuple[NDArray[np.bool_], NDArray[np.int64], int]:  # pragma: no cover
+    """The Sudoku reader's per-frame decisions on K cells before any digit is read.
+
+    A cell is *occluded* when ``occ_count > occ_thr`` (it reads -1, confidence 0); it *moved*
+    when some block sum of ``cur`` differs from ``ref`` by more than ``diff_thr``, or it was
+    occluded and is not now (``every``: all cells count as moved, none as counted). A moved cell
+    that is not occluded is blank when ``inner_max2 < blank_thr`` (it reads 0, confidence 1,
+    and its reference takes ``cur``); the others are to be read by the classifier.
 
     Args:
-        cur, ref: (K, B, B) int32 block sums of this frame and of each cell's last reading.
-        thr: a cell moved when some block sum differs by more than this.
-        was_occ, occ: (K,) bool occlusion of the last and of this frame; a cell that was occluded
-            and is not now counts as moved.
+        cur, ref: (K, B, B) int32 block sums of this frame and of each cell's last reading
+            (``ref`` is updated in place for the blank cells).
+        digits, conf: (K,) readings carried over from the last frame, updated in place.
+        was_occ: (K,) bool occlusion of the last frame.
+        occ_count, inner_max2: (K,) int32 from ``cell_summary``.
 
     Returns:
-        ``(todo, moved)``: the moved cells that are not occluded now (ascending), and how many
-        cells moved (occluded ones included).
+        ``(occ, todo, moved)``: (K,) bool occlusion; the cells to classify (ascending); how many
+        cells moved (occluded ones included; 0 with ``every``).
     """
     m = cur.shape[0]
     bh = cur.shape[1]
     bw = cur.shape[2]
+    occ = np.empty(m, np.bool_)
     todo = np.empty(m, np.int64)
     cnt = 0
     moved = 0
     for k in range(m):
-        hit = was_occ[k] and not occ[k]
+        occ[k] = occ_count[k] > occ_thr
+        hit = every
         if not hit:
-            for y in range(bh):
-                for x in range(bw):
-                    if abs(cur[k, y, x] - ref[k, y, x]) > thr:
-                        hit = True
+            hit = was_occ[k] and not occ[k]
+            if not hit:
+                for y in range(bh):
+                    for x in range(bw):
+                        if abs(cur[k, y, x] - ref[k, y, x]) > diff_thr:
+                            hit = True
+                            break
+                    if hit:
                         break
-                if hit:
-                    break
-        if hit:
-            moved += 1
-            if not occ[k]:
+            if hit:
+                moved += 1
+        if occ[k]:
+            digits[k] = -1
+            conf[k] = 0.0
+        elif hit:
+            if inner_max2[k] < blank_thr:
+                digits[k] = 0
+                conf[k] = 1.0
+                ref[k] = cur[k]
+            else:
                 todo[cnt] = k
                 cnt += 1
-    return todo[:cnt].copy(), moved
+    return occ, todo[:cnt].copy(), moved

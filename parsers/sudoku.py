@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.kernels.board import homography_maps
-from mmgr.kernels.grid import cell_summary_update, cells_to_read
+from mmgr.kernels.grid import cell_summary_update, plan_cells
 from mmgr.parsers.digits import CELL_PX, DigitReader
 from mmgr.parsers.sudoku_board import _exact_score, _polyfit1, detect_size, find_board_candidates, grid_score
 from mmgr.parsers.sudoku_gate import _BG_LATTICE, _GATE_MARGIN, PAD, _bg_scalar, _ink_from, _median_colour, _SourceGate
@@ -319,7 +319,9 @@ class SudokuFrameReader:
         if self.size is None:
             self.size = n
         self._geom = (quad, n, hm)
-        fit = BoardFit(quad, n, g["score"])
+        fit = self._last.fit if self._last is not None and not changed else None
+        if fit is None or fit.quad_px is not quad or fit.size != n or fit.score != g["score"]:
+            fit = BoardFit(quad, n, g["score"])  # (frozen: a still board shares one between frames)
         side = n * CELL_PX
         ink = g["ink"][PAD:PAD + side, PAD:PAD + side]
         m = CELL_PX // 5
@@ -333,9 +335,6 @@ class SudokuFrameReader:
             # the summary of the other cells still holds: their pixels were not written again
             cell_summary_update(g["ink"], PAD, n, CELL_PX, m, int(self.p.occlusion_delta), np.flatnonzero(dirty),
                                 blocks, inner_max2, occ_count)
-        # occluded: most of the cell's interior is far from the board's background colour
-        q = (CELL_PX - 2 * m) // 2
-        occ_flat = occ_count > self.p.occlusion_share * q * q
         # change signature: 4x4-pixel block sums (noise-tolerant), compared with the last reading
         cur = blocks
         prev = self._last if (self._last is not None and self._last.status == OK and not changed
@@ -343,23 +342,20 @@ class SudokuFrameReader:
         if prev is None or self._ref_cells is None:
             digits = np.full(n * n, -1, np.int8)
             conf = np.zeros(n * n, np.float32)
-            todo = np.flatnonzero(~occ_flat)
             ref = cur.copy()
-            unchanged = False
+            was_occ = np.zeros(n * n, bool)
         else:
             ref = self._ref_cells
             digits = prev.digits.reshape(-1).copy()
             conf = prev.conf.reshape(-1).copy()
-            # a cell that was occluded before and is not now must be read again
-            todo, moved = cells_to_read(cur, ref, 16 * self.p.cell_diff, prev.occluded.reshape(-1), occ_flat)
-            unchanged = moved == 0
-        # clearly blank cells (no ink in the cell's inner 60%) need no classifier
-        if todo.size:
-            blank = inner_max2[todo] < 4 * self.p.blank_ink
-            digits[todo[blank]] = 0
-            conf[todo[blank]] = 1.0
-            ref[todo[blank]] = cur[todo[blank]]
-            todo = todo[~blank]
+            was_occ = prev.occluded.reshape(-1)  # a cell that was occluded and is not now is read again
+        # occluded: most of the cell's interior is far from the board's background colour (-1);
+        # clearly blank cells (no ink in the cell's inner 60%) need no classifier (0)
+        q = (CELL_PX - 2 * m) // 2
+        occ_flat, todo, moved = plan_cells(cur, ref, digits, conf, was_occ, occ_count, inner_max2,
+                                           self.p.occlusion_share * q * q, 16 * self.p.cell_diff,
+                                           4 * self.p.blank_ink, prev is None)
+        unchanged = prev is not None and moved == 0
         if todo.size:
             # the reader wants dark ink on a light background; only the cells to read are converted
             res = self.digits.read(255 - _cell_crops(ink, n, todo), max_digit=n, min_conf=self.p.min_conf)
@@ -380,8 +376,6 @@ class SudokuFrameReader:
             ref[sure] = cur[sure]
             if self._acc_sum is not None:
                 self._acc_n[sure] = 0
-        digits[occ_flat] = -1
-        conf[occ_flat] = 0.0
         if changed or self._last is None or self._last.fit is None or self._last.status != OK:
             boxes = _cell_boxes(n, np.linalg.inv(hm))
         else:

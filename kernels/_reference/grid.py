@@ -62,9 +62,22 @@ def cell_summary_update(ink: NDArray[np.uint8], off: int, n: int, cell_px: int, 
     blocks[cells], inner_max2[cells], occ[cells] = b[cells], m[cells], o[cells]
 
 
-def cells_to_read(cur: NDArray[np.int32], ref: NDArray[np.int32], thr: float, was_occ: NDArray[np.bool_],
-                  occ: NDArray[np.bool_]) -> tuple[NDArray[np.int64], int]:
-    """See ``mmgr.kernels.grid.cells_to_read``."""
-    diff = np.abs(cur.astype(np.int64) - ref).reshape(len(cur), -1).max(axis=1) if cur.size else np.zeros(len(cur))
-    moved = np.flatnonzero((diff > thr) | (was_occ & ~occ))
-    return moved[~occ[moved]].astype(np.int64), len(moved)
+def plan_cells(cur: NDArray[np.int32], ref: NDArray[np.int32], digits: NDArray[np.int8], conf: NDArray[np.float32],
+               was_occ: NDArray[np.bool_], occ_count: NDArray[np.int32], inner_max2: NDArray[np.int32],
+               occ_thr: float, diff_thr: float, blank_thr: float,
+               every: bool) -> tuple[NDArray[np.bool_], NDArray[np.int64], int]:
+    """See ``mmgr.kernels.grid.plan_cells``."""
+    occ = occ_count > occ_thr
+    if every:
+        todo, moved = np.flatnonzero(~occ), 0
+    else:
+        diff = np.abs(cur.astype(np.int64) - ref).reshape(len(cur), -1).max(axis=1) if cur.size else np.zeros(len(cur))
+        hit = np.flatnonzero((diff > diff_thr) | (was_occ & ~occ))
+        todo, moved = hit[~occ[hit]], len(hit)
+    blank = inner_max2[todo] < blank_thr
+    digits[todo[blank]] = 0
+    conf[todo[blank]] = 1.0
+    ref[todo[blank]] = cur[todo[blank]]
+    digits[occ] = -1
+    conf[occ] = 0.0
+    return occ, todo[~blank].astype(np.int64), moved

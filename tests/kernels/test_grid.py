@@ -126,28 +126,50 @@ def test_cell_summary_update_matches_reference_and_full_summary(n, margin, delta
         np.testing.assert_array_equal(a, c)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_cells_to_read_matches_reference(seed):
-    rng = np.random.default_rng(seed)
+def _plan_case(rng, every):  # noqa: ANN001, ANN202
     ref_blocks = rng.integers(0, 4000, (81, 10, 10)).astype(np.int32)
     cur = ref_blocks.copy()
-    moved = rng.random(81) < 0.2
+    moved = rng.random(81) < 0.3
     cur[moved, rng.integers(0, 10), rng.integers(0, 10)] += rng.choice([-500, 500, 384, -384])
-    was_occ, occ = rng.random(81) < 0.2, rng.random(81) < 0.2
-    a = jit.cells_to_read(cur, ref_blocks, 384.0, was_occ, occ)
-    b = ref.cells_to_read(cur, ref_blocks, 384.0, was_occ, occ)
+    digits = rng.integers(-1, 10, 81).astype(np.int8)
+    conf = rng.random(81).astype(np.float32)
+    was_occ = rng.random(81) < 0.2
+    occ_count = rng.integers(200, 260, 81).astype(np.int32)
+    inner = rng.integers(0, 600, 81).astype(np.int32)
+    return cur, ref_blocks, digits, conf, was_occ, occ_count, inner, 243.2, 384.0, 280.0, every
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_plan_cells_matches_reference(seed):
+    rng = np.random.default_rng(seed)
+    case = _plan_case(rng, seed % 4 == 0)
+    a_args = [x.copy() if isinstance(x, np.ndarray) else x for x in case]
+    b_args = [x.copy() if isinstance(x, np.ndarray) else x for x in case]
+    a, b = jit.plan_cells(*a_args), ref.plan_cells(*b_args)
     np.testing.assert_array_equal(a[0], b[0])
-    assert a[0].dtype == np.int64 and a[1] == b[1]
+    np.testing.assert_array_equal(a[1], b[1])
+    assert a[1].dtype == np.int64 and a[2] == b[2]
+    for x, y in zip(a_args[:4], b_args[:4], strict=True):  # cur, ref, digits, conf after the in-place updates
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(a_args[2], case[2])  # something was decided
 
 
 @pytest.mark.parametrize("impl", IMPLS)
-def test_cells_to_read_hand_case(impl):
-    ref_blocks = np.zeros((4, 1, 2), np.int32)
+def test_plan_cells_hand_case(impl):
+    ref_blocks = np.zeros((5, 1, 2), np.int32)
     cur = ref_blocks.copy()
-    cur[0, 0, 1] = 385   # moved
-    cur[1, 0, 0] = -384  # exactly the threshold: not moved
-    cur[2, 0, 0] = 999   # moved but occluded now: counted, not read
-    was_occ = np.array([False, False, False, True])  # cell 3 was occluded and is not now: read
-    occ = np.array([False, False, True, False])
-    todo, n_moved = impl.cells_to_read(cur, ref_blocks, 384.0, was_occ, occ)
-    assert todo.tolist() == [0, 3] and n_moved == 3
+    cur[0, 0, 1] = 385   # moved, inked: to read
+    cur[1, 0, 0] = -384  # exactly the threshold: not moved, keeps its reading
+    cur[2, 0, 0] = 999   # moved but occluded now: counted, reads -1
+    cur[4, 0, 0] = 999   # moved, no ink: blank, its reference follows
+    was_occ = np.array([False, False, False, True, False])  # cell 3 was occluded and is not now: read
+    occ_count = np.array([0, 0, 100, 0, 0], np.int32)
+    inner = np.array([500, 500, 500, 500, 10], np.int32)
+    digits = np.array([5, 6, 7, -1, 8], np.int8)
+    conf = np.full(5, 0.9, np.float32)
+    occ, todo, n_moved = impl.plan_cells(cur, ref_blocks, digits, conf, was_occ, occ_count, inner, 50.0, 384.0,
+                                         280.0, False)
+    assert occ.tolist() == [False, False, True, False, False]
+    assert todo.tolist() == [0, 3] and n_moved == 4
+    assert digits.tolist() == [5, 6, -1, -1, 0] and conf.tolist()[2] == 0.0 and conf.tolist()[4] == 1.0
+    assert ref_blocks[4, 0, 0] == 999 and ref_blocks[0, 0, 1] == 0
