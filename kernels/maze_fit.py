@@ -157,19 +157,6 @@ def _clip_round(v: float, hi: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _hits(integral: NDArray[np.float64], covered: NDArray[np.float64], use_covered: bool, xa: float, xb: float,
-          ya: float, yb: float, h: int, w: int) -> tuple[int, int]:
-    """(mask hit, covered hit) of one cross-section box, rounded and clipped as the line sampler does."""
-    x_a, x_b = _clip_round(xa, w), _clip_round(xb, w)
-    y_a, y_b = _clip_round(ya, h), _clip_round(yb, h)
-    x_b = max(x_b, min(x_a + 1, w))
-    y_b = max(y_b, min(y_a + 1, h))
-    hit = int(_box_sum(integral, y_a, y_b, x_a, x_b) >= 1)
-    cov = int(use_covered and _box_sum(covered, y_a, y_b, x_a, x_b) >= 1)
-    return hit, cov
-
-
-@njit(cache=True, nogil=True)
 def line_values(integral: NDArray[np.float64], covered: NDArray[np.float64], use_covered: bool, rows: int,
                 cols: int, ox: NDArray[np.float64], oy: NDArray[np.float64], sx: NDArray[np.float64],
                 sy: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_],
@@ -194,28 +181,40 @@ def line_values(integral: NDArray[np.float64], covered: NDArray[np.float64], use
         f[q] = 0.25 + 0.5 * (q + 0.5) / 9  # positions along the segment, in cells
     for k in range(k_n):
         t = max(1.0, 0.1 * min(sx[k], sy[k]))
+        # A strip's box is rounded and clipped as ``_hits`` does, the coordinate shared by a line's strips once
+        # a line; a line whose band holds no marker pixel has no covered strip (box sums are not negative).
         for r in range(rows + 1):
             y = oy[k] + sy[k] * r
+            y_a, y_b = _clip_round(y - t, h), _clip_round(y + t + 1, h)
+            y_b = max(y_b, min(y_a + 1, h))
+            line_cov = use_covered and _box_sum(covered, y_a, y_b, 0, w) >= 1
             for c in range(cols):
                 hits = 0
                 cov = 0
                 for q in range(9):
                     x = ox[k] + sx[k] * (c + f[q])
-                    a, b = _hits(integral, covered, use_covered, x, x + 1, y - t, y + t + 1, h, w)
-                    hits += a
-                    cov += b
+                    x_a, x_b = _clip_round(x, w), _clip_round(x + 1, w)
+                    x_b = max(x_b, min(x_a + 1, w))
+                    hits += int(_box_sum(integral, y_a, y_b, x_a, x_b) >= 1)
+                    if line_cov:
+                        cov += int(_box_sum(covered, y_a, y_b, x_a, x_b) >= 1)
                 horiz[k, r, c] = hits / 9
                 h_cov[k, r, c] = cov > 0
-        for r in range(rows):
-            for c in range(cols + 1):
-                x = ox[k] + sx[k] * c
+        for c in range(cols + 1):
+            x = ox[k] + sx[k] * c
+            x_a, x_b = _clip_round(x - t, w), _clip_round(x + t + 1, w)
+            x_b = max(x_b, min(x_a + 1, w))
+            line_cov = use_covered and _box_sum(covered, 0, h, x_a, x_b) >= 1
+            for r in range(rows):
                 hits = 0
                 cov = 0
                 for q in range(9):
                     y = oy[k] + sy[k] * (r + f[q])
-                    a, b = _hits(integral, covered, use_covered, x - t, x + t + 1, y, y + 1, h, w)
-                    hits += a
-                    cov += b
+                    y_a, y_b = _clip_round(y, h), _clip_round(y + 1, h)
+                    y_b = max(y_b, min(y_a + 1, h))
+                    hits += int(_box_sum(integral, y_a, y_b, x_a, x_b) >= 1)
+                    if line_cov:
+                        cov += int(_box_sum(covered, y_a, y_b, x_a, x_b) >= 1)
                 vert[k, r, c] = hits / 9
                 v_cov[k, r, c] = cov > 0
         for r in range(rows):

@@ -152,3 +152,20 @@ def test_maze_fit_scores_never_exceed_one(seed: int) -> None:
     vert[:, :, [0, -1]] = 1.0
     for scores in (jit.block_scores(vals), jit.line_scores(horiz, vert)):
         assert (scores <= 1.0).all()
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_maze_line_values_with_one_marker_match_reference(seed: int) -> None:
+    """Most wall lines hold no marker pixel (their strips are not searched for one): the twin's readings."""
+    rng = np.random.default_rng(1100 + seed)
+    h, w = int(rng.integers(10, 90)), int(rng.integers(10, 90))
+    wall = _integral((rng.random((h, w)) < 0.2).astype(np.float64))
+    blob = np.zeros((h, w))
+    y, x = int(rng.integers(h)), int(rng.integers(w))
+    blob[y:y + int(rng.integers(1, 8)), x:x + int(rng.integers(1, 8))] = 1.0
+    cov = _integral(blob)
+    rows, cols, k = int(rng.integers(1, 8)), int(rng.integers(1, 8)), int(rng.integers(1, 6))
+    params = _grids(rng, h, w, k, seed % 2 == 0)
+    for got, want in zip(jit.line_values(wall, cov, True, rows, cols, *params),
+                         ref.line_values(wall, cov, True, rows, cols, *params), strict=True):
+        assert_array_equal(got, want)
