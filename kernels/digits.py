@@ -64,20 +64,22 @@ def line_bands(ink: NDArray[np.float32], peak: NDArray[np.float32], outer: int,
     for i in range(n):
         core_thr = max(np.float32(0.1) * peak[i], np.float32(12.0))
         tail_thr = max(np.float32(0.05) * peak[i], np.float32(6.0))
+        # the runs of every row (column) side by side, window by window: independent minima that
+        # the compiler vectorises (the minimum does not depend on the order)
         for y in range(h):
-            m = ink[i, y, 1] + ink[i, y, 2] + ink[i, y, 3]
-            for j in range(1, w - 4):
-                s = ink[i, y, j + 1] + ink[i, y, j + 2] + ink[i, y, j + 3]
-                if s < m:
-                    m = s
-            faint_r[y] = m / three
+            faint_r[y] = ink[i, y, 1] + ink[i, y, 2] + ink[i, y, 3]
+        for j in range(1, w - 4):
+            for y in range(h):
+                faint_r[y] = min(faint_r[y], ink[i, y, j + 1] + ink[i, y, j + 2] + ink[i, y, j + 3])
         for x in range(w):
-            m = ink[i, 1, x] + ink[i, 2, x] + ink[i, 3, x]
-            for j in range(1, h - 4):
-                s = ink[i, j + 1, x] + ink[i, j + 2, x] + ink[i, j + 3, x]
-                if s < m:
-                    m = s
-            faint_c[x] = m / three
+            faint_c[x] = ink[i, 1, x] + ink[i, 2, x] + ink[i, 3, x]
+        for j in range(1, h - 4):
+            for x in range(w):
+                faint_c[x] = min(faint_c[x], ink[i, j + 1, x] + ink[i, j + 2, x] + ink[i, j + 3, x])
+        for y in range(h):
+            faint_r[y] = faint_r[y] / three
+        for x in range(w):
+            faint_c[x] = faint_c[x] / three
         for faint, band, size in ((faint_r, rows, h), (faint_c, cols, w)):
             top = _edge_depth(faint, core_thr, tail_thr, outer, tail, False)
             bottom = _edge_depth(faint, core_thr, tail_thr, outer, tail, True)
@@ -115,12 +117,26 @@ def _box3_cell(src: NDArray[np.float32], dst: NDArray[np.float32],
 
 @njit(cache=True, nogil=True)
 def _max2d(a: NDArray[np.float32]) -> np.float32:  # pragma: no cover
-    m = a[0, 0]
-    for y in range(a.shape[0]):
-        for x in range(a.shape[1]):
-            if a[y, x] > m:
-                m = a[y, x]
-    return m
+    """Largest value of a C-contiguous array without NaN, kept in eight running maxima (a maximum
+    does not depend on the order; independent chains run several times faster than one)."""
+    f = a.reshape(a.size)
+    n = f.shape[0]
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = f[0]
+    i = 0
+    while i + 8 <= n:
+        m0 = max(m0, f[i])
+        m1 = max(m1, f[i + 1])
+        m2 = max(m2, f[i + 2])
+        m3 = max(m3, f[i + 3])
+        m4 = max(m4, f[i + 4])
+        m5 = max(m5, f[i + 5])
+        m6 = max(m6, f[i + 6])
+        m7 = max(m7, f[i + 7])
+        i += 8
+    while i < n:
+        m0 = max(m0, f[i])
+        i += 1
+    return max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
 
 
 @njit(cache=True, nogil=True)
@@ -132,18 +148,20 @@ def _coarse_cell(src: NDArray[np.float32], out: NDArray[np.float32], k: int, sca
     area = k * k
     inv = np.float32(1.0) / np.float32(area)
     ch, cw = h // k, w // k
+    f = src.reshape(h * w)
+    offs = np.empty(area, np.int64)  # the offsets in flat index form
+    for q in range(area):
+        offs[q] = dy[q] * w + dx[q]
     for by in range(ch):
         for bx in range(cw):
-            y = by * k
-            x = bx * k
+            base = by * k * w + bx * k
             s = np.float32(0.0)
             q = 0
             while q <= area - 4:
-                s += (src[y + dy[q], x + dx[q]] + src[y + dy[q + 1], x + dx[q + 1]]
-                      + src[y + dy[q + 2], x + dx[q + 2]] + src[y + dy[q + 3], x + dx[q + 3]])
+                s += (f[base + offs[q]] + f[base + offs[q + 1]] + f[base + offs[q + 2]] + f[base + offs[q + 3]])
                 q += 4
             while q < area:
-                s += src[y + dy[q], x + dx[q]]
+                s += f[base + offs[q]]
                 q += 1
             v = s * inv
             if scale != np.float32(1.0):
