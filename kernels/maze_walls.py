@@ -57,6 +57,44 @@ def walls_uncovered(wall: NDArray[np.uint8], cover: NDArray[np.uint8], ya: NDArr
 
 
 @njit(cache=True, nogil=True)
+def _value(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64], xa: NDArray[np.int64],
+           xb: NDArray[np.int64], ok: NDArray[np.bool_], area: NDArray[np.int64], per: int, i: int) -> np.float32:
+    """Value i of ``wall_values`` (the float32 it stores)."""
+    hits = 0
+    total = np.int64(0)
+    for j in range(i * per, (i + 1) * per):
+        s = np.int64(0)
+        for y in range(ya[j], yb[j]):
+            for x in range(xa[j], xb[j]):
+                s += mask[y, x]
+        total += s
+        hits += s >= 1
+    if per == 1:
+        return np.float32(total / area[i] if ok[i] else -1.0)
+    return np.float32(hits / per)
+
+
+@njit(cache=True, nogil=True)
+def walls_uncovered_rows(wall: NDArray[np.uint8], cover: NDArray[np.uint8], ya: NDArray[np.int64],
+                         yb: NDArray[np.int64], xa: NDArray[np.int64], xb: NDArray[np.int64], ok: NDArray[np.bool_],
+                         area: NDArray[np.int64], per: int, target: NDArray[np.int64], rows: int, cols: int,
+                         thr: np.float32, prev: NDArray[np.float32], y0: int, y1: int) -> NDArray[np.float32]:
+    """``walls_uncovered`` of masks that differ only in rows y0..y1 (exclusive end) from those ``prev`` was read from
+    (same boxes): a copy of ``prev`` with the walls whose boxes meet those rows read again."""
+    out = prev.copy()
+    flat = out.reshape(2 * rows * cols)
+    for i in range(target.shape[0]):
+        meets = False
+        for j in range(i * per, (i + 1) * per):
+            meets |= (ya[j] < y1) & (yb[j] > y0)
+        if not meets:
+            continue
+        v = _value(wall, ya, yb, xa, xb, ok, area, per, i)
+        flat[target[i]] = np.float32(-1.0) if _value(cover, ya, yb, xa, xb, ok, area, per, i) > thr else v
+    return out
+
+
+@njit(cache=True, nogil=True)
 def _clipped(v: float, hi: int) -> int:
     return min(max(np.int64(np.rint(v)), 0), hi)
 

@@ -251,6 +251,9 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache:
     ``planes``: the frame's ``classify`` planes when the caller has them (frame 0).
     """
     wall, marker, hue_map = planes or classify(frame.rgb, pal, opts.marker_dist)
+    # the last frame's walls, valid while the planes are read frame after frame (any frame not read drops them)
+    last_walls = cache.pop("walls", None)
+    rows = cache.get("wall_rows") if planes is not None else None  # register uses them up
     if frame.index == 0:
         grid: Grid | None = grid0
     else:
@@ -261,7 +264,11 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache:
         if grid.score < opts.min_grid_score:
             return FrameObs(frame.index, None, None, (), f"maze grid fits poorly (score {grid.score:.2f})")
     assert grid is not None
-    walls = read_walls_uncovered(wall, marker, pal.geometry, grid)  # not under markers: the agent, the goal, a path
+    # not under markers: the agent, the goal, a path; on the last frame's grid, only the walls in changed rows
+    same = last_walls is not None and last_walls[0] is grid and rows is not None
+    walls = read_walls_uncovered(wall, marker, pal.geometry, grid, prev=last_walls[1] if same else None,
+                                 rows=rows if same else None)
+    cache["walls"] = (grid, walls)
     mks = _markers(frame.rgb, hue_map, grid, opts, cache.setdefault("marker_memo", {}))
     return FrameObs(frame.index, grid, walls, tuple(mks), None)
 

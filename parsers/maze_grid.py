@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.kernels.maze_fit import block_scores, block_values, line_scores, line_values
-from mmgr.kernels.maze_walls import wall_boxes, wall_values, walls_uncovered
+from mmgr.kernels.maze_walls import wall_boxes, wall_values, walls_uncovered, walls_uncovered_rows
 from mmgr.parsers.maze_anchor import locate
 from mmgr.parsers.maze_colour import Palette, blur3, classify, find_palette
 
@@ -386,12 +386,21 @@ def read_walls_many(masks_: tuple[NDArray, ...], geometry: str, grid: Grid,
 
 
 def read_walls_uncovered(wall: NDArray[np.uint8], marker: NDArray[np.uint8], geometry: str, grid: Grid,
-                         cover_max: float = 0.02) -> NDArray[np.float32]:
+                         cover_max: float = 0.02, prev: NDArray[np.float32] | None = None,
+                         rows: tuple[int, int] | None = None) -> NDArray[np.float32]:
     """``read_walls(wall)`` with -1 (not read) where ``read_walls(marker)`` is above ``cover_max``: one kernel call a
-    frame. The threshold is compared in float32, as numpy compares the float32 readings with a Python float."""
+    frame. The threshold is compared in float32, as numpy compares the float32 readings with a Python float.
+
+    ``prev``, ``rows``: this reading of masks that differed from these only in rows (first, end) on
+    the same grid; only the walls whose boxes meet those rows are read again (a new array).
+    """
     ya, yb, xa, xb, ok, area, per, target = _read_boxes(wall.shape, geometry, grid)
-    return walls_uncovered(np.ascontiguousarray(wall), np.ascontiguousarray(marker), ya, yb, xa, xb, ok, area,  # type: ignore[no-any-return]
-                           per, target, grid.rows, grid.cols, np.float32(cover_max))
+    wall, marker = np.ascontiguousarray(wall), np.ascontiguousarray(marker)
+    if prev is not None and rows is not None:
+        return walls_uncovered_rows(wall, marker, ya, yb, xa, xb, ok, area, per, target, grid.rows,  # type: ignore[no-any-return]
+                                    grid.cols, np.float32(cover_max), prev, rows[0], rows[1])
+    return walls_uncovered(wall, marker, ya, yb, xa, xb, ok, area, per, target, grid.rows, grid.cols,  # type: ignore[no-any-return]
+                           np.float32(cover_max))
 
 
 @functools.lru_cache(maxsize=8)

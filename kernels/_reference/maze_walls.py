@@ -29,6 +29,18 @@ def walls_uncovered(wall: NDArray[np.uint8], cover: NDArray[np.uint8], ya: NDArr
     return np.where(covered > thr, np.float32(-1), walls).astype(np.float32)
 
 
+def walls_uncovered_rows(wall: NDArray[np.uint8], cover: NDArray[np.uint8], ya: NDArray[np.int64],
+                         yb: NDArray[np.int64], xa: NDArray[np.int64], xb: NDArray[np.int64], ok: NDArray[np.bool_],
+                         area: NDArray[np.int64], per: int, target: NDArray[np.int64], rows: int, cols: int,
+                         thr: np.float32, prev: NDArray[np.float32], y0: int, y1: int) -> NDArray[np.float32]:
+    """All walls read again; ``prev``'s values kept for the walls none of whose boxes meets rows y0..y1."""
+    new = walls_uncovered(wall, cover, ya, yb, xa, xb, ok, area, per, target, rows, cols, thr).reshape(-1)
+    meets = ((ya < y1) & (yb > y0)).reshape(-1, per).any(axis=1)
+    out = prev.copy().reshape(-1)
+    out[target[meets]] = new[target[meets]]
+    return out.reshape(2, rows, cols)
+
+
 def wall_boxes(h: int, w: int, block: bool, rows: int, cols: int, ox: float, oy: float, sx: float,
                sy: float) -> tuple[NDArray[np.int64], ...]:
     """Sample boxes of every inner wall, ``(ya, yb, xa, xb, ok, area, target)``: whole-array numpy (the blocks or

@@ -104,3 +104,30 @@ def test_maze_wall_boxes_are_the_samplers_boxes(seed: int) -> None:
     got = jit.wall_values(mask, *boxes[:6], 9, boxes[6], rows, cols)
     assert_array_equal(got[0, :-1, :], horiz[0, 1:-1, :].astype(np.float32))
     assert_array_equal(got[1, :, :-1], vert[0, :, 1:-1].astype(np.float32))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_maze_walls_uncovered_rows_equals_a_whole_read(seed: int) -> None:
+    """Masks changed in a band of rows: the last reading with the walls meeting the band read again equals a whole
+    read of the new masks (and the twin's)."""
+    rng = np.random.default_rng(1200 + seed)
+    h, w, rows, cols, ox, oy, sx, sy = _random_grid(rng, seed)
+    block = seed % 2 == 0
+    boxes = jit.wall_boxes(h, w, block, rows, cols, ox, oy, sx, sy)
+    per = 1 if block else 9
+    wall = (rng.random((h, w)) < 0.4).astype(np.uint8)
+    cover = (rng.random((h, w)) < 0.05).astype(np.uint8)
+    thr = np.float32(0.02)
+    prev = jit.walls_uncovered(wall, cover, *boxes[:6], per, boxes[6], rows, cols, thr)
+    for _ in range(4):
+        y0, y1 = sorted(int(v) for v in rng.integers(0, h + 1, 2))
+        wall, cover = wall.copy(), cover.copy()
+        wall[y0:y1] = rng.random((y1 - y0, w)) < 0.4
+        cover[y0:y1] = rng.random((y1 - y0, w)) < 0.2
+        got = jit.walls_uncovered_rows(wall, cover, *boxes[:6], per, boxes[6], rows, cols, thr, prev, y0, y1)
+        want = jit.walls_uncovered(wall, cover, *boxes[:6], per, boxes[6], rows, cols, thr)
+        assert got.dtype == np.float32 and got is not prev
+        assert_array_equal(got, want)
+        assert_array_equal(ref.walls_uncovered_rows(wall, cover, *boxes[:6], per, boxes[6], rows, cols, thr, prev,
+                                                    y0, y1), want)
+        prev = got
