@@ -14,6 +14,8 @@ from numpy.typing import NDArray
 
 from mmgr.kernels._sums import pairwise_sum
 
+BORDER_BLOCK = 16  # rows a block of ``line_border_rows``' column sums
+
 
 @njit(cache=True, nogil=True)
 def _mean(a: NDArray[np.float64], n: int) -> float:
@@ -269,7 +271,6 @@ def line_border(dark: NDArray[np.uint8]) -> NDArray[np.float64]:
     hot entry. Lines closer than 8 px: none.
     """
     h, w = dark.shape
-    out = np.full(4, -1.0)
     row_sum = np.zeros(h, np.int64)
     col_sum = np.zeros(w, np.int64)
     for y in range(h):
@@ -279,6 +280,14 @@ def line_border(dark: NDArray[np.uint8]) -> NDArray[np.float64]:
             r += v
             col_sum[x] += v
         row_sum[y] = r
+    return _border(dark, row_sum, col_sum)
+
+
+@njit(cache=True, nogil=True)
+def _border(dark: NDArray[np.uint8], row_sum: NDArray[np.int64], col_sum: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``line_border`` given the mask's row and column sums."""
+    h, w = dark.shape
+    out = np.full(4, -1.0)
     y0 = 0
     while y0 < h and row_sum[y0] / w > 0.97:
         y0 += 1
@@ -319,3 +328,38 @@ def line_border(dark: NDArray[np.uint8]) -> NDArray[np.float64]:
     out[2] = x0 + bx1
     out[3] = y0 + by1
     return out
+
+
+@njit(cache=True, nogil=True)
+def line_border_rows(dark: NDArray[np.uint8], y0: int, y1: int, full: bool, row_sum: NDArray[np.int64],
+                     col_blocks: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``line_border`` of a mask that differs only in rows y0..y1 (exclusive end) from the last call's.
+
+    State (int64, owned by the caller, filled from scratch with ``full``): ``row_sum`` (H,), each
+    row's sum, and ``col_blocks`` (NB, W), the column sums of every block of ``BORDER_BLOCK`` rows;
+    only the changed rows and their blocks are summed again, the column sums are the blocks' sums
+    (whole numbers: the same sums as one pass).
+    """
+    h, w = dark.shape
+    if full:
+        y0, y1 = 0, h
+    for y in range(y0, y1):
+        r = np.int64(0)
+        row = dark[y]
+        for x in range(w):
+            r += np.int64(row[x])
+        row_sum[y] = r
+    if y0 < y1:
+        for bi in range(y0 // BORDER_BLOCK, (y1 - 1) // BORDER_BLOCK + 1):
+            cb = col_blocks[bi]
+            cb[:] = 0
+            for y in range(bi * BORDER_BLOCK, min(h, (bi + 1) * BORDER_BLOCK)):
+                row = dark[y]
+                for x in range(w):
+                    cb[x] += np.int64(row[x])
+    col_sum = np.zeros(w, np.int64)
+    for bi in range(col_blocks.shape[0]):
+        cb = col_blocks[bi]
+        for x in range(w):
+            col_sum[x] += cb[x]
+    return _border(dark, row_sum, col_sum)

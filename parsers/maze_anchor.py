@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.kernels.maze_anchor import enclosed_box
-from mmgr.kernels.maze_fit import line_border
+from mmgr.kernels.maze_fit import BORDER_BLOCK, line_border, line_border_rows
 
 __all__ = ["anchor_of", "locate"]
 
@@ -38,9 +38,25 @@ def _enclosed_box(wall: NDArray[np.uint8], exclude: NDArray[np.uint8] | None = N
     return int(box[0]), int(box[1]), int(box[2]), int(box[3])
 
 
-def _line_border(dark: NDArray[np.uint8]) -> tuple[float, float, float, float] | None:
-    """Centres of the outer border lines (x0, y0, x1, y1) in pixels, or None (letterbox bars cut off first)."""
-    x0, y0, x1, y1 = line_border(np.ascontiguousarray(dark)).tolist()
+def _line_border(dark: NDArray[np.uint8], cache: dict | None = None) -> tuple[float, float, float, float] | None:
+    """Centres of the outer border lines (x0, y0, x1, y1) in pixels, or None (letterbox bars cut off first).
+
+    ``cache``: ``register``'s. While ``dark`` is the mask of the last call, updated in place in the
+    rows ``wall_rows`` only, just those rows' sums are taken again (``line_border_rows``).
+    """
+    dark = np.ascontiguousarray(dark)
+    if cache is None:
+        x0, y0, x1, y1 = line_border(dark).tolist()
+    else:
+        state = cache.get("border")
+        rows = cache.get("wall_rows")
+        full = rows is None or state is None or state[0] is not dark or state[1].shape[0] != dark.shape[0]
+        if full:
+            h, w = dark.shape
+            state = (dark, np.zeros(h, np.int64), np.zeros(((h + BORDER_BLOCK - 1) // BORDER_BLOCK, w), np.int64))
+            cache["border"] = state
+        y_a, y_b = rows or (0, 0)
+        x0, y0, x1, y1 = line_border_rows(dark, y_a, y_b, full, state[1], state[2]).tolist()
     return None if x0 < 0 else (x0, y0, x1, y1)
 
 
@@ -78,7 +94,7 @@ def locate(wall: NDArray[np.uint8], geometry: str, exclude: NDArray[np.uint8] | 
     if geometry == "block":
         box = _enclosed_box(wall, exclude, cache)
         return None if box is None else tuple(float(v) for v in box)  # type: ignore[return-value]
-    return _line_border(wall)
+    return _line_border(wall, cache)
 
 
 def anchor_of(wall: NDArray[np.uint8], geometry: str,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+BORDER_BLOCK = 16
+
 
 def block_scores(vals: NDArray[np.float64]) -> NDArray[np.float64]:
     """Block-maze score of each of K grids of sampled block values (K, 2R+1, 2C+1), -1 = not seen."""
@@ -150,3 +152,13 @@ def line_border(dark: NDArray[np.uint8]) -> NDArray[np.float64]:
     if x1 - x0 < 8 or y1 - y0 < 8:
         return none
     return np.array([x0, y0, x1, y1])
+
+
+def line_border_rows(dark: NDArray[np.uint8], y0: int, y1: int, full: bool, row_sum: NDArray[np.int64],
+                     col_blocks: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``line_border`` of the whole mask, the state arrays filled from it (the changed rows are not used)."""
+    h, w = dark.shape
+    row_sum[:] = dark.sum(axis=1)
+    for bi in range(col_blocks.shape[0]):
+        col_blocks[bi] = dark[bi * BORDER_BLOCK:(bi + 1) * BORDER_BLOCK].sum(axis=0)
+    return line_border(dark)

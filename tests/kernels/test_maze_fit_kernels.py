@@ -169,3 +169,25 @@ def test_maze_line_values_with_one_marker_match_reference(seed: int) -> None:
     for got, want in zip(jit.line_values(wall, cov, True, rows, cols, *params),
                          ref.line_values(wall, cov, True, rows, cols, *params), strict=True):
         assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_maze_line_border_rows_follows_changed_rows(seed: int) -> None:
+    """A mask changed a band of rows at a time: each update gives ``line_border`` of the whole mask, and the kept
+    sums equal the twin's taken from scratch."""
+    rng = np.random.default_rng(1300 + seed)
+    h, w = int(rng.integers(12, 90)), int(rng.integers(12, 90))
+    dark = _line_maze_mask(rng, h, w)
+    nb = (h + jit.BORDER_BLOCK - 1) // jit.BORDER_BLOCK
+    row_sum, col_blocks = np.zeros(h, np.int64), np.zeros((nb, w), np.int64)
+    assert_array_equal(jit.line_border_rows(dark, 0, 0, True, row_sum, col_blocks), jit.line_border(dark))
+    for step in range(8):
+        y0, y1 = sorted(int(v) for v in rng.integers(0, h + 1, 2))
+        dark = dark.copy()
+        dark[y0:y1] = _line_maze_mask(rng, h, w)[y0:y1] if step % 2 else (rng.random((y1 - y0, w)) < 0.1)
+        got = jit.line_border_rows(dark, y0, y1, False, row_sum, col_blocks)
+        want_sums = np.zeros(h, np.int64), np.zeros((nb, w), np.int64)
+        assert_array_equal(got, ref.line_border_rows(dark, y0, y1, False, *want_sums))
+        assert_array_equal(got, jit.line_border(dark))
+        assert_array_equal(row_sum, want_sums[0])
+        assert_array_equal(col_blocks, want_sums[1])
