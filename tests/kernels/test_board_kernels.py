@@ -240,3 +240,19 @@ def test_exact_score_of_a_drawn_grid():
     score = K.exact_score(ink, 4, 40, 10)
     assert score == R.exact_score(ink, 4, 40, 10) and score > 0.4
     assert K.exact_score(np.zeros((180, 180), np.uint8), 4, 40, 10) == 0.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_block_changes_on_a_large_grid_with_sparse_moves(seed):
+    rng = np.random.default_rng(seed)
+    h, w, n_cells = 41, 37, 81  # many runs of blocks, the last one partial
+    means = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
+    cur = means.copy()
+    for _ in range(5):  # a few moved blocks (and a few that moved by exactly the threshold)
+        y, x, ch = rng.integers(0, h), rng.integers(0, w), rng.integers(0, 3)
+        cur[y, x, ch] = np.clip(int(cur[y, x, ch]) + int(rng.choice([-9, 9, 8, -8, 40])), 0, 255)
+    feeds = rng.integers(-1, n_cells, (h * w, 4)).astype(np.int32)
+    m_jit, m_ref = means.copy(), means.copy()
+    a = K.block_changes(cur, m_jit, feeds, 8, n_cells)
+    assert np.array_equal(a, R.block_changes(cur, m_ref, feeds, 8, n_cells))
+    assert np.array_equal(m_jit, m_ref)
