@@ -65,9 +65,11 @@ def _opened_nonwall(wall: NDArray[np.uint8], k: int, cache: dict | None) -> NDAr
 
     With ``cache`` holding ``wall_rows`` (the rows where ``wall`` may differ from the mask of the
     last call, set by the caller for this call) and the last result ``opened``: only the rows an
-    opening carries a change to (2k rows either side: erosion, then dilation) are opened again, from
-    2k more rows of context, so that every kept row sees the same neighbours (or the same image
-    edge) as in a whole opening; the last result is updated in place.
+    opening carries a change to are opened again, from the rows those read, so that every kept row
+    sees the same neighbours (or the same image edge) as in a whole opening; the last result is
+    updated in place. OpenCV's window spans rows ``-(k // 2) .. k - 1 - k // 2`` around a pixel, for
+    the erosion and the dilation alike: an opened row reads input rows up to ``2 (k // 2)`` above
+    and ``2 (k - 1 - k // 2)`` below it.
     """
     kern = np.ones((k, k), np.uint8)
     rows = None if cache is None else cache.pop("wall_rows", None)
@@ -76,9 +78,9 @@ def _opened_nonwall(wall: NDArray[np.uint8], k: int, cache: dict | None) -> NDAr
         a, b = rows
         if a < b:
             h = wall.shape[0]
-            r = 2 * k
-            c0, c1 = max(0, a - r), min(h, b + r)  # opened rows a change can reach
-            s0, s1 = max(0, c0 - r), min(h, c1 + r)  # and their inputs
+            up, down = 2 * (k // 2), 2 * (k - 1 - k // 2)  # input rows an opened row reads above and below it
+            c0, c1 = max(0, a - down), min(h, b + up)  # opened rows a change can reach
+            s0, s1 = max(0, c0 - up), min(h, c1 + down)  # and their inputs
             part = cv2.morphologyEx((wall[s0:s1] == 0).view(np.uint8), cv2.MORPH_OPEN, kern)
             prev[c0:c1] = part[c0 - s0:c1 - s0]
         return prev  # type: ignore[no-any-return]

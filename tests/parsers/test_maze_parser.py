@@ -181,7 +181,7 @@ def test_opened_nonwall_of_changed_rows_equals_whole_opening(seed: int) -> None:
 
     rng = np.random.default_rng(seed)
     h, w = int(rng.integers(20, 160)), int(rng.integers(20, 160))
-    k = int(rng.integers(3, 8))
+    k = int(rng.integers(2, 12))
     wall = (rng.random((h, w)) < 0.5).astype(np.uint8)
     wall = cv2.dilate(wall, np.ones((2, 2), np.uint8)) if seed % 2 else wall
     cache: dict = {}
