@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.board import block_changes, gate_feeds, gate_rows, ink_into, median_colour
+from mmgr.kernels.board import block_changes, block_means4, gate_feeds, gate_rows, ink_into, median_colour
 from mmgr.parsers.digits import CELL_PX
 
 PAD = CELL_PX // 4
@@ -44,13 +44,11 @@ _GATE_MARGIN = 4        # canonical px beyond a cell that its reading looks at (
 _GATE_MAX_SHARE = 0.5   # above this share of cells to warp again, the whole board is warped and checked
 
 
-def _block_means(img: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """Means of 4 x 4-pixel blocks (sides multiples of 4): two 2 x 2 area halvings, OpenCV's fast
-    path (one 4 x 4 area resize takes several times longer); each halving rounds, so +-1 level."""
+def _block_means(rgb: NDArray[np.uint8], roi: tuple[int, int, int, int]) -> NDArray[np.uint8]:
+    """Means of the 4 x 4-pixel blocks of the region ``roi`` (y0, y1, x0, x1; sides multiples of 4)
+    of a frame: two rounding 2 x 2 halvings (kernels/board.py), so +-1 level."""
     assert _GATE_BLOCK == 4
-    h, w = img.shape[:2]
-    half = cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    return cv2.resize(half, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+    return block_means4(np.ascontiguousarray(rgb), *roi)
 
 
 class _SourceGate:
@@ -100,7 +98,7 @@ class _SourceGate:
         feeds, ok = gate_feeds(uv, n, b, CELL_PX, PAD, _GATE_MARGIN)
         if not ok:
             return None
-        means = _block_means(rgb[y0:y1, x0:x1])
+        means = _block_means(rgb, (y0, y1, x0, x1))
         gate = cls((y0, y1, x0, x1), rgb.shape, means, feeds, n, g)
         # the remap table of the background lattice: the same pixels _board_bg takes from a full warp
         gate.lattice = (np.ascontiguousarray(maps[0][_BG_LATTICE]), np.ascontiguousarray(maps[1][_BG_LATTICE]))
@@ -111,10 +109,9 @@ class _SourceGate:
         """Warp again what changed (and the ``always`` cells); None = warp the whole board instead."""
         if rgb.shape != self.shape:
             return None
-        y0, y1, x0, x1 = self.roi
         n = self.n
         # moved blocks take this frame's means (in place; a gate that gives up is dropped anyway)
-        todo = block_changes(_block_means(rgb[y0:y1, x0:x1]), self.means, self.feeds, _GATE_DIFF, n * n)
+        todo = block_changes(_block_means(rgb, self.roi), self.means, self.feeds, _GATE_DIFF, n * n)
         if always is not None and always.shape == todo.shape:
             todo |= always
         count = int(np.count_nonzero(todo))

@@ -101,3 +101,11 @@ def exact_score(ink: NDArray[np.uint8], n: int, cell_px: int, pad: int) -> float
     mids = (pad + cell_px * np.arange(n) + cell_px // 2)[:, None] + np.arange(-3, 4)[None, :]
     lines = np.clip(lines, 0, prof.shape[0] - 1)
     return float((prof[lines].max(axis=1).mean() - prof[mids].max(axis=1).mean()) / 255.0)
+
+
+def block_means4(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int, x1: int) -> NDArray[np.uint8]:
+    """See ``mmgr.kernels.board.block_means4``."""
+    a = rgb[y0:y1, x0:x1].astype(np.int32)
+    for _ in range(2):
+        a = (a[0::2, 0::2] + a[0::2, 1::2] + a[1::2, 0::2] + a[1::2, 1::2] + 2) >> 2
+    return a.astype(np.uint8)

@@ -256,3 +256,26 @@ def test_block_changes_on_a_large_grid_with_sparse_moves(seed):
     a = K.block_changes(cur, m_jit, feeds, 8, n_cells)
     assert np.array_equal(a, R.block_changes(cur, m_ref, feeds, 8, n_cells))
     assert np.array_equal(m_jit, m_ref)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_block_means4_match_reference_and_two_opencv_halvings(seed):
+    import cv2
+    rng = np.random.default_rng(seed)
+    rgb = rng.integers(0, 256, (61, 75, 3)).astype(np.uint8)
+    y0, x0 = int(rng.integers(0, 10)), int(rng.integers(0, 10))
+    y1, x1 = y0 + 4 * int(rng.integers(1, 13)), x0 + 4 * int(rng.integers(1, 16))
+    got = K.block_means4(rgb, y0, y1, x0, x1)
+    assert got.dtype == np.uint8 and got.shape == ((y1 - y0) // 4, (x1 - x0) // 4, 3)
+    assert np.array_equal(got, R.block_means4(rgb, y0, y1, x0, x1))
+    roi = rgb[y0:y1, x0:x1]
+    half = cv2.resize(roi, ((x1 - x0) // 2, (y1 - y0) // 2), interpolation=cv2.INTER_AREA)
+    assert np.array_equal(got, cv2.resize(half, ((x1 - x0) // 4, (y1 - y0) // 4), interpolation=cv2.INTER_AREA))
+
+
+def test_block_means4_rounds_at_each_halving():
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    rgb[0, 0] = 2  # first halving: (2 + 2) >> 2 = 1, then (1 + 2) >> 2 = 0
+    assert K.block_means4(rgb, 0, 4, 0, 4).tolist() == [[[0, 0, 0]]]
+    rgb[0:2, 0:2] = 6  # 6 -> (24 + 2) >> 2 = 6 -> (6 + 2) >> 2 = 2: the rounding of the mean 6 * 4 / 16 = 1.5
+    assert K.block_means4(rgb, 0, 4, 0, 4).tolist() == [[[2, 2, 2]]] == R.block_means4(rgb, 0, 4, 0, 4).tolist()
