@@ -11,6 +11,8 @@ and ``fit_grid`` places candidate grids on it.
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -60,6 +62,14 @@ def _line_border(dark: NDArray[np.uint8], cache: dict | None = None) -> tuple[fl
     return None if x0 < 0 else (x0, y0, x1, y1)
 
 
+@functools.lru_cache(maxsize=8)
+def _square(k: int) -> NDArray[np.uint8]:
+    """The k x k opening kernel (made once a size)."""
+    kern = np.ones((k, k), np.uint8)
+    kern.flags.writeable = False
+    return kern
+
+
 def _opened_nonwall(wall: NDArray[np.uint8], k: int, cache: dict | None) -> NDArray[np.uint8]:
     """``wall == 0`` opened with a k x k square (OpenCV's default borders).
 
@@ -71,7 +81,7 @@ def _opened_nonwall(wall: NDArray[np.uint8], k: int, cache: dict | None) -> NDAr
     the erosion and the dilation alike: an opened row reads input rows up to ``2 (k // 2)`` above
     and ``2 (k - 1 - k // 2)`` below it.
     """
-    kern = np.ones((k, k), np.uint8)
+    kern = _square(k)
     rows = None if cache is None else cache.pop("wall_rows", None)
     prev = None if cache is None else cache.get("opened")
     if rows is not None and prev is not None and prev.shape == wall.shape and cache.get("opened_k") == k:
