@@ -289,7 +289,7 @@ class SudokuFrameReader:
                     g: dict[str, Any] | None) -> _SourceGate | None:
         if g is None or not self.p.gate or self.p.shift_px >= _GATE_MARGIN:  # shifted crops must stay in the margin
             return None
-        return _SourceGate.start(rgb, n, hm, g, self._maps(n, hm, rgb.shape))
+        return _SourceGate.start(rgb, n, hm, g, self._maps(n, hm, rgb.shape), self._gate)
 
     def _unsure(self) -> NDArray[np.bool_] | None:
         """Cells of the last reading that are unknown but not occluded: they are read on every frame

@@ -71,12 +71,18 @@ class _SourceGate:
         self.bg: NDArray[np.float64] = g["bg"]
         self.score: float = g["score"]
         self.lattice: tuple[Any, Any] = (None, None)
+        self.hm: NDArray[np.float64] | None = None
 
     @classmethod
     def start(cls, rgb: NDArray[np.uint8], n: int, hm: NDArray[np.float64], g: dict[str, Any],
-              maps: tuple[Any, Any]) -> _SourceGate | None:
+              maps: tuple[Any, Any], prev: _SourceGate | None = None) -> _SourceGate | None:
         """A gate for a board just warped whole with ``maps`` (None when blocks would feed more than
-        2 x 2 cells)."""
+        2 x 2 cells). The region, feeds and lattice of ``prev`` are taken over when it was made for
+        the same homography object (never changed in place) and frame size."""
+        if prev is not None and prev.hm is hm and prev.n == n and prev.shape == rgb.shape:
+            gate = cls(prev.roi, rgb.shape, _block_means(rgb, prev.roi), prev.feeds, n, g)
+            gate.lattice, gate.hm = prev.lattice, hm
+            return gate
         b, size = _GATE_BLOCK, n * CELL_PX + 2 * PAD
         h, w = rgb.shape[:2]
         corners = np.array([[[0, 0], [size, 0], [size, size], [0, size]]], np.float64)
@@ -102,6 +108,7 @@ class _SourceGate:
         gate = cls((y0, y1, x0, x1), rgb.shape, means, feeds, n, g)
         # the remap table of the background lattice: the same pixels _board_bg takes from a full warp
         gate.lattice = (np.ascontiguousarray(maps[0][_BG_LATTICE]), np.ascontiguousarray(maps[1][_BG_LATTICE]))
+        gate.hm = hm
         return gate
 
     def update(self, rgb: NDArray[np.uint8], maps: tuple[Any, Any],
