@@ -396,14 +396,25 @@ def _decide(probs: NDArray[np.float32], max_digit: int, min_conf: float) -> tupl
 
 
 def _cell_boxes(n: int, inv_hm: NDArray[np.float64]) -> NDArray[np.float64]:
-    k = np.arange(n, dtype=np.float64)
-    x0 = PAD + k * CELL_PX
-    xx0, yy0 = np.meshgrid(x0, x0)
-    boxes_w = np.stack([xx0, yy0, xx0 + CELL_PX, yy0 + CELL_PX], axis=-1).reshape(-1, 4)
-    return _boxes_to_frame(boxes_w, inv_hm).reshape(n, n, 4)
+    """(n, n, 4) frame-pixel boxes x0, y0, x1, y1 around the mapped corners of each canonical cell."""
+    pts = _CELL_CORNERS.get(n)
+    if pts is None:  # the canonical corners of every cell (the same for every board of n cells)
+        k = np.arange(n, dtype=np.float64)
+        x0 = PAD + k * CELL_PX
+        xx0, yy0 = np.meshgrid(x0, x0)
+        boxes_w = np.stack([xx0, yy0, xx0 + CELL_PX, yy0 + CELL_PX], axis=-1).reshape(-1, 4)
+        pts = _CELL_CORNERS[n] = _box_corners(boxes_w)
+    return _corners_to_boxes(pts, inv_hm).reshape(n, n, 4)
 
 
-def _boxes_to_frame(boxes_w: NDArray[np.float64], inv_hm: NDArray[np.float64]) -> NDArray[np.float64]:
+_CELL_CORNERS: dict[int, NDArray[np.float64]] = {}
+
+
+def _box_corners(boxes_w: NDArray[np.float64]) -> NDArray[np.float64]:
     pts = np.stack([boxes_w[:, [0, 1]], boxes_w[:, [2, 1]], boxes_w[:, [2, 3]], boxes_w[:, [0, 3]]], axis=1)
-    flat = cv2.perspectiveTransform(pts.reshape(-1, 1, 2).astype(np.float64), inv_hm).reshape(-1, 4, 2)
+    return np.ascontiguousarray(pts.reshape(-1, 1, 2).astype(np.float64))
+
+
+def _corners_to_boxes(pts: NDArray[np.float64], inv_hm: NDArray[np.float64]) -> NDArray[np.float64]:
+    flat = cv2.perspectiveTransform(pts, inv_hm).reshape(-1, 4, 2)
     return np.concatenate([flat.min(axis=1), flat.max(axis=1)], axis=1)
