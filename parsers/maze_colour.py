@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from mmgr.kernels.maze_classify import block_rows
 from mmgr.kernels.maze_pixels import colour_bins, colour_table, floor_offsets, split_codes
 
 __all__ = ["HUES", "HUE_EDGES", "Palette", "blur3", "classify", "classify_rows", "find_palette", "masks"]
@@ -124,24 +125,18 @@ def classify_rows(rgb: NDArray[np.uint8], y0: int, y1: int,
     of rows a change can reach.
 
     The table lookups are per pixel; a block wall also depends on its rows +-2 (3x3 blur, then
-    3x3 median), so the walls are recomputed two rows around the band, from a blur of two more
-    rows on each side: every kept row sees the same neighbours (or the same image edge) as in a
-    full ``classify``. ``in_place``: overwrite ``base`` (a caller done with it saves three copies).
+    3x3 median), so the walls are recomputed two rows around the band (``block_rows``: OpenCV's
+    blur and median of those rows, in one pass): every kept row sees the same neighbours (or the
+    same image edge) as in a full ``classify``. ``in_place``: overwrite ``base`` (a caller done with
+    it saves three copies).
     """
-    h = rgb.shape[0]
     lut = _lut(pal, float(marker_dist))
     wall, marker, hue = base if in_place else (p.copy() for p in base)
     if pal.geometry != "block":
         band = np.ascontiguousarray(rgb[y0:y1])
         wall[y0:y1], marker[y0:y1], hue[y0:y1] = split_codes(band, lut, band, False)
         return wall, marker, hue
-    o0, o1 = max(0, y0 - 2), min(h, y1 + 2)  # wall rows a change reaches
-    v0, v1 = max(0, o0 - 1), min(h, o1 + 1)  # their median's inputs
-    r0, r1 = max(0, v0 - 1), min(h, v1 + 1)  # the blur's inputs
-    blurred = cv2.blur(np.ascontiguousarray(rgb[r0:r1]), (3, 3))  # rows v0..v1 as in the whole image
-    w_b, marker[v0:v1], hue[v0:v1] = split_codes(np.ascontiguousarray(rgb[v0:v1]), lut,
-                                                 np.ascontiguousarray(blurred[v0 - r0:v1 - r0]), True)
-    wall[o0:o1] = cv2.medianBlur(w_b, 3)[o0 - v0:o1 - v0]  # rows o0..o1 as in the whole image
+    block_rows(np.ascontiguousarray(rgb), lut, y0, y1, wall, marker, hue)  # blur, codes and median in one pass
     return wall, marker, hue
 
 
