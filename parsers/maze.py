@@ -463,7 +463,8 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             planes0 = keep["planes"] if float(opts.marker_dist) == 70.0 else classify(first_rgb, pal, opts.marker_dist)
             wall0, marker0 = planes0[0], planes0[1]
             raw0 = read_walls(wall0, pal.geometry, grid0)
-            cache.update(anchor=anchor_of(wall0, pal.geometry, marker0), shape=wall0.shape, grid=grid0)  # still camera
+            anchor0 = anchor_of(wall0, pal.geometry, marker0, cache)  # frame 1's planes are frame 0's, updated
+            cache.update(anchor=anchor0, shape=wall0.shape, grid=grid0)  # still camera
         assert grid0 is not None and raw0 is not None
         band = None  # first and one past the last row that differ from the last frame read
         if last is not None and last[0].shape == frame.rgb.shape:

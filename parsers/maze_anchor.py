@@ -109,7 +109,9 @@ def locate(wall: NDArray[np.uint8], geometry: str, exclude: NDArray[np.uint8] | 
     return _line_border(wall, cache)
 
 
-def anchor_of(wall: NDArray[np.uint8], geometry: str,
-              exclude: NDArray[np.uint8] | None = None) -> tuple[float, float, float, float] | None:
-    """The size-independent anchor ``register`` compares between frames (to seed its cache)."""
-    return locate(wall, geometry, exclude)
+def anchor_of(wall: NDArray[np.uint8], geometry: str, exclude: NDArray[np.uint8] | None = None,
+              cache: dict | None = None) -> tuple[float, float, float, float] | None:
+    """The size-independent anchor ``register`` compares between frames (to seed its cache). With ``cache``
+    (``register``'s), the opened mask or border sums of ``wall`` are kept for the next frame's
+    registration, which then takes again only the rows that frame changed in ``wall``."""
+    return locate(wall, geometry, exclude, cache)
