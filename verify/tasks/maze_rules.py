@@ -22,11 +22,8 @@ from typing import Any
 import numpy as np
 
 from mmgr.kernels.path import (
-    DIAGONAL_WALL,
     DOWN_WALL,
-    JUMP,
-    OUTSIDE,
-    WALL,
+    OK,
     segment_cells,
     step_codes,
     wall_contacts,
@@ -101,9 +98,9 @@ def rule_cross_wall(state: MazeState, clip_half: float, max_step: float,
         elif gap == 1:
             cells = segment_cells(q[0], q[1], p[0], p[1], rows, cols, max(2, int(math.ceil(d * 16))))
             codes = step_codes(cells, conn)
-            bad = [k for k, code in enumerate(codes) if code in (WALL, DIAGONAL_WALL, JUMP, OUTSIDE)]
-            if bad:
-                k = bad[0]
+            bad = np.flatnonzero(codes != OK)  # WALL, DIAGONAL_WALL, JUMP or OUTSIDE
+            if bad.size:
+                k = int(bad[0])
                 c0, c1 = tuple(int(v) for v in cells[k]), tuple(int(v) for v in cells[k + 1])
                 vs.append(Violation("cross_wall", i, where, f"agent moved {c0}->{c1} through a wall between frames "
                                     f"{j} and {i}", _box(state, i, p[0], p[1]), f"{c0}->{c1}", "open moves only"))
