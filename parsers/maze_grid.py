@@ -222,7 +222,7 @@ def _refine(integral: NDArray[np.int32], geometry: str, g: Grid, reach: int = 2,
         params = (start, same_o, scale, same_s) if axis == "x" else (same_o, start, same_s, scale)
         scores = _param_scores(integral, geometry, base.rows, base.cols, *params, covered, 0.7).tolist()
         cands = list(zip(scores, k0.tolist(), k1.tolist(), strict=True))
-        top = max(c[0] for c in cands)
+        top = max(scores)
         plateau = [c for c in cands if c[0] >= top - 1e-9]  # equally good offsets: take the middle one
         # np.mean's values: small whole-number sums, exact either way, then one correctly rounded division
         m0 = sum(c[1] for c in plateau) / len(plateau)
@@ -257,7 +257,8 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
     if anchor is None:
         return None
     if cache is not None and cache.get("anchor") is not None and cache.get("shape") == wall.shape:
-        if max(abs(a - b) for a, b in zip(anchor, cache["anchor"], strict=True)) <= 0.5:
+        (a0, a1, a2, a3), (b0, b1, b2, b3) = anchor, cache["anchor"]  # finite: box edges or line means
+        if abs(a0 - b0) <= 0.5 and abs(a1 - b1) <= 0.5 and abs(a2 - b2) <= 0.5 and abs(a3 - b3) <= 0.5:
             return cache["grid"]  # type: ignore[no-any-return]
     g = _grid_at(anchor, wall.shape, geometry, rows, cols, aspect)
     if g is None:
