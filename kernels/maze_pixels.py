@@ -215,7 +215,7 @@ def area_rows(src: NDArray[np.uint8], out: NDArray[np.uint8], xs: NDArray[np.int
     ``(ydi, ysi, yal)``: OpenCV's decimation table of the rows (destination index, source index,
     float32 weight); ``xs, xal``: that of the columns by slot, (S, dw) source column and weight of
     every destination column's first, second, ... entry, padded with weight 0
-    (``mmgr.parsers.maze._area_tables``). As OpenCV's generic area resize, in float32: each source
+    (``mmgr.parsers.maze_scale._area_tables``). As OpenCV's generic area resize, in float32: each source
     row of a destination row is summed along x (``buf += s * alpha``, table order), the rows are
     summed (``sum += beta * buf``) and the sum is rounded half to even and saturated. Destination
     rows are independent (OpenCV splits them between threads the same way), so any band of rows

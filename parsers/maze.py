@@ -16,7 +16,6 @@ Design notes:
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,10 +26,11 @@ from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
 from mmgr.kernels.maze_markers import marker_blobs
-from mmgr.kernels.maze_pixels import area_rows, changed_band
+from mmgr.kernels.maze_pixels import changed_band
 from mmgr.parsers.maze_anchor import anchor_of
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify, classify_rows
 from mmgr.parsers.maze_grid import Grid, fit_grid, read_walls, read_walls_uncovered, register
+from mmgr.parsers.maze_scale import _area_tables, shrink, shrink_changed  # noqa: F401 (api clears maze._area_tables)
 from mmgr.parsers.types import Frame
 
 __all__ = ["HUES", "FrameObs", "MazeRef", "MazeState", "Marker", "ParseOptions", "hue_class", "parse_maze"]
@@ -273,89 +273,6 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache:
     return FrameObs(frame.index, grid, walls, tuple(mks), None)
 
 
-def _shrink(rgb: NDArray[np.uint8], work: float) -> NDArray[np.uint8]:
-    if work >= 1:
-        return rgb
-    h, w = rgb.shape[:2]
-    return np.ascontiguousarray(cv2.resize(rgb, _work_size(w, h, work), interpolation=cv2.INTER_AREA))
-
-
-def _work_size(w: int, h: int, work: float) -> tuple[int, int]:
-    return max(8, round(w * work)), max(8, round(h * work))
-
-
-@functools.lru_cache(maxsize=8)
-def _area_tables(ssize: int, dsize: int) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32],
-                                                  NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
-                                                  NDArray[np.float32]] | None:
-    """OpenCV's INTER_AREA decimation table of one axis (``computeResizeAreaTab``, double arithmetic, float32
-    weights): destination index, source index and weight of every entry, and each destination
-    index's first and last source index; None where OpenCV takes another path (a whole-number or
-    upscaling factor), which ``area_rows`` does not reproduce. Last, the table by slot (``area_rows``' x
-    table): (S, dsize) source indices and weights of every destination index's first, second, ...
-    entry, padded with weight 0 (adding 0 * pixel leaves a non-negative sum as it is).
-    """
-    scale = 1.0 / (dsize / ssize)  # OpenCV: scale = 1 / inv_scale, inv_scale = dsize / ssize
-    if scale < 1 or abs(scale - round(scale)) < 2.220446049250313e-16:
-        return None
-    di: list[int] = []
-    si: list[int] = []
-    al: list[float] = []
-    for dx in range(dsize):
-        f1 = dx * scale
-        f2 = f1 + scale
-        cell = min(scale, ssize - f1)
-        s2 = min(math.floor(f2), ssize - 1)
-        s1 = min(math.ceil(f1), s2)
-        entries = [(s1 - 1, (s1 - f1) / cell)] if s1 - f1 > 1e-3 else []
-        entries += [(sx, 1.0 / cell) for sx in range(s1, s2)]
-        if f2 - s2 > 1e-3:
-            entries.append((s2, min(min(f2 - s2, 1.0), cell) / cell))
-        for sx, a in entries:
-            di.append(dx)
-            si.append(sx)
-            al.append(a)
-    d, s = np.array(di, np.int64), np.array(si, np.int64)
-    alpha = np.array(al, np.float32)
-    lo = np.full(dsize, ssize, np.int64)
-    hi = np.full(dsize, -1, np.int64)
-    np.minimum.at(lo, d, s)
-    np.maximum.at(hi, d, s)
-    first = np.searchsorted(d, np.arange(dsize))  # entries are in destination order
-    n = np.bincount(d, minlength=dsize)
-    slot = np.arange(d.size) - first[d]
-    slot_s = np.broadcast_to(lo, (int(n.max()), dsize)).copy()
-    slot_a = np.zeros((int(n.max()), dsize), np.float32)
-    slot_s[slot, d] = s
-    slot_a[slot, d] = alpha
-    return d, s, alpha, lo, hi, slot_s, slot_a
-
-
-def _shrink_changed(rgb: NDArray[np.uint8], work: float, band: tuple[int, int] | None,
-                    prev: NDArray[np.uint8] | None) -> tuple[NDArray[np.uint8], tuple[int, int] | None]:
-    """``_shrink(rgb, work)`` and the band of its rows that differ from ``prev`` (the last frame shrunk; None:
-    unknown), given ``band``, the rows of ``rgb`` that differ from the last frame.
-
-    Only the working-scale rows whose source rows meet the band are resized (``area_rows``, OpenCV's
-    area resize to the bit); the others are the last frame's. Sizes where OpenCV takes another path
-    are resized whole by OpenCV.
-    """
-    h, w = rgb.shape[:2]
-    dw, dh = _work_size(w, h, work)
-    tx, ty = _area_tables(w, dw), _area_tables(h, dh)
-    if band is None or prev is None or prev.shape != (dh, dw, 3) or tx is None or ty is None:
-        small = _shrink(rgb, work)
-        return small, None if band is None or prev is None or prev.shape != small.shape else changed_band(small, prev)
-    if band[0] == h:
-        return prev, (dh, dh)
-    hit = np.flatnonzero((ty[4] >= band[0]) & (ty[3] < band[1]))  # destination rows reading a changed row
-    d0, d1 = int(hit[0]), int(hit[-1]) + 1
-    small = prev.copy()
-    area_rows(rgb, small, tx[5], tx[6], ty[0], ty[1], ty[2], d0, d1)
-    b0, b1 = changed_band(small[d0:d1], prev[d0:d1])
-    return small, ((dh, dh) if b0 == d1 - d0 else (d0 + b0, d0 + b1))
-
-
 def _work_scale(rgb: NDArray[np.uint8], pal: Palette, grid: Grid, opts: ParseOptions,
                 keep: dict | None = None) -> tuple[float, Palette, Grid]:
     """Scale at which cells are ``opts.work_cell_px`` wide, and the palette and grid found at that scale.
@@ -371,7 +288,7 @@ def _work_scale(rgb: NDArray[np.uint8], pal: Palette, grid: Grid, opts: ParseOpt
         return 1.0, pal, grid
     work = target / cell
     small: dict = {}
-    fit = fit_grid(_shrink(rgb, work), grid.rows, grid.cols, keep=small)
+    fit = fit_grid(shrink(rgb, work), grid.rows, grid.cols, keep=small)
     if fit is None or fit[1].score < max(0.8, grid.score - 0.1) or fit[0].geometry != pal.geometry:
         return 1.0, pal, grid
     if keep is not None:
@@ -477,7 +394,7 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
         else:
             wf = frame
             if work < 1:  # the frame and its changed band at the working scale
-                small, band = (first_rgb, None) if last is None else _shrink_changed(frame.rgb, work, band,
+                small, band = (first_rgb, None) if last is None else shrink_changed(frame.rgb, work, band,
                                                                                       last[1].rgb)
                 wf = Frame(frame.index, frame.t_s, small)
             hw = wf.rgb.shape[0]

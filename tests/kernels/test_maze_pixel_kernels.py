@@ -111,7 +111,7 @@ def test_maze_area_rows_matches_reference_and_opencv(seed: int) -> None:
     """Any band of rows of the area downscale equals those rows of OpenCV's INTER_AREA resize, bit for bit."""
     import cv2
 
-    from mmgr.parsers.maze import _area_tables
+    from mmgr.parsers.maze_scale import _area_tables
 
     rng = np.random.default_rng(300 + seed)
     h, w = int(rng.integers(9, 200)), int(rng.integers(9, 200))
