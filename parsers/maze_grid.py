@@ -287,10 +287,10 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
             blurred = blur3(rgb)
         planes[pal] = classify(rgb, pal, blurred=blurred)
         wall, marker = planes[pal][:2]
-        covered = cv2.integral(marker, sdepth=cv2.CV_32S)
         anchor = locate(wall, pal.geometry)
         if anchor is None:
             continue
+        covered = cv2.integral(marker, sdepth=cv2.CV_32S)
         integral = cv2.integral(wall, sdepth=cv2.CV_32S)
         sizes_r = [rows] if rows else list(range(2, max_size + 1))
         sizes_c = [cols] if cols else list(range(2, max_size + 1))
