@@ -246,8 +246,9 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
         aspect: expected ``sy / sx`` (from frame 0); used when one side of the maze is cut off.
         cache: a dict kept across the frames of one video: when the anchor (box or border) has
             not moved by more than half a pixel, the previous frame's grid is reused unscored. A
-            caller that knows the rows where ``wall`` may differ from the last call's mask sets
-            ``cache["wall_rows"] = (first, end)`` (block grids: only those rows are opened again).
+            caller that knows the rows where ``wall`` may differ from the last call's mask (the same
+            array, updated in place) sets ``cache["wall_rows"] = (first, end)``: block grids open
+            again only the rows a change reaches, line grids sum again only those rows.
         exclude: marker mask; markers do not count as corridor when locating a block grid.
 
     Returns:
