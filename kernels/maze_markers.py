@@ -226,25 +226,55 @@ def marker_blobs(hue: NDArray[np.uint8], rgb: NDArray[np.uint8], n_classes: int,
     sum y, sum r, sum g, sum b)`` (left/top and the coordinate sums relative to the crop), by class,
     then in OpenCV's label order (by the first 2x2 block of the crop a component reaches, row-major).
     """
+    none = np.zeros((n_classes + 1, 6), np.int64)
+    return marker_blobs_rows(hue, rgb, n_classes, min_count, np.empty((0, 13), np.int64), none, 0, 0)[0]
+
+
+@njit(cache=True, nogil=True)
+def marker_blobs_rows(hue: NDArray[np.uint8], rgb: NDArray[np.uint8], n_classes: int, min_count: float,
+                      prev: NDArray[np.int64], prev_boxes: NDArray[np.int64], y0: int,
+                      y1: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``marker_blobs`` of images that differ only in rows y0..y1 (exclusive end) from those of the last call, which
+    returned ``prev`` and ``prev_boxes``; also returns this call's boxes.
+
+    Boxes: (n + 1, 6) int64 rows ``(count, y_first, y_last, x_first, x_last, split)`` (``class_boxes``,
+    and 1 where the class was split into blobs). A class split last time whose count and box are
+    the same and whose crop lies outside the changed rows has the same crop of both images, so the
+    same blobs: its rows are copied from ``prev``, not found again.
+    """
     h, w = hue.shape
-    boxes = class_boxes(hue, n_classes)
+    boxes = np.zeros((n_classes + 1, 6), np.int64)
+    boxes[:, :5] = class_boxes(hue, n_classes)
     out = np.empty((16, 13), np.int64)
     n_out = 0
     for k in range(1, n_classes + 1):
         count, y_first, y_last, x_first, x_last = boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3], boxes[k, 4]
-        if count < min_count or not any_core(hue, k, y_first, y_last + 1, x_first, x_last + 1):
+        if count < min_count:
             continue
         oy, ox = max(0, y_first - 2), max(0, x_first - 2)
         ch, cw = min(h, y_last + 3) - oy, min(w, x_last + 3) - ox
+        same = prev_boxes[k, 5] == 1 and (oy + ch <= y0 or oy >= y1)
+        for j in range(5):
+            same &= prev_boxes[k, j] == boxes[k, j]
+        if same:
+            boxes[k, 5] = 1
+            for i in range(prev.shape[0]):
+                if prev[i, 0] == k:
+                    if n_out == out.shape[0]:
+                        out = _grown(out)
+                    out[n_out] = prev[i]
+                    n_out += 1
+            continue
+        if not any_core(hue, k, y_first, y_last + 1, x_first, x_last + 1):
+            continue
+        boxes[k, 5] = 1
         m = _open3(hue, k, oy, ox, ch, cw)
         stats = _components(m, rgb, oy, ox)
         n_comp = stats.shape[0]
         order = np.argsort(stats[:n_comp, 0], kind="mergesort")
         for i in order:
             if n_out == out.shape[0]:
-                grown_out = np.empty((2 * n_out, 13), np.int64)
-                grown_out[:n_out] = out
-                out = grown_out
+                out = _grown(out)
             out[n_out, 0] = k
             out[n_out, 1] = ox
             out[n_out, 2] = oy
@@ -255,4 +285,11 @@ def marker_blobs(hue: NDArray[np.uint8], rgb: NDArray[np.uint8], n_classes: int,
             for j in range(5, 11):
                 out[n_out, j + 2] = stats[i, j]
             n_out += 1
-    return out[:n_out].copy()
+    return out[:n_out].copy(), boxes
+
+
+@njit(cache=True, nogil=True)
+def _grown(out: NDArray[np.int64]) -> NDArray[np.int64]:
+    grown = np.empty((2 * out.shape[0], out.shape[1]), np.int64)
+    grown[:out.shape[0]] = out
+    return grown

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.errors import ParseError
-from mmgr.kernels.maze_markers import marker_blobs
+from mmgr.kernels.maze_markers import marker_blobs_rows
 from mmgr.kernels.maze_pixels import changed_band
 from mmgr.parsers.maze_anchor import anchor_of
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify, classify_rows
@@ -178,19 +178,26 @@ class MazeState:
 
 
 def _markers(rgb: NDArray[np.uint8], hue: NDArray[np.uint8], grid: Grid, opts: ParseOptions,
-             memo: dict | None = None) -> list[Marker]:
-    """Coloured blobs, one hue class at a time, each searched only inside that class's bounding box.
+             memo: dict | None = None, last_blobs: tuple | None = None,  # type: ignore[type-arg]
+             rows: tuple[int, int] | None = None) -> tuple[list[Marker], tuple]:  # type: ignore[type-arg]
+    """Coloured blobs, one hue class at a time, each searched only inside that class's bounding box; and the
+    blob state to pass to the next frame's call.
 
     ``marker_blobs`` opens each class with a 3x3 square (removes one-pixel colour fringes and seams)
     and splits it into 8-connected blobs; small and thin sprawling ones are dropped here. ``memo``:
     a dict kept across the frames of one video; a blob with the same pixel statistics as one of the
     last frame's, on the same grid, is the same marker (a still goal, a resting agent) and is not
-    built again.
+    built again. ``last_blobs``, ``rows``: the last frame's blob state, and the rows where ``rgb`` and
+    ``hue`` differ from that frame's (a class whose crop lies outside them keeps its blobs).
     """
     cell_area = grid.sx * grid.sy
     big = 1.5 * max(grid.sx, grid.sy)
-    blobs = marker_blobs(np.ascontiguousarray(hue), np.ascontiguousarray(rgb), len(HUES),
-                         opts.min_marker_area * cell_area)
+    n = len(HUES)
+    if last_blobs is None or rows is None:
+        last_blobs, rows = (np.empty((0, 13), np.int64), np.zeros((n + 1, 6), np.int64)), (0, 0)
+    state = marker_blobs_rows(np.ascontiguousarray(hue), np.ascontiguousarray(rgb), n, opts.min_marker_area * cell_area,
+                              last_blobs[0], last_blobs[1], rows[0], rows[1])
+    blobs = state[0]
     last: dict = {} if memo is None or memo.get("grid") is not grid else memo["markers"]
     seen: dict = {}
     out: list[tuple[tuple[str, float, float], Marker]] = []
@@ -204,7 +211,7 @@ def _markers(rgb: NDArray[np.uint8], hue: NDArray[np.uint8], grid: Grid, opts: P
     if memo is not None:
         memo.update(grid=grid, markers=seen)
     out.sort(key=lambda km: km[0])  # stable: ties keep the blob order
-    return [m for _, m in out]
+    return [m for _, m in out], state
 
 
 def _marker(row: tuple[int, ...], grid: Grid, opts: ParseOptions, cell_area: float,
@@ -251,8 +258,10 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache:
     ``planes``: the frame's ``classify`` planes when the caller has them (frame 0).
     """
     wall, marker, hue_map = planes or classify(frame.rgb, pal, opts.marker_dist)
-    # the last frame's walls, valid while the planes are read frame after frame (any frame not read drops them)
+    # the last frame's walls and blobs, valid while the planes are read frame after frame (any frame not read
+    # drops them)
     last_walls = cache.pop("walls", None)
+    last_blobs = cache.pop("blobs", None)
     rows = cache.get("wall_rows") if planes is not None else None  # register uses them up
     if frame.index == 0:
         grid: Grid | None = grid0
@@ -269,7 +278,8 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache:
     walls = read_walls_uncovered(wall, marker, pal.geometry, grid, prev=last_walls[1] if same else None,
                                  rows=rows if same else None)
     cache["walls"] = (grid, walls)
-    mks = _markers(frame.rgb, hue_map, grid, opts, cache.setdefault("marker_memo", {}))
+    mks, cache["blobs"] = _markers(frame.rgb, hue_map, grid, opts, cache.setdefault("marker_memo", {}), last_blobs,
+                                   rows)
     return FrameObs(frame.index, grid, walls, tuple(mks), None)
 
 

@@ -77,3 +77,15 @@ def marker_blobs(hue: NDArray[np.uint8], rgb: NDArray[np.uint8], n_classes: int,
                                       len(pix), px.sum(), py.sum(), *col)))
         rows += [c[1] for c in sorted(comps, key=lambda c: c[0])]
     return np.array(rows, np.int64).reshape(-1, 13)
+
+
+def marker_blobs_rows(hue: NDArray[np.uint8], rgb: NDArray[np.uint8], n_classes: int, min_count: float,
+                      prev: NDArray[np.int64], prev_boxes: NDArray[np.int64], y0: int,
+                      y1: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``marker_blobs`` of the whole images (the last call's results are not used) and the boxes with split flags."""
+    boxes = np.zeros((n_classes + 1, 6), np.int64)
+    boxes[:, :5] = class_boxes(hue, n_classes)
+    for k in range(1, n_classes + 1):
+        c, ya, yb, xa, xb = boxes[k, :5]
+        boxes[k, 5] = int(c >= min_count and c > 0 and any_core(hue, k, ya, yb + 1, xa, xb + 1))
+    return marker_blobs(hue, rgb, n_classes, min_count), boxes

@@ -97,3 +97,34 @@ def test_maze_marker_blobs_tangled_shapes(seed: int) -> None:
     hue[rng.random((h, w)) < 0.1] = 0  # holes and nicks
     rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
     assert_array_equal(jit.marker_blobs(hue, rgb, 3, 1.0), ref.marker_blobs(hue, rgb, 3, 1.0))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_maze_marker_blobs_rows_follows_changed_rows(seed: int) -> None:
+    """Class images and colours changed a band of rows at a time (a moving blob, a still one, specks, thresholds
+    that change): each update equals ``marker_blobs`` of the whole images and the twin's boxes."""
+    rng = np.random.default_rng(1500 + seed)
+    h, w = int(rng.integers(8, 60)), int(rng.integers(8, 60))
+    hue = _blob_image(rng, h, w)
+    rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    min_count = 4.0
+    prev, boxes = jit.marker_blobs_rows(hue, rgb, 3, min_count, np.empty((0, 13), np.int64),
+                                        np.zeros((4, 6), np.int64), 0, 0)
+    assert_array_equal(prev, jit.marker_blobs(hue, rgb, 3, min_count))
+    for step in range(8):
+        y0, y1 = sorted(int(v) for v in rng.integers(0, h + 1, 2))
+        hue, rgb = hue.copy(), rgb.copy()
+        if step % 3 == 0 and y1 > y0:  # a blob moves within the band
+            hue[y0:y1] = 0
+            y = int(rng.integers(y0, y1))
+            hue[y:min(y1, y + 4), 2:6] = int(rng.integers(1, 4))
+        elif y1 > y0:
+            hue[y0:y1] = _blob_image(rng, h, w)[y0:y1]
+        rgb[y0:y1] = rng.integers(0, 256, (y1 - y0, w, 3), dtype=np.uint8)
+        min_count = float(rng.choice([1.0, 4.0, 9.0])) if step % 4 == 3 else min_count
+        got, got_boxes = jit.marker_blobs_rows(hue, rgb, 3, min_count, prev, boxes, y0, y1)
+        want, want_boxes = ref.marker_blobs_rows(hue, rgb, 3, min_count, prev, boxes, y0, y1)
+        assert_array_equal(got, jit.marker_blobs(hue, rgb, 3, min_count))
+        assert_array_equal(got, want)
+        assert_array_equal(got_boxes, want_boxes)
+        prev, boxes = got, got_boxes
