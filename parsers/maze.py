@@ -302,7 +302,7 @@ def _work_scale(rgb: NDArray[np.uint8], pal: Palette, grid: Grid, opts: ParseOpt
     if fit is None or fit[1].score < max(0.8, grid.score - 0.1) or fit[0].geometry != pal.geometry:
         return 1.0, pal, grid
     if keep is not None:
-        keep.update(planes=small["planes"], small=small["rgb"])
+        keep.update(planes=small["planes"], small=small["rgb"], located=small["located"])
     return work, fit[0], fit[1]
 
 
@@ -390,6 +390,8 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             planes0 = keep["planes"] if float(opts.marker_dist) == 70.0 else classify(first_rgb, pal, opts.marker_dist)
             wall0, marker0 = planes0[0], planes0[1]
             raw0 = read_walls(wall0, pal.geometry, grid0)
+            if planes0 is keep["planes"]:  # the fit located these walls: its opened mask or border sums hold
+                cache.update(keep["located"], wall_rows=(0, 0))
             anchor0 = anchor_of(wall0, pal.geometry, marker0, cache)  # frame 1's planes are frame 0's, updated
             cache.update(anchor=anchor0, shape=wall0.shape, grid=grid0)  # still camera
         assert grid0 is not None and raw0 is not None

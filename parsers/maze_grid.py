@@ -277,18 +277,20 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
 
     Tries every candidate palette and, when the size is not given, every size up to
     ``max_size``; returns the best fit, or None when nothing scores above 0.5. ``keep``: a dict
-    that receives ``planes``, the best palette's ``classify(rgb, palette)`` planes, and ``rgb`` (the
-    parse reads frame 0 with them instead of classifying it again).
+    that receives ``planes``, the best palette's ``classify(rgb, palette)`` planes, ``rgb`` (the
+    parse reads frame 0 with them instead of classifying it again) and ``located``, what locating
+    its wall mask kept (``register``'s cache entries: the opened mask or the border sums).
     """
     scored: list[tuple[float, Palette, Grid, NDArray[np.int32], NDArray[np.uint8], NDArray[np.int32]]] = []
     planes: dict[Palette, tuple[NDArray[np.uint8], ...]] = {}
+    located: dict[Palette, dict] = {}  # what locating each palette's walls kept (opened mask, border sums)
     blurred: NDArray[np.uint8] | None = None  # shared by the block palettes
     for pal in find_palette(rgb):
         if pal.geometry == "block" and blurred is None:
             blurred = blur3(rgb)
         planes[pal] = classify(rgb, pal, blurred=blurred)
         wall, marker = planes[pal][:2]
-        anchor = locate(wall, pal.geometry)
+        anchor = locate(wall, pal.geometry, cache=located.setdefault(pal, {}))
         if anchor is None:
             continue
         covered = cv2.integral(marker, sdepth=cv2.CV_32S)
@@ -328,7 +330,7 @@ def fit_grid(rgb: NDArray[np.uint8], rows: int | None = None, cols: int | None =
     if best is None or best[2].score < 0.5:
         return None
     if keep is not None:
-        keep.update(planes=planes[best[1]], rgb=rgb)
+        keep.update(planes=planes[best[1]], rgb=rgb, located=located[best[1]])
     return best[1], best[2]
 
 
