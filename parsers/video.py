@@ -18,7 +18,7 @@ import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -52,18 +52,22 @@ _PREFETCH_MAX = 64
 _PREFETCH_BYTES = 96 << 20
 
 
-def _prefetched(source: Iterator[Frame], depth: int) -> Iterator[Frame]:
-    """Run ``source`` in a background thread, ``depth`` frames ahead; same frames, same order.
+def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], depth: int) -> Iterator[Any]:
+    """Run a source in a background thread, up to ``depth`` items ahead; same items, same order.
 
-    Decoding (FFmpeg) and parsing (OpenCV, numba, numpy) both release the GIL, so the caller's
-    per-frame work overlaps with decoding the next frames. Exceptions from the decoder are
-    re-raised in the caller at the point where the failing frame would have been.
+    ``make_source(behind)`` builds the source; ``behind()`` tells it whether items are waiting
+    that the caller has not taken yet (the caller is the slower side, so work done now in the
+    background is work off the caller's path). Decoding (FFmpeg) and parsing (OpenCV, numba,
+    numpy) both release the GIL, so the caller's per-frame work overlaps with decoding the next
+    frames. Exceptions from the source are re-raised in the caller at the point where the
+    failing item would have been.
     """
     import queue
     import threading
 
     q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
+    source = make_source(lambda: q.qsize() > 0)
 
     def produce() -> None:
         try:
@@ -184,6 +188,26 @@ def _read_image(path: Path, shown: str) -> NDArray[np.uint8]:
     return np.ascontiguousarray(img)
 
 
+class _Unconverted:
+    """A decoded video frame not yet converted to RGB (handed from the decoding thread to the caller)."""
+
+    __slots__ = ("dur_s", "frame", "index", "max_side", "t_s")
+
+    def __init__(self, index: int, t_s: Fraction, dur_s: Fraction | None, frame: av.VideoFrame,
+                 max_side: int | None) -> None:
+        self.index, self.t_s, self.dur_s, self.frame, self.max_side = index, t_s, dur_s, frame, max_side
+
+    def converted(self, conv: VideoReformatter) -> Frame:
+        """The Frame, converted with ``conv`` (one scaler a thread: FFmpeg's are not shared)."""
+        f = self.frame
+        w, h, s = _fit(f.width, f.height, self.max_side)
+        if s < 1.0:
+            out = conv.reformat(f, width=w, height=h, format="rgb24", interpolation="AREA", threads=1)
+        else:
+            out = conv.reformat(f, format="rgb24", threads=1)
+        return Frame(self.index, self.t_s, np.ascontiguousarray(out.to_ndarray()), self.dur_s)
+
+
 class MediaReader:
     """A single-pass iterator over the frames of one input.
 
@@ -261,18 +285,28 @@ class MediaReader:
 
     # -- decoding ------------------------------------------------------------------
     def __iter__(self) -> Iterator[Frame]:
-        source = self._iter_av() if self._container is not None else self._iter_files()
-        if _PREFETCH and self.prefetch:
-            sc = self.info.scale
-            frame_bytes = max(1, round(self.info.width * sc) * round(self.info.height * sc) * 3)
-            source = _prefetched(source, int(np.clip(_PREFETCH_BYTES // frame_bytes, _PREFETCH, _PREFETCH_MAX)))
-        yield from source
+        if not (_PREFETCH and self.prefetch):
+            yield from (self._iter_av() if self._container is not None else self._iter_files())
+        elif self._container is None:
+            yield from _prefetched(lambda behind: self._iter_files(), self._depth())
+        else:
+            # the colour conversion runs where there is time for it: in the decoding thread while
+            # frames wait for the caller, else in the caller (which would only wait for them)
+            conv = VideoReformatter()
+            for item in _prefetched(lambda behind: self._iter_av(behind), self._depth()):
+                yield item if isinstance(item, Frame) else item.converted(conv)
         if self.frames_decoded == 0:
             raise VideoReadError(self.path, "no frame decodes", "the stream may be truncated or corrupt")
         if self.info.kind in ("video", "gif") and self.frames_decoded < self.min_frames:
             raise VideoReadError(self.path, f"only {self.frames_decoded} frame(s) decode, "
                                             f"at least {self.min_frames} needed",
                                  "verify a single frame as an image (.png)")
+
+    def _depth(self) -> int:
+        """Frames decoded ahead: at least _PREFETCH, more for small frames (_PREFETCH_BYTES)."""
+        sc = self.info.scale
+        frame_bytes = max(1, round(self.info.width * sc) * round(self.info.height * sc) * 3)
+        return int(np.clip(_PREFETCH_BYTES // frame_bytes, _PREFETCH, _PREFETCH_MAX))
 
     def _iter_files(self) -> Iterator[Frame]:
         for i, f in enumerate(self._files):
@@ -286,7 +320,9 @@ class MediaReader:
             self.frames_decoded += 1
             yield Frame(i, Fraction(i), _resize(img, w, h))
 
-    def _iter_av(self) -> Iterator[Frame]:
+    def _iter_av(self, convert_here: Callable[[], bool] | None = None) -> Iterator[Frame | _Unconverted]:
+        """Decoded frames, converted to RGB here; with ``convert_here``, a frame for which it is
+        false is handed over unconverted (``_Unconverted.converted`` gives the same Frame)."""
         container = self._container
         assert container is not None
         stream = next(s for s in container.streams if s.type == "video")
@@ -296,18 +332,12 @@ class MediaReader:
         else:
             stream.thread_type = "AUTO"
         tb = stream.time_base
-        # one colour converter for the stream, on the decoding thread: PyAV's frame.to_ndarray(format=)
-        # builds a new FFmpeg scaler for every frame, with its own pool of threads (~0.3 ms a small
-        # frame, a third of the decode). Same pixels (tests).
+        # one colour converter for the stream: PyAV's frame.to_ndarray(format=) builds a new FFmpeg
+        # scaler for every frame, with its own pool of threads (~0.3 ms a small frame, a third of
+        # the decode). Same pixels (tests).
         conv = VideoReformatter()
         try:
             for frame in container.decode(stream):
-                w, h, s = _fit(frame.width, frame.height, self.max_side)
-                if s < 1.0:
-                    out = conv.reformat(frame, width=w, height=h, format="rgb24", interpolation="AREA", threads=1)
-                else:
-                    out = conv.reformat(frame, format="rgb24", threads=1)
-                rgb = out.to_ndarray()
                 if frame.pts is not None and tb is not None:
                     t = Fraction(frame.pts) * Fraction(tb)
                 elif self.info.avg_rate:
@@ -318,7 +348,8 @@ class MediaReader:
                 dur_s = Fraction(dur) * Fraction(tb) if dur and tb is not None else None
                 idx = self.frames_decoded
                 self.frames_decoded += 1
-                yield Frame(idx, t, np.ascontiguousarray(rgb), dur_s)
+                raw = _Unconverted(idx, t, dur_s, frame, self.max_side)
+                yield raw if convert_here is not None and not convert_here() else raw.converted(conv)
         except av.error.FFmpegError as exc:
             raise VideoReadError(self.path, f"decoding failed after {self.frames_decoded} frame(s) "
                                             f"({str(exc).splitlines()[0][:120]})",

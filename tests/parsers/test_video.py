@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from mmgr.errors import VideoReadError
+from mmgr.parsers.types import Frame
 from mmgr.parsers.video import decode_only, open_media, read_frames
 from mmgr.verify.synth.media import write_frame_folder, write_gif, write_image, write_video
 
@@ -164,3 +165,27 @@ def test_one_converter_per_stream_gives_pyavs_own_pixels(tmp_path, max_side):
     assert got.rgb.shape[1:] == ((48, 64, 3) if max_side else (96, 128, 3))
     assert all(np.array_equal(a, b) for a, b in zip(got.rgb, want, strict=True))
     assert len(set(got.t_s)) == 10
+
+
+def test_frames_converted_by_the_caller_equal_frames_converted_while_decoding(tmp_path):
+    """The decoding thread hands frames over unconverted when the caller waits for them; the caller's
+    conversion (after the container is closed, with its own scaler) gives the same Frame."""
+    from av.video.reformatter import VideoReformatter
+
+    fr = [np.ascontiguousarray(np.roll(f, 5 * i, axis=1)) for i, f in enumerate(_frames(8))]
+    path = _mux(tmp_path / "u.mp4", "libx264", "mp4", fr)
+    for max_side in (None, 64):
+        want = read_frames(path, max_side=max_side)
+        reader = open_media(path, max_side=max_side)
+        raw = list(reader._iter_av(lambda: False))  # every frame handed over; the container closes here
+        assert reader._container is None and len(raw) == len(want) == 8
+        conv = VideoReformatter()
+        got = [r.converted(conv) for r in raw]
+        assert [g.index for g in got] == list(range(8))
+        assert tuple(g.t_s for g in got) == want.t_s
+        assert all(np.array_equal(g.rgb, w) for g, w in zip(got, want.rgb, strict=True))
+        flips = iter([True, False] * 4)  # every other frame converted while decoding
+        mixed = list(open_media(path, max_side=max_side)._iter_av(flips.__next__))
+        assert sum(isinstance(m, Frame) for m in mixed) == 4
+        done = [m if isinstance(m, Frame) else m.converted(conv) for m in mixed]
+        assert all(np.array_equal(d.rgb, w) for d, w in zip(done, want.rgb, strict=True))
