@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.maze_anchor import enclosed_box
+from mmgr.kernels.maze_anchor import enclosed_box, enclosed_box_rows
 from mmgr.kernels.maze_fit import BORDER_BLOCK, line_border, line_border_rows
 
 __all__ = ["anchor_of", "locate"]
@@ -27,14 +27,26 @@ def _enclosed_box(wall: NDArray[np.uint8], exclude: NDArray[np.uint8] | None = N
                   cache: dict | None = None) -> tuple[int, int, int, int] | None:
     """Bounding box (x0, y0, x1, y1 exclusive) of non-wall pixels walled in on all four sides.
 
-    ``cache``: ``register``'s, holding the last opened non-wall mask; see ``_opened_nonwall``.
+    ``cache``: ``register``'s, holding the last opened non-wall mask (see ``_opened_nonwall``) and, with
+    ``exclude``, the last box's counts (``enclosed_box_rows``), taken again only in the rows the opening changed.
     """
     h, w = wall.shape
     k = max(3, min(h, w) // 60)  # thin seams between tiles are not corridor
-    nonwall = _opened_nonwall(wall, k, cache)
+    nonwall, changed = _opened_nonwall(wall, k, cache)
     wall = np.ascontiguousarray(wall)
-    # markers (an agent clipping into the outer wall) do not move the box
-    box = enclosed_box(wall, nonwall, wall if exclude is None else np.ascontiguousarray(exclude), exclude is not None)
+    if cache is None or exclude is None:  # markers (an agent clipping into the outer wall) do not move the box
+        ex = wall if exclude is None else np.ascontiguousarray(exclude)
+        box = enclosed_box(wall, nonwall, ex, exclude is not None)
+    else:  # registration: while the masks are the last call's, updated in place, count again only the rows changed
+        exclude = np.ascontiguousarray(exclude)
+        st = cache.get("enclosed")
+        full = changed is None or st is None or st[0] is not wall or st[1] is not nonwall or st[2] is not exclude
+        if full:
+            st = (wall, nonwall, exclude, np.zeros(h, np.int32), np.zeros(h, np.int32), np.zeros(w, np.int32),
+                  np.zeros(w, np.int32), np.zeros(h, np.int32), np.zeros(w, np.int32), np.zeros((h, w), np.uint8))
+            cache["enclosed"] = st
+        y_a, y_b = changed or (0, 0)
+        box = enclosed_box_rows(wall, nonwall, exclude, True, y_a, y_b, full, *st[3:])
     if box[0] < 0:
         return None
     return int(box[0]), int(box[1]), int(box[2]), int(box[3])
@@ -70,8 +82,10 @@ def _square(k: int) -> NDArray[np.uint8]:
     return kern
 
 
-def _opened_nonwall(wall: NDArray[np.uint8], k: int, cache: dict | None) -> NDArray[np.uint8]:
-    """``wall == 0`` opened with a k x k square (OpenCV's default borders).
+def _opened_nonwall(wall: NDArray[np.uint8], k: int,
+                    cache: dict | None) -> tuple[NDArray[np.uint8], tuple[int, int] | None]:
+    """``wall == 0`` opened with a k x k square (OpenCV's default borders), and the rows (first, end) where it may
+    differ from the last call's result, updated in place (None: a new array).
 
     With ``cache`` holding ``wall_rows`` (the rows where ``wall`` may differ from the mask of the
     last call, set by the caller for this call) and the last result ``opened``: only the rows an
@@ -93,11 +107,12 @@ def _opened_nonwall(wall: NDArray[np.uint8], k: int, cache: dict | None) -> NDAr
             s0, s1 = max(0, c0 - up), min(h, c1 + down)  # and their inputs
             part = cv2.morphologyEx((wall[s0:s1] == 0).view(np.uint8), cv2.MORPH_OPEN, kern)
             prev[c0:c1] = part[c0 - s0:c1 - s0]
-        return prev  # type: ignore[no-any-return]
+            return prev, (c0, c1)
+        return prev, (0, 0)
     out = cv2.morphologyEx((wall == 0).view(np.uint8), cv2.MORPH_OPEN, kern)
     if cache is not None:
         cache.update(opened=out, opened_k=k)
-    return out  # type: ignore[no-any-return]
+    return out, None
 
 
 def locate(wall: NDArray[np.uint8], geometry: str, exclude: NDArray[np.uint8] | None = None,

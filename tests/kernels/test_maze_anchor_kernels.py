@@ -49,3 +49,35 @@ def test_maze_enclosed_box_sparse_and_dense_walls(density: float) -> None:
         for use in (False, True):
             assert_array_equal(jit.enclosed_box(wall, nonwall, exclude, use),
                                ref.enclosed_box(wall, nonwall, exclude, use))
+
+
+def _state(h: int, w: int) -> tuple[np.ndarray, ...]:
+    return (np.zeros(h, np.int32), np.zeros(h, np.int32), np.zeros(w, np.int32), np.zeros(w, np.int32),
+            np.zeros(h, np.int32), np.zeros(w, np.int32), np.zeros((h, w), np.uint8))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_maze_enclosed_box_rows_matches_whole(seed: int) -> None:
+    """Masks changed in a band of rows, frame after frame: the same box and state as taken whole (and the twin)."""
+    rng = np.random.default_rng(1000 + seed)
+    h, w = int(rng.integers(3, 50)), int(rng.integers(3, 50))
+    wall = _maze_like(rng, h, w) if seed % 4 else (rng.random((h, w)) < 0.05).astype(np.uint8)
+    nonwall = ((wall == 0) & (rng.random((h, w)) < 0.9)).astype(np.uint8)
+    exclude = (rng.random((h, w)) < 0.1).astype(np.uint8)
+    use = bool(seed % 2)
+    st = _state(h, w)
+    assert_array_equal(jit.enclosed_box_rows(wall, nonwall, exclude, use, 0, 0, True, *st),
+                       jit.enclosed_box(wall, nonwall, exclude, use))
+    for step in range(12):
+        a = int(rng.integers(0, h))
+        b = min(h, a + int(rng.integers(0, 6)))
+        p = 0.3 if step % 3 == 0 else 0.05  # now and then a change that moves a column's first or last wall
+        wall[a:b] ^= (rng.random((b - a, w)) < p).astype(np.uint8)
+        nonwall[a:b] = (wall[a:b] == 0) & (rng.random((b - a, w)) < 0.9)
+        exclude[a:b] = rng.random((b - a, w)) < 0.1
+        box = jit.enclosed_box_rows(wall, nonwall, exclude, use, a, b, False, *st)
+        whole = _state(h, w)
+        assert_array_equal(box, jit.enclosed_box(wall, nonwall, exclude, use))
+        assert_array_equal(box, ref.enclosed_box_rows(wall, nonwall, exclude, use, a, b, False, *whole))
+        for s, t in zip(st, whole, strict=True):
+            assert_array_equal(s, t)

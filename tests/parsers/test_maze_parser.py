@@ -185,13 +185,18 @@ def test_opened_nonwall_of_changed_rows_equals_whole_opening(seed: int) -> None:
     wall = (rng.random((h, w)) < 0.5).astype(np.uint8)
     wall = cv2.dilate(wall, np.ones((2, 2), np.uint8)) if seed % 2 else wall
     cache: dict = {}
-    _opened_nonwall(wall, k, cache)  # the whole opening, kept
+    last = _opened_nonwall(wall, k, cache)[0].copy()  # the whole opening, kept
     for a, b in ((0, 1), (h - 1, h), (0, 4), (h - 3, h), (h // 2, h // 2 + 2), (5, h - 5), (7, 7)):
         wall = wall.copy()
         if b > a:
             wall[a:b] = (rng.random((b - a, w)) < 0.5).astype(np.uint8)
         cache["wall_rows"] = (a, b)
-        got = _opened_nonwall(wall, k, cache)
+        got, rows = _opened_nonwall(wall, k, cache)
         want = cv2.morphologyEx((wall == 0).view(np.uint8), cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
         np.testing.assert_array_equal(got, want)
         assert "wall_rows" not in cache  # one use only
+        assert rows is not None
+        outside = np.ones(h, bool)
+        outside[rows[0]:rows[1]] = False
+        np.testing.assert_array_equal(got[outside], last[outside])  # the rows it says may differ hold every change
+        last = got.copy()
