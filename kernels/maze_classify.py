@@ -39,7 +39,7 @@ def _codes(px: NDArray[np.uint8], lut: NDArray[np.uint8], idx: NDArray[np.uint16
 
 @njit(cache=True, nogil=True)
 def block_rows(rgb: NDArray[np.uint8], lut: NDArray[np.uint8], y0: int, y1: int, wall: NDArray[np.uint8],
-               marker: NDArray[np.uint8], hue: NDArray[np.uint8]) -> None:
+               marker: NDArray[np.uint8], hue: NDArray[np.uint8]) -> tuple[int, int, int, int]:
     """Planes of an (H, W, 3) image that differs from the one ``wall``, ``marker``, ``hue`` were read from only in
     rows y0..y1 (exclusive end, not empty): those rows' marker and hue, and the wall rows a change
     reaches (y0 - 2 .. y1 + 2), updated in place as ``classify`` reads a block maze whole.
@@ -48,18 +48,28 @@ def block_rows(rgb: NDArray[np.uint8], lut: NDArray[np.uint8], y0: int, y1: int,
     the pixel's 3x3 box blur (OpenCV's: reflected borders, the sum of 9 rounded as
     ``((s + 4) * 7282) >> 16``), then the 3x3 median of those bits (at least 5 of 9 set; replicated
     borders), every row seeing the same neighbours as in the whole image.
+
+    Returns the rows (first, end) where ``wall`` changed and those where ``marker`` did ((0, 0): none), told
+    apart while writing (a moving agent changes the markers, not the walls).
     """
     h, w = rgb.shape[0], rgb.shape[1]
     flat = rgb.reshape(h, w * 3)
     idx = np.empty(w, np.uint16)
     code = np.empty(w, np.uint8)
+    m0, m1 = 0, 0
     for y in range(y0, y1):
         _codes(flat[y], lut, idx, code)
         mr = marker[y]
         hr = hue[y]
+        dm = np.uint8(0)
         for x in range(w):
-            mr[x] = (code[x] >> 1) & 1
+            nm = (code[x] >> 1) & 1
+            dm |= mr[x] ^ nm
+            mr[x] = nm
             hr[x] = code[x] >> 2
+        if dm != 0:
+            m0 = y if m1 == 0 else m0
+            m1 = y + 1
     o0, o1 = max(0, y0 - 2), min(h, y1 + 2)  # wall rows a change reaches
     v0, v1 = max(0, o0 - 1), min(h, o1 + 1)  # their median's inputs
     # horizontal 3-sums of the rows the blur of rows v0..v1 reads (reflected at the image's edges)
@@ -87,13 +97,23 @@ def block_rows(rgb: NDArray[np.uint8], lut: NDArray[np.uint8], y0: int, y1: int,
         for x in range(w):
             p[x] = code[x] & 1
     vs = np.empty(w, np.int32)
+    w0, w1 = 0, 0
     for y in range(o0, o1):
         a, b, c = pre[max(y - 1, 0) - v0], pre[y - v0], pre[min(y + 1, h - 1) - v0]
         for x in range(w):
             vs[x] = np.int32(a[x]) + np.int32(b[x]) + np.int32(c[x])
         wr = wall[y]
         left, mid, right, out = vs[:w - 2], vs[1:w - 1], vs[2:], wr[1:w - 1]
+        dw = np.uint8(0)
         for i in range(w - 2):
-            out[i] = np.uint8(left[i] + mid[i] + right[i] >= 5)
+            nw = np.uint8(left[i] + mid[i] + right[i] >= 5)
+            dw |= out[i] ^ nw
+            out[i] = nw
         for x in (0, w - 1):  # replicated edges
-            wr[x] = np.uint8(vs[max(x - 1, 0)] + vs[x] + vs[min(x + 1, w - 1)] >= 5)
+            nw = np.uint8(vs[max(x - 1, 0)] + vs[x] + vs[min(x + 1, w - 1)] >= 5)
+            dw |= wr[x] ^ nw
+            wr[x] = nw
+        if dw != 0:
+            w0 = y if w1 == 0 else w0
+            w1 = y + 1
+    return w0, w1, m0, m1

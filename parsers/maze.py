@@ -251,6 +251,13 @@ def _path_reads(hue_map: NDArray[np.uint8], hue: str, pal: Palette,
     return cover, on_walls
 
 
+def _union(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    """The rows (first, end) spanning two ranges of rows, either of them empty ((0, 0))."""
+    if a[1] <= a[0]:
+        return b
+    return a if b[1] <= b[0] else (min(a[0], b[0]), max(a[1], b[1]))
+
+
 def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache: dict,
              planes: tuple[NDArray[np.uint8], ...] | None = None) -> FrameObs:
     """Register one frame (frame 0 is the reference) and read its walls and markers.
@@ -262,7 +269,10 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache:
     # drops them)
     last_walls = cache.pop("walls", None)
     last_blobs = cache.pop("blobs", None)
-    rows = cache.get("wall_rows") if planes is not None else None  # register uses them up
+    # rows where the pixels may differ from the last frame's (markers), and where its walls or markers do (walls);
+    # register uses them up
+    rows = cache.get("band_rows") if planes is not None else None
+    wall_rows = None if rows is None else _union(cache["wall_rows"], cache["exclude_rows"])
     if frame.index == 0:
         grid: Grid | None = grid0
     else:
@@ -276,7 +286,7 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache:
     # not under markers: the agent, the goal, a path; on the last frame's grid, only the walls in changed rows
     same = last_walls is not None and last_walls[0] is grid and rows is not None
     walls = read_walls_uncovered(wall, marker, pal.geometry, grid, prev=last_walls[1] if same else None,
-                                 rows=rows if same else None)
+                                 rows=wall_rows if same else None)
     cache["walls"] = (grid, walls)
     mks, cache["blobs"] = _markers(frame.rgb, hue_map, grid, opts, cache.setdefault("marker_memo", {}), last_blobs,
                                    rows)
@@ -410,17 +420,25 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
                                                                                       last[1].rgb)
                 wf = Frame(frame.index, frame.t_s, small)
             hw = wf.rgb.shape[0]
-            cache.pop("wall_rows", None)  # unknown: the registration opens the whole wall mask
+            for key in ("wall_rows", "exclude_rows", "band_rows"):  # unknown: the registration opens the whole mask
+                cache.pop(key, None)
             if frame.index == 0 and planes0 is not None:
                 planes = planes0
             elif band is not None and last is not None and band[1] - band[0] <= hw * 4 // 5:
                 # pixels are classified one by one (block walls: +-2 rows): re-read only where the frame changed
                 # (up to 4/5 of the rows: past that a whole classify costs about as much). The last frame's
                 # planes are updated in place: nothing reads them again (frame 0's serve images only).
-                planes = last[2] if band[0] == hw else classify_rows(wf.rgb, band[0], band[1], last[2], pal,
-                                                                       opts.marker_dist, in_place=True)
-                # the rows where the walls may differ from those the last registration saw
-                cache["wall_rows"] = (0, 0) if band[0] == hw else (max(0, band[0] - 2), min(hw, band[1] + 2))
+                if band[0] == hw:
+                    planes = last[2]
+                    cache.update(wall_rows=(0, 0), exclude_rows=(0, 0), band_rows=(0, 0))
+                else:
+                    # the rows where the planes may differ from those the last registration saw (block walls: +-2),
+                    # narrowed to those where the walls and the markers do differ (a moving agent leaves the walls)
+                    changed: list = []
+                    planes = classify_rows(wf.rgb, band[0], band[1], last[2], pal, opts.marker_dist, in_place=True,
+                                           changed=changed)
+                    cache.update(wall_rows=changed[0], exclude_rows=changed[1],
+                                 band_rows=(max(0, band[0] - 2), min(hw, band[1] + 2)))
             else:
                 planes = classify(wf.rgb, pal, opts.marker_dist)
             o = _observe(wf, pal, grid0, opts, cache, planes)

@@ -32,6 +32,8 @@ def _enclosed_box(wall: NDArray[np.uint8], exclude: NDArray[np.uint8] | None = N
     """
     h, w = wall.shape
     k = max(3, min(h, w) // 60)  # thin seams between tiles are not corridor
+    # rows where exclude may differ from the last call's (absent: inside those where the walls may, wall_rows)
+    ex_rows = None if cache is None else cache.pop("exclude_rows", None)
     nonwall, changed = _opened_nonwall(wall, k, cache)
     wall = np.ascontiguousarray(wall)
     if cache is None or exclude is None:  # markers (an agent clipping into the outer wall) do not move the box
@@ -46,6 +48,8 @@ def _enclosed_box(wall: NDArray[np.uint8], exclude: NDArray[np.uint8] | None = N
                   np.zeros(w, np.int32), np.zeros(h, np.int32), np.zeros(w, np.int32), np.zeros((h, w), np.uint8))
             cache["enclosed"] = st
         y_a, y_b = changed or (0, 0)
+        if ex_rows is not None and ex_rows[1] > ex_rows[0]:
+            y_a, y_b = (min(y_a, ex_rows[0]), max(y_b, ex_rows[1])) if y_b > y_a else ex_rows
         box = enclosed_box_rows(wall, nonwall, exclude, True, y_a, y_b, full, *st[3:])
     if box[0] < 0:
         return None

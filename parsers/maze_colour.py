@@ -118,7 +118,7 @@ def blur3(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
 
 def classify_rows(rgb: NDArray[np.uint8], y0: int, y1: int,
                   base: tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]], pal: Palette,
-                  marker_dist: float = 70.0, in_place: bool = False
+                  marker_dist: float = 70.0, in_place: bool = False, changed: list | None = None  # type: ignore[type-arg]
                   ) -> tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]:
     """``classify(rgb, pal, marker_dist)``, given the planes ``base`` of an image that differs from ``rgb``
     only in rows y0..y1 (exclusive end, not empty): the same values, recomputed only in the band
@@ -128,15 +128,21 @@ def classify_rows(rgb: NDArray[np.uint8], y0: int, y1: int,
     3x3 median), so the walls are recomputed two rows around the band (``block_rows``: OpenCV's
     blur and median of those rows, in one pass): every kept row sees the same neighbours (or the
     same image edge) as in a full ``classify``. ``in_place``: overwrite ``base`` (a caller done with
-    it saves three copies).
+    it saves three copies). ``changed``: a list that receives the rows (first, end) where the walls and
+    where the markers may differ from ``base``'s (block mazes: where they do; (0, 0): none).
     """
     lut = _lut(pal, float(marker_dist))
     wall, marker, hue = base if in_place else (p.copy() for p in base)
     if pal.geometry != "block":
         band = np.ascontiguousarray(rgb[y0:y1])
         wall[y0:y1], marker[y0:y1], hue[y0:y1] = split_codes(band, lut, band, False)
+        if changed is not None:
+            changed[:] = [(y0, y1), (y0, y1)]
         return wall, marker, hue
-    block_rows(np.ascontiguousarray(rgb), lut, y0, y1, wall, marker, hue)  # blur, codes and median in one pass
+    # blur, codes and median in one pass
+    w0, w1, m0, m1 = block_rows(np.ascontiguousarray(rgb), lut, y0, y1, wall, marker, hue)
+    if changed is not None:
+        changed[:] = [(int(w0), int(w1)), (int(m0), int(m1))]
     return wall, marker, hue
 
 

@@ -248,7 +248,9 @@ def register(wall: NDArray[np.uint8], geometry: str, rows: int, cols: int,
             not moved by more than half a pixel, the previous frame's grid is reused unscored. A
             caller that knows the rows where ``wall`` may differ from the last call's mask (the same
             array, updated in place) sets ``cache["wall_rows"] = (first, end)``: block grids open
-            again only the rows a change reaches, line grids sum again only those rows.
+            again only the rows a change reaches, line grids sum again only those rows; and
+            ``cache["exclude_rows"]`` those where ``exclude`` (the same array) may differ (absent: inside
+            ``wall_rows``).
         exclude: marker mask; markers do not count as corridor when locating a block grid.
 
     Returns:

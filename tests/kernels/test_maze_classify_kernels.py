@@ -39,8 +39,12 @@ def test_maze_block_rows_match_reference_and_opencv(seed: int) -> None:
     want = _planes(new, lut)
     got = tuple(p.copy() for p in _planes(old, lut))
     twin = tuple(p.copy() for p in _planes(old, lut))
-    jit.block_rows(new, lut, y0, y1, *got)
-    ref.block_rows(new, lut, y0, y1, *twin)
+    before = tuple(p.copy() for p in got)
+    rows = jit.block_rows(new, lut, y0, y1, *got)
+    assert tuple(int(v) for v in rows) == ref.block_rows(new, lut, y0, y1, *twin)
+    for k, (first, end) in ((0, rows[:2]), (1, rows[2:])):  # every changed row inside, the first and last changed
+        changed = np.nonzero((before[k] != want[k]).any(axis=1))[0]
+        assert (first, end) == ((0, 0) if changed.size == 0 else (changed[0], changed[-1] + 1))
     for a, b, c in zip(got, twin, want, strict=True):
         assert_array_equal(a, c)
         assert_array_equal(b, c)
