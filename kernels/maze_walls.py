@@ -13,6 +13,24 @@ from numpy.typing import NDArray
 
 
 @njit(cache=True, nogil=True)
+def _value(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64], xa: NDArray[np.int64],
+           xb: NDArray[np.int64], ok: NDArray[np.bool_], area: NDArray[np.int64], per: int, i: int) -> np.float32:
+    """Value i of ``wall_values`` (the float32 it stores)."""
+    hits = 0
+    total = np.int64(0)
+    for j in range(i * per, (i + 1) * per):
+        s = np.int64(0)
+        for y in range(ya[j], yb[j]):
+            for x in range(xa[j], xb[j]):
+                s += mask[y, x]
+        total += s
+        hits += s >= 1
+    if per == 1:
+        return np.float32(total / area[i] if ok[i] else -1.0)
+    return np.float32(hits / per)
+
+
+@njit(cache=True, nogil=True)
 def wall_values(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64], xa: NDArray[np.int64],
                 xb: NDArray[np.int64], ok: NDArray[np.bool_], area: NDArray[np.int64], per: int,
                 target: NDArray[np.int64], rows: int, cols: int) -> NDArray[np.float32]:
@@ -24,19 +42,7 @@ def wall_values(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.i
     """
     out = np.full(2 * rows * cols, np.float32(-1.0), np.float32)
     for i in range(target.shape[0]):
-        hits = 0
-        total = np.int64(0)
-        for j in range(i * per, (i + 1) * per):
-            s = np.int64(0)
-            for y in range(ya[j], yb[j]):
-                for x in range(xa[j], xb[j]):
-                    s += mask[y, x]
-            total += s
-            hits += s >= 1
-        if per == 1:
-            out[target[i]] = total / area[i] if ok[i] else -1.0
-        else:
-            out[target[i]] = hits / per
+        out[target[i]] = _value(mask, ya, yb, xa, xb, ok, area, per, i)
     return out.reshape(2, rows, cols)
 
 
@@ -54,24 +60,6 @@ def walls_uncovered(wall: NDArray[np.uint8], cover: NDArray[np.uint8], ya: NDArr
         if cflat[i] > thr:
             flat[i] = np.float32(-1.0)
     return out
-
-
-@njit(cache=True, nogil=True)
-def _value(mask: NDArray[np.uint8], ya: NDArray[np.int64], yb: NDArray[np.int64], xa: NDArray[np.int64],
-           xb: NDArray[np.int64], ok: NDArray[np.bool_], area: NDArray[np.int64], per: int, i: int) -> np.float32:
-    """Value i of ``wall_values`` (the float32 it stores)."""
-    hits = 0
-    total = np.int64(0)
-    for j in range(i * per, (i + 1) * per):
-        s = np.int64(0)
-        for y in range(ya[j], yb[j]):
-            for x in range(xa[j], xb[j]):
-                s += mask[y, x]
-        total += s
-        hits += s >= 1
-    if per == 1:
-        return np.float32(total / area[i] if ok[i] else -1.0)
-    return np.float32(hits / per)
 
 
 @njit(cache=True, nogil=True)
