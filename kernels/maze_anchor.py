@@ -27,41 +27,7 @@ def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: N
     last_r = np.full(h, -1, np.int32)
     first_c = np.full(w, h, np.int32)
     last_c = np.full(w, -1, np.int32)
-    # Row ends are scanned from both sides; column ends are updated only inside a row's wall
-    # span, over row slices (branch-free inner loops that LLVM vectorises).
-    for y in range(h):
-        row = wall[y]
-        fr = w
-        for x in range(w):
-            if row[x] != 0:
-                fr = x
-                break
-        if fr == w:
-            continue
-        lr = fr
-        for x in range(w - 1, fr, -1):
-            if row[x] != 0:
-                lr = x
-                break
-        first_r[y] = fr
-        last_r[y] = lr
-        yy = np.int32(y)
-        lc = last_c[fr:lr + 1]
-        span = row[fr:lr + 1]
-        for i in range(lr + 1 - fr):
-            if span[i] != 0:
-                lc[i] = yy
-    for y in range(h - 1, -1, -1):
-        fr = first_r[y]
-        lr = last_r[y]
-        if lr < 0:
-            continue
-        yy = np.int32(y)
-        fc = first_c[fr:lr + 1]
-        span = wall[y, fr:lr + 1]
-        for i in range(lr + 1 - fr):
-            if span[i] != 0:
-                fc[i] = yy
+    _wall_ends(wall, first_r, last_r, first_c, last_c)
     n_row = np.zeros(h, np.int32)
     n_col = np.zeros(w, np.int32)
     for y in range(h):
@@ -87,28 +53,7 @@ def enclosed_box(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclude: N
                 cnt += v
                 nc[i] += v
         n_row[y] = cnt
-    out = np.full(4, -1, np.int64)
-    y0 = -1
-    y1 = -1
-    for y in range(h):
-        if n_row[y] >= 2:
-            if y0 < 0:
-                y0 = y
-            y1 = y
-    x0 = -1
-    x1 = -1
-    for x in range(w):
-        if n_col[x] >= 2:
-            if x0 < 0:
-                x0 = x
-            x1 = x
-    if y0 < 0 or x0 < 0:
-        return out
-    out[0] = x0
-    out[1] = y0
-    out[2] = x1 + 1
-    out[3] = y1 + 1
-    return out
+    return _box_of(n_row, n_col)
 
 
 @njit(cache=True, nogil=True)
@@ -128,6 +73,65 @@ def _row_ends(row: NDArray[np.uint8]) -> tuple[int, int]:
             lr = x
             break
     return fr, lr
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _wall_ends(wall: NDArray[np.uint8], first_r: NDArray[np.int32], last_r: NDArray[np.int32],
+               first_c: NDArray[np.int32], last_c: NDArray[np.int32]) -> None:
+    """First and last wall pixel of every row and column, in place (``first_c`` h and ``last_c`` -1
+    on entry). Row ends are scanned from both sides; column ends are updated only inside a row's
+    wall span, over row slices (branch-free inner loops that LLVM vectorises)."""
+    h = wall.shape[0]
+    for y in range(h):
+        fr, lr = _row_ends(wall[y])
+        first_r[y] = fr
+        last_r[y] = lr
+        if lr < 0:
+            continue
+        yy = np.int32(y)
+        span = wall[y, fr:lr + 1]
+        lc = last_c[fr:lr + 1]
+        for i in range(lr + 1 - fr):
+            if span[i] != 0:
+                lc[i] = yy
+    for y in range(h - 1, -1, -1):
+        fr = first_r[y]
+        lr = last_r[y]
+        if lr < 0:
+            continue
+        yy = np.int32(y)
+        span = wall[y, fr:lr + 1]
+        fc = first_c[fr:lr + 1]
+        for i in range(lr + 1 - fr):
+            if span[i] != 0:
+                fc[i] = yy
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _box_of(n_row: NDArray[np.int32], n_col: NDArray[np.int32]) -> NDArray[np.int64]:
+    """(x0, y0, x1, y1 exclusive) over the rows and columns with at least two enclosed pixels, or -1s."""
+    out = np.full(4, -1, np.int64)
+    y0 = -1
+    y1 = -1
+    for y in range(n_row.shape[0]):
+        if n_row[y] >= 2:
+            if y0 < 0:
+                y0 = y
+            y1 = y
+    x0 = -1
+    x1 = -1
+    for x in range(n_col.shape[0]):
+        if n_col[x] >= 2:
+            if x0 < 0:
+                x0 = x
+            x1 = x
+    if y0 < 0 or x0 < 0:
+        return out
+    out[0] = x0
+    out[1] = y0
+    out[2] = x1 + 1
+    out[3] = y1 + 1
+    return out
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -233,50 +237,7 @@ def enclosed_box_rows(wall: NDArray[np.uint8], nonwall: NDArray[np.uint8], exclu
         last_c[:] = -1
         n_col[:] = 0
         enc[:] = 0
-        for y in range(h):
-            fr, lr = _row_ends(wall[y])
-            first_r[y] = fr
-            last_r[y] = lr
-            if lr < 0:
-                continue
-            yy = np.int32(y)
-            span = wall[y, fr:lr + 1]
-            lc = last_c[fr:lr + 1]
-            for i in range(lr + 1 - fr):
-                if span[i] != 0:
-                    lc[i] = yy
-        for y in range(h - 1, -1, -1):
-            fr = first_r[y]
-            lr = last_r[y]
-            if lr < 0:
-                continue
-            yy = np.int32(y)
-            span = wall[y, fr:lr + 1]
-            fc = first_c[fr:lr + 1]
-            for i in range(lr + 1 - fr):
-                if span[i] != 0:
-                    fc[i] = yy
+        _wall_ends(wall, first_r, last_r, first_c, last_c)
         for y in range(h):
             _enclosed_row(y, nonwall, exclude, use_exclude, first_r, last_r, first_c, last_c, n_row, n_col, enc)
-    out = np.full(4, -1, np.int64)
-    y0 = -1
-    y1 = -1
-    for y in range(h):
-        if n_row[y] >= 2:
-            if y0 < 0:
-                y0 = y
-            y1 = y
-    x0 = -1
-    x1 = -1
-    for x in range(w):
-        if n_col[x] >= 2:
-            if x0 < 0:
-                x0 = x
-            x1 = x
-    if y0 < 0 or x0 < 0:
-        return out
-    out[0] = x0
-    out[1] = y0
-    out[2] = x1 + 1
-    out[3] = y1 + 1
-    return out
+    return _box_of(n_row, n_col)
