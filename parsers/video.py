@@ -294,13 +294,24 @@ class MediaReader:
             # frames wait for the caller, else in the caller (which would only wait for them)
             conv = VideoReformatter()
             for item in _prefetched(lambda behind: self._iter_av(behind), self._depth()):
-                yield item if isinstance(item, Frame) else item.converted(conv)
+                if isinstance(item, Frame):
+                    yield item
+                    continue
+                try:
+                    frame = item.converted(conv)
+                except av.error.FFmpegError as exc:
+                    raise self._decode_error(item.index, exc) from exc
+                yield frame
         if self.frames_decoded == 0:
             raise VideoReadError(self.path, "no frame decodes", "the stream may be truncated or corrupt")
         if self.info.kind in ("video", "gif") and self.frames_decoded < self.min_frames:
             raise VideoReadError(self.path, f"only {self.frames_decoded} frame(s) decode, "
                                             f"at least {self.min_frames} needed",
                                  "verify a single frame as an image (.png)")
+
+    def _decode_error(self, done: int, exc: Exception) -> VideoReadError:
+        return VideoReadError(self.path, f"decoding failed after {done} frame(s) ({str(exc).splitlines()[0][:120]})",
+                              "the file may be truncated")
 
     def _depth(self) -> int:
         """Frames decoded ahead: at least _PREFETCH, more for small frames (_PREFETCH_BYTES)."""
@@ -346,14 +357,12 @@ class MediaReader:
                     t = Fraction(self.frames_decoded)
                 dur = getattr(frame, "duration", None)
                 dur_s = Fraction(dur) * Fraction(tb) if dur and tb is not None else None
-                idx = self.frames_decoded
+                raw = _Unconverted(self.frames_decoded, t, dur_s, frame, self.max_side)
+                item = raw if convert_here is not None and not convert_here() else raw.converted(conv)
                 self.frames_decoded += 1
-                raw = _Unconverted(idx, t, dur_s, frame, self.max_side)
-                yield raw if convert_here is not None and not convert_here() else raw.converted(conv)
+                yield item
         except av.error.FFmpegError as exc:
-            raise VideoReadError(self.path, f"decoding failed after {self.frames_decoded} frame(s) "
-                                            f"({str(exc).splitlines()[0][:120]})",
-                                 "the file may be truncated") from exc
+            raise self._decode_error(self.frames_decoded, exc) from exc
         finally:
             container.close()
             self._container = None

@@ -189,3 +189,23 @@ def test_frames_converted_by_the_caller_equal_frames_converted_while_decoding(tm
         assert sum(isinstance(m, Frame) for m in mixed) == 4
         done = [m if isinstance(m, Frame) else m.converted(conv) for m in mixed]
         assert all(np.array_equal(d.rgb, w) for d, w in zip(done, want.rgb, strict=True))
+
+
+def test_a_conversion_that_fails_in_the_caller_is_a_read_error_with_the_frame_count(tmp_path, monkeypatch):
+    from mmgr.parsers import video
+
+    path = _mux(tmp_path / "e.mp4", "libx264", "mp4", _frames(6))
+    orig_iter, orig_conv = video.MediaReader._iter_av, video._Unconverted.converted
+
+    def convert(self, conv):
+        if self.index == 3:
+            raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+        return orig_conv(self, conv)
+
+    monkeypatch.setattr(video.MediaReader, "_iter_av", lambda self, behind=None: orig_iter(self, lambda: False))
+    monkeypatch.setattr(video._Unconverted, "converted", convert)
+    got = []
+    with pytest.raises(VideoReadError, match=r"decoding failed after 3 frame\(s\)"):
+        for f in open_media(path):
+            got.append(f.index)
+    assert got == [0, 1, 2]
