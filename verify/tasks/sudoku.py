@@ -230,21 +230,19 @@ class SudokuTask:
         reused = np.zeros(t, bool)
         ours: list[int] = []
         sel: list[Any] = []
-        fit_quads = []
         for i, r in enumerate(rows):
             status[i] = r.status
             reused[i] = r.reused
             if r.status == OK and r.fit is not None and r.digits.shape == (n, n):
                 ours.append(i)
                 sel.append(r)
-                fit_quads.append(r.fit.quad_px)
             elif r.status == OK:
                 status[i] = NO_BOARD  # a board of another size: not ours
         if ours:  # one copy per field rather than one per frame and field
             digits[ours] = np.stack([r.digits for r in sel])
             conf[ours] = np.stack([r.conf for r in sel])
             occ[ours] = np.stack([r.occluded for r in sel])
-            quads[ours] = np.stack(fit_quads)
+            quads[ours] = np.stack([r.fit.quad_px for r in sel])
             boxes[ours] = np.stack([r.cell_boxes_px for r in sel])
         rate = getattr(info, "avg_rate", None)
         return SudokuState(n, digits, conf, occ, status, quads, boxes, is_video, reused, _durations_ms(times, rate))
