@@ -388,3 +388,122 @@ def block_means4(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int,
                 j = 12 * bx + c
                 o[3 * bx + c] = (t0[j] + t1[j] + t0[j + 6] + t1[j + 6] + 2) >> 2
     return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _linear_px(flat: NDArray[np.uint8], h: int, w: int, xy: NDArray[np.int16], fa: NDArray[np.uint16], i: int,
+               j: int) -> tuple[int, int, int]:  # pragma: no cover
+    """One pixel of OpenCV's fixed-point bilinear remap with replicated borders (see ``remap_linear``);
+    ``flat``: the (H, W, 3) C-contiguous source, flattened."""
+    sx = np.int32(xy[i, j, 0])
+    sy = np.int32(xy[i, j, 1])
+    a = np.int32(fa[i, j]) & 1023
+    fx = a & 31
+    fy = a >> 5
+    w0 = (32 - fy) * (32 - fx) * 32
+    w1 = (32 - fy) * fx * 32
+    w2 = fy * (32 - fx) * 32
+    w3 = fy * fx * 32
+    if 0 <= sx < w - 1 and 0 <= sy < h - 1:  # inside: the four neighbours as they are
+        p00 = (sy * w + sx) * 3
+        p01 = p00 + 3
+        p10 = p00 + 3 * w
+        p11 = p10 + 3
+    else:  # neighbours outside the frame are the nearest edge pixel
+        x0 = min(max(sx, 0), w - 1)
+        x1 = min(max(sx + 1, 0), w - 1)
+        y0 = min(max(sy, 0), h - 1)
+        y1 = min(max(sy + 1, 0), h - 1)
+        p00 = (y0 * w + x0) * 3
+        p01 = (y0 * w + x1) * 3
+        p10 = (y1 * w + x0) * 3
+        p11 = (y1 * w + x1) * 3
+    r = (np.int32(flat[p00]) * w0 + np.int32(flat[p01]) * w1 + np.int32(flat[p10]) * w2
+         + np.int32(flat[p11]) * w3 + 16384) >> 15
+    g = (np.int32(flat[p00 + 1]) * w0 + np.int32(flat[p01 + 1]) * w1 + np.int32(flat[p10 + 1]) * w2
+         + np.int32(flat[p11 + 1]) * w3 + 16384) >> 15
+    b = (np.int32(flat[p00 + 2]) * w0 + np.int32(flat[p01 + 2]) * w1 + np.int32(flat[p10 + 2]) * w2
+         + np.int32(flat[p11 + 2]) * w3 + 16384) >> 15
+    return r, g, b
+
+
+@njit(cache=True, nogil=True)
+def remap_linear(rgb: NDArray[np.uint8], xy: NDArray[np.int16], fa: NDArray[np.uint16],
+                 out: NDArray[np.uint8]) -> None:  # pragma: no cover
+    """``cv2.remap(rgb, xy, fa, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)`` into ``out``.
+
+    ``xy``, ``fa``: fixed-point maps as ``cv2.convertMaps(mx, my, cv2.CV_16SC2)`` makes them (the
+    whole source pixel, and the 1/32-px fraction ``32 * fy + fx``). OpenCV weighs the four
+    neighbours by ``(32 - fy)(32 - fx) * 32`` etc. (they sum to 2^15), adds 2^14 and shifts by 15;
+    neighbours outside the frame are the nearest edge pixel. Exact integer arithmetic, so the
+    result equals OpenCV's bit for bit (tests).
+
+    Args:
+        rgb: (H, W, 3) uint8 source (C-contiguous, or it is copied).
+        xy: (h, w, 2) int16 source pixel (x, y) of each output pixel; fa: (h, w) uint16 fractions.
+        out: (h, w, 3) uint8.
+    """
+    h, w = rgb.shape[0], rgb.shape[1]
+    flat = np.ascontiguousarray(rgb).reshape(h * w * 3)
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            r, g, b = _linear_px(flat, h, w, xy, fa, i, j)
+            out[i, j, 0] = r
+            out[i, j, 1] = g
+            out[i, j, 2] = b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _half_even(v: float) -> int:  # pragma: no cover
+    """``round(v)`` as Python rounds (halves to even)."""
+    r = np.floor(v)
+    d = v - r
+    if d > 0.5 or (d == 0.5 and r % 2.0 != 0.0):
+        r += 1.0
+    return int(r)
+
+
+@njit(cache=True, nogil=True)
+def gate_step(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int, x1: int, means: NDArray[np.uint8],
+              feeds: NDArray[np.intp], thr: int, n: int, always: NDArray[np.bool_], max_count: float,
+              lat_xy: NDArray[np.int16], lat_fa: NDArray[np.uint16], cell_px: int, pad: int, margin: int,
+              dirty: NDArray[np.bool_], bg: NDArray[np.float64],
+              scalar: NDArray[np.int64]) -> tuple[int, NDArray[np.int64]]:  # pragma: no cover
+    """One frame through the Sudoku reader's change gate (``mmgr.parsers.sudoku_gate``), up to the
+    remapping of the cells to warp again.
+
+    The 4x4 block means of the board's region ``rgb[y0:y1, x0:x1]`` (``block_means4``) are compared
+    with ``means`` (``block_changes``: moved blocks take the new means, in place); the cells they
+    feed, and the ``always`` cells (empty: none), are to be warped again. More than ``max_count``
+    of them: count -1 (the caller warps the whole board). Otherwise, when some are, the board
+    colour is measured again as the median of the background lattice (``lat_xy``, ``lat_fa``: its
+    fixed-point remap tables, ``remap_linear``) and rounded to whole levels (halves to even, as
+    ``round``), and ``gate_rows`` gives the canonical rectangles to remap. Bit for bit what those
+    kernels and ``cv2.remap`` compute one after another (tests).
+
+    Args:
+        rgb: (H, W, 3) C-contiguous uint8 frame.
+
+    Returns:
+        ``(count, rects)``: the number of cells to warp again (-1: too many) and the rectangles
+        (R, 4) ``ya, yb, xa, xb``. ``dirty`` (n * n bool) receives the cells the rectangles cover,
+        ``bg`` (3 float64) the board colour and ``scalar`` (3 int64) its rounding, when count > 0.
+    """
+    todo = block_changes(block_means4(rgb, y0, y1, x0, x1), means, feeds, thr, n * n)
+    if always.shape[0] == n * n:
+        for k in range(n * n):
+            todo[k] = todo[k] or always[k]
+    count = 0
+    for k in range(n * n):
+        count += 1 if todo[k] else 0
+    dirty[:] = False
+    if count > max_count or count == 0:
+        return (-1 if count > max_count else 0), np.empty((0, 4), np.int64)
+    lat = np.empty((lat_fa.shape[0], lat_fa.shape[1], 3), np.uint8)
+    remap_linear(rgb, lat_xy, lat_fa, lat)
+    bg[:] = median_colour(lat.reshape(lat.shape[0] * lat.shape[1], 3))
+    for ch in range(3):
+        scalar[ch] = min(255, max(0, _half_even(bg[ch])))
+    rects, hit = gate_rows(todo, n, cell_px, pad, margin)
+    dirty[:] = hit
+    return count, rects

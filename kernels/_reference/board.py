@@ -109,3 +109,41 @@ def block_means4(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int, x1: int) -> 
     for _ in range(2):
         a = (a[0::2, 0::2] + a[0::2, 1::2] + a[1::2, 0::2] + a[1::2, 1::2] + 2) >> 2
     return a.astype(np.uint8)
+
+
+def remap_linear(rgb: NDArray[np.uint8], xy: NDArray[np.int16], fa: NDArray[np.uint16],
+                 out: NDArray[np.uint8]) -> None:
+    """See ``mmgr.kernels.board.remap_linear``."""
+    h, w = rgb.shape[:2]
+    sx, sy = xy[..., 0].astype(np.int64), xy[..., 1].astype(np.int64)
+    a = fa.astype(np.int64) & 1023
+    fx, fy = a & 31, a >> 5
+    x0, x1 = np.clip(sx, 0, w - 1), np.clip(sx + 1, 0, w - 1)
+    y0, y1 = np.clip(sy, 0, h - 1), np.clip(sy + 1, 0, h - 1)
+    s = rgb.astype(np.int64)
+    wt = [((32 - fy) * (32 - fx) * 32)[..., None], ((32 - fy) * fx * 32)[..., None],
+          (fy * (32 - fx) * 32)[..., None], (fy * fx * 32)[..., None]]
+    v = s[y0, x0] * wt[0] + s[y0, x1] * wt[1] + s[y1, x0] * wt[2] + s[y1, x1] * wt[3]
+    out[...] = ((v + 16384) >> 15).astype(np.uint8)
+
+
+def gate_step(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int, x1: int, means: NDArray[np.uint8],
+              feeds: NDArray[np.intp], thr: int, n: int, always: NDArray[np.bool_], max_count: float,
+              lat_xy: NDArray[np.int16], lat_fa: NDArray[np.uint16], cell_px: int, pad: int, margin: int,
+              dirty: NDArray[np.bool_], bg: NDArray[np.float64],
+              scalar: NDArray[np.int64]) -> tuple[int, NDArray[np.int64]]:
+    """See ``mmgr.kernels.board.gate_step``."""
+    todo = block_changes(block_means4(rgb, y0, y1, x0, x1), means, feeds, thr, n * n)
+    if always.shape == todo.shape:
+        todo |= always
+    count = int(todo.sum())
+    dirty[:] = False
+    if count > max_count or count == 0:
+        return (-1 if count > max_count else 0), np.empty((0, 4), np.int64)
+    lat = np.empty(lat_fa.shape + (3,), np.uint8)
+    remap_linear(rgb, lat_xy, lat_fa, lat)
+    bg[:] = median_colour(lat)
+    scalar[:] = [min(255, max(0, round(v))) for v in bg.tolist()]
+    rects, hit = gate_rows(todo, n, cell_px, pad, margin)
+    dirty[:] = hit
+    return count, rects

@@ -279,3 +279,112 @@ def test_block_means4_rounds_at_each_halving():
     assert K.block_means4(rgb, 0, 4, 0, 4).tolist() == [[[0, 0, 0]]]
     rgb[0:2, 0:2] = 6  # 6 -> (24 + 2) >> 2 = 6 -> (6 + 2) >> 2 = 2: the rounding of the mean 6 * 4 / 16 = 1.5
     assert K.block_means4(rgb, 0, 4, 0, 4).tolist() == [[[2, 2, 2]]] == R.block_means4(rgb, 0, 4, 0, 4).tolist()
+
+
+def _fixed_maps(rng, h, w, out_h, out_w, margin):
+    """Random fixed-point remap tables (cv2.convertMaps) reaching ``margin`` px past the frame."""
+    import cv2
+    mx = rng.uniform(-margin, w - 1 + margin, (out_h, out_w)).astype(np.float32)
+    my = rng.uniform(-margin, h - 1 + margin, (out_h, out_w)).astype(np.float32)
+    mx[0], my[0] = np.round(mx[0]), np.round(my[0])  # whole pixels: the (0, 0) fraction
+    return cv2.convertMaps(mx, my, cv2.CV_16SC2)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_remap_linear_matches_reference_and_opencv(seed):
+    import cv2
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(2, 40)), int(rng.integers(2, 40))
+    rgb = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
+    xy, fa = _fixed_maps(rng, h, w, 33, 27, 3.0 if seed % 2 else 0.0)
+    a = np.zeros((33, 27, 3), np.uint8)
+    b = a.copy()
+    K.remap_linear(rgb, xy, fa, a)
+    R.remap_linear(rgb, xy, fa, b)
+    ref = cv2.remap(rgb, xy, fa, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    assert np.array_equal(a, ref) and np.array_equal(b, ref)
+
+
+def test_remap_linear_every_fraction():
+    import cv2
+    rng = np.random.default_rng(7)
+    rgb = rng.integers(0, 256, (5, 6, 3)).astype(np.uint8)
+    fy, fx = np.divmod(np.arange(1024), 32)  # every 1/32-px fraction, at one inner and one edge pixel
+    mx = np.concatenate([1 + fx / 32.0, 5 + fx / 32.0]).astype(np.float32)[None, :]
+    my = np.concatenate([2 + fy / 32.0, 4 + fy / 32.0]).astype(np.float32)[None, :]
+    xy, fa = cv2.convertMaps(mx, my, cv2.CV_16SC2)
+    out = np.zeros((1, 2048, 3), np.uint8)
+    K.remap_linear(rgb, xy, fa, out)
+    assert np.array_equal(out, cv2.remap(rgb, xy, fa, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+
+
+def _gate_case(seed):
+    """A frame, its block means (some moved), feeds, and remap tables of a canonical board."""
+    rng = np.random.default_rng(seed)
+    n, cell_px, pad = (4, 12, 3) if seed % 2 else (9, 8, 2)
+    size = n * cell_px + 2 * pad
+    h, w = 64, 72
+    rgb = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
+    y0, y1, x0, x1 = 4, 60, 8, 68
+    means = K.block_means4(rgb, y0, y1, x0, x1).copy()
+    moved = rng.random(means.shape[:2]) < rng.choice([0.0, 0.03, 0.1, 0.4])
+    means[moved] = means[moved] // 2  # these blocks move by more than the threshold (or not, if dark)
+    nb = means.shape[0] * means.shape[1]
+    feeds = rng.integers(-1, n * n, (nb, 4)).astype(np.intp)
+    always = rng.random(n * n) < 0.05 if seed % 3 == 0 else np.zeros(0, bool)
+    xy, fa = _fixed_maps(rng, h, w, size, size, 2.0)
+    lat = (slice(pad + 3, -pad, 7), slice(pad + 3, -pad, 7))
+    lxy, lfa = np.ascontiguousarray(xy[lat]), np.ascontiguousarray(fa[lat])
+    ink = rng.integers(0, 256, (size, size)).astype(np.uint8)
+    return rgb, (y0, y1, x0, x1), means, feeds, n, always, lxy, lfa, xy, fa, cell_px, pad, ink
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_gate_step_matches_reference_and_the_opencv_sequence(seed):
+    import cv2
+    rgb, roi, means, feeds, n, always, lxy, lfa, _, _, cell_px, pad, _ = _gate_case(seed)
+    max_count = 0.5 * n * n if seed % 4 else float(n * n)
+    got = []
+    for impl in (K, R):
+        m, d, bg, sc = means.copy(), np.ones(n * n, bool), np.full(3, -1.0), np.full(3, -1, np.int64)
+        c, rects = impl.gate_step(rgb, *roi, m, feeds, 8, n, always, max_count, lxy, lfa, cell_px, pad, 4, d, bg, sc)
+        got.append((c, rects, m, d, bg, sc))
+    (c, rects, m, d, bg, sc), (c2, rects2, m2, d2, bg2, sc2) = got
+    assert c == c2 and np.array_equal(rects, rects2) and np.array_equal(m, m2) and np.array_equal(d, d2)
+    assert c <= 0 or (np.array_equal(bg, bg2) and np.array_equal(sc, sc2))
+    # the sequence the gate ran before this kernel: block means and changes, OpenCV's remap of the lattice
+    m3 = means.copy()
+    todo = K.block_changes(K.block_means4(rgb, *roi), m3, feeds, 8, n * n)
+    if always.shape == todo.shape:
+        todo |= always
+    assert np.array_equal(m, m3)
+    if todo.sum() > max_count:
+        assert c == -1 and not d.any() and rects.shape == (0, 4)
+        return
+    assert c == todo.sum()
+    if c:
+        lat = cv2.remap(rgb, lxy, lfa, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        bg3 = K.median_colour(np.ascontiguousarray(lat).reshape(-1, 3))
+        scalar = np.array([min(255, max(0, round(v))) for v in bg3.tolist()], np.int64)
+        rects3, dirty = K.gate_rows(todo, n, cell_px, pad, 4)
+        assert np.array_equal(bg, bg3) and np.array_equal(sc, scalar)
+        assert np.array_equal(rects, rects3) and np.array_equal(d, dirty)
+    else:
+        assert not d.any() and rects.shape == (0, 4)
+
+
+def test_gate_step_rounds_the_board_colour_halves_to_even():
+    # a lattice whose median is x.5 in every channel: 2.5 -> 2, 3.5 -> 4, 254.5 -> 254 (as round())
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    rgb[0, :2] = [2, 3, 254]
+    rgb[0, 2:] = [3, 4, 255]
+    lxy = np.array([[[0, 0], [1, 0], [2, 0], [3, 0]]], np.int16)
+    lfa = np.zeros((1, 4), np.uint16)
+    means = np.zeros((1, 1, 3), np.uint8)
+    feeds = np.array([[0, -1, -1, -1]], np.intp)
+    for impl in (K, R):
+        dirty, bg, sc = np.zeros(1, bool), np.zeros(3), np.zeros(3, np.int64)
+        c, rects = impl.gate_step(rgb, 0, 4, 0, 4, means.copy(), feeds, 0, 1, np.zeros(0, bool), 1.0, lxy, lfa,
+                                  2, 1, 1, dirty, bg, sc)
+        assert c == 1 and bg.tolist() == [2.5, 3.5, 254.5] and sc.tolist() == [2, 4, 254]
+        assert dirty.tolist() == [True] and rects.tolist() == [[0, 4, 0, 4]]
