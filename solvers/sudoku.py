@@ -230,6 +230,10 @@ class _Template:
     nogood: cmh.ConstraintProto
 
 
+# the proto API the template path needs (ortools' C++-backed protos with copy_from, and the solve
+# wrapper); with a release that lacks it the model is built through CpModel, as build_sudoku does
+_PROTO_API = all(hasattr(cmh, a) for a in ("CpModelProto", "ConstraintProto", "SolveWrapper")) and hasattr(
+    getattr(cmh, "CpModelProto", None), "copy_from")
 _TEMPLATES: dict[int, _Template] = {}
 _TEMPLATES_LOCK = threading.Lock()
 
@@ -363,18 +367,15 @@ def _enumerate(g: NDArray[np.int8], limit: int, max_time_s: float, known: NDArra
     The model is the one ``build_sudoku`` makes plus the no-goods ``add_forbidden_assignments`` adds,
     proto for proto (same variables, constraints and order, so the same search and answers), put
     together from the size's ``_Template`` instead of through ``CpModel``."""
+    if not _PROTO_API:
+        return _enumerate_via_model(g, limit, max_time_s, known)
     n = g.shape[0]
     t = _template(n)
     proto = cmh.CpModelProto()  # one per call: nothing mutable is shared between threads
     proto.copy_from(t.base)
     # Rule "the given digits (clues) stay as given", in build_sudoku's (row-major) order.
     proto.constraints.extend([t.clues[i * n + d - 1] for i, d in enumerate(g.ravel().tolist()) if d])
-    found: list[NDArray[np.int8]] = []
-    if known is not None:
-        k = check_puzzle(known, "known")
-        if k.shape != g.shape or not k.all() or np.any((g != 0) & (g != k)):
-            raise ValueError("known: expected a full grid that agrees with the clues, got one that does not")
-        found.append(k)
+    found = _known_first(g, known)
     while len(found) < limit:
         for sol in found[-1:]:
             # No-good: "a different solution" = not this exact assignment of every cell.
@@ -382,6 +383,34 @@ def _enumerate(g: NDArray[np.int8], limit: int, max_time_s: float, known: NDArra
             ct.copy_from(t.nogood)
             ct.table.values.extend(sol.ravel().tolist())
         res = _run_proto(proto, n, max_time_s)
+        if res.status is SolveStatus.UNDECIDED:
+            return found, SolveStatus.UNDECIDED
+        if res.status is SolveStatus.UNSAT:
+            break
+        assert res.solution is not None
+        found.append(res.solution)
+    return found, SolveStatus.SAT if found else SolveStatus.UNSAT
+
+
+def _known_first(g: NDArray[np.int8], known: NDArray[np.integer] | None) -> list[NDArray[np.int8]]:
+    """The solutions known before solving: ``known`` checked against the clues, or none."""
+    if known is None:
+        return []
+    k = check_puzzle(known, "known")
+    if k.shape != g.shape or not k.all() or np.any((g != 0) & (g != k)):
+        raise ValueError("known: expected a full grid that agrees with the clues, got one that does not")
+    return [k]
+
+
+def _enumerate_via_model(g: NDArray[np.int8], limit: int, max_time_s: float,
+                         known: NDArray[np.integer] | None) -> tuple[list[NDArray[np.int8]], SolveStatus]:
+    """``_enumerate`` through ``CpModel`` (the same model; for ortools releases without ``_PROTO_API``)."""
+    model, v = build_sudoku(g)
+    found = _known_first(g, known)
+    while len(found) < limit:
+        for sol in found[-1:]:
+            model.add_forbidden_assignments(v.flat, [tuple(int(x) for x in sol.ravel())])
+        res = _run(model, v, max_time_s)
         if res.status is SolveStatus.UNDECIDED:
             return found, SolveStatus.UNDECIDED
         if res.status is SolveStatus.UNSAT:

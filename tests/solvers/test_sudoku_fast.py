@@ -257,3 +257,23 @@ def test_solve_unique_from_four_threads_at_once(monkeypatch: pytest.MonkeyPatch)
     assert not errors
     for k in range(4):
         assert all(_same_result(a, b) for a, b in zip(got[k], want, strict=True))
+
+
+def test_without_the_proto_api_the_model_path_answers_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ortools release without C++-backed protos falls back to building the model through CpModel."""
+    fast = [(S.solve_unique(p), S.count_solutions(p, 3)) for _, p in PUZZLES[::4]]
+    calls: list[int] = []
+    run = S._run
+
+    def spy(*args: object) -> SolveResult:
+        calls.append(1)
+        return run(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(S, "_PROTO_API", False)
+    monkeypatch.setattr(S, "_run", spy)
+    for (_, p), (unique, count) in zip(PUZZLES[::4], fast, strict=True):
+        assert _same_result(S.solve_unique(p), unique) and S.count_solutions(p, 3) == count
+    assert calls  # the CpModel path did the solving
+    full = S.puzzle_from_string(KNOWN_9)
+    with pytest.raises(ValueError, match="known"):
+        S.count_solutions(full, 2, known=np.zeros((9, 9), np.int8))
