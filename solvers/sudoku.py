@@ -362,27 +362,13 @@ def solve_unique(puzzle: NDArray[np.integer], *, max_time_s: float = DEFAULT_DET
 def _enumerate(g: NDArray[np.int8], limit: int, max_time_s: float, known: NDArray[np.integer] | None
                ) -> tuple[list[NDArray[np.int8]], SolveStatus]:
     """Up to ``limit`` distinct solutions of one model (a no-good after each); status as in
-    ``count_solutions``.
-
-    The model is the one ``build_sudoku`` makes plus the no-goods ``add_forbidden_assignments`` adds,
-    proto for proto (same variables, constraints and order, so the same search and answers), put
-    together from the size's ``_Template`` instead of through ``CpModel``."""
-    if not _PROTO_API:
-        return _enumerate_via_model(g, limit, max_time_s, known)
-    n = g.shape[0]
-    t = _template(n)
-    proto = cmh.CpModelProto()  # one per call: nothing mutable is shared between threads
-    proto.copy_from(t.base)
-    # Rule "the given digits (clues) stay as given", in build_sudoku's (row-major) order.
-    proto.constraints.extend([t.clues[i * n + d - 1] for i, d in enumerate(g.ravel().tolist()) if d])
+    ``count_solutions``."""
+    forbid, solve = _proto_model(g, max_time_s) if _PROTO_API else _cp_model(g, max_time_s)
     found = _known_first(g, known)
     while len(found) < limit:
         for sol in found[-1:]:
-            # No-good: "a different solution" = not this exact assignment of every cell.
-            ct = proto.constraints.add()
-            ct.copy_from(t.nogood)
-            ct.table.values.extend(sol.ravel().tolist())
-        res = _run_proto(proto, n, max_time_s)
+            forbid(sol)  # no-good: "a different solution" = not this exact assignment of every cell
+        res = solve()
         if res.status is SolveStatus.UNDECIDED:
             return found, SolveStatus.UNDECIDED
         if res.status is SolveStatus.UNSAT:
@@ -390,6 +376,37 @@ def _enumerate(g: NDArray[np.int8], limit: int, max_time_s: float, known: NDArra
         assert res.solution is not None
         found.append(res.solution)
     return found, SolveStatus.SAT if found else SolveStatus.UNSAT
+
+
+def _proto_model(g: NDArray[np.int8], max_time_s: float) -> tuple[Callable[[NDArray[np.int8]], None],
+                                                                   Callable[[], SolveResult]]:
+    """``_enumerate``'s model as (add a no-good, solve): the one ``build_sudoku`` makes plus the
+    no-goods ``add_forbidden_assignments`` adds, proto for proto (same variables, constraints and
+    order, so the same search and answers), put together from the size's ``_Template``."""
+    n = g.shape[0]
+    t = _template(n)
+    proto = cmh.CpModelProto()  # one per call: nothing mutable is shared between threads
+    proto.copy_from(t.base)
+    # Rule "the given digits (clues) stay as given", in build_sudoku's (row-major) order.
+    proto.constraints.extend([t.clues[i * n + d - 1] for i, d in enumerate(g.ravel().tolist()) if d])
+
+    def forbid(sol: NDArray[np.int8]) -> None:
+        ct = proto.constraints.add()
+        ct.copy_from(t.nogood)
+        ct.table.values.extend(sol.ravel().tolist())
+
+    return forbid, lambda: _run_proto(proto, n, max_time_s)
+
+
+def _cp_model(g: NDArray[np.int8], max_time_s: float) -> tuple[Callable[[NDArray[np.int8]], None],
+                                                                Callable[[], SolveResult]]:
+    """The same model through ``CpModel`` (for ortools releases without ``_PROTO_API``)."""
+    model, v = build_sudoku(g)
+
+    def forbid(sol: NDArray[np.int8]) -> None:
+        model.add_forbidden_assignments(v.flat, [tuple(int(x) for x in sol.ravel())])
+
+    return forbid, lambda: _run(model, v, max_time_s)
 
 
 def _known_first(g: NDArray[np.int8], known: NDArray[np.integer] | None) -> list[NDArray[np.int8]]:
@@ -400,24 +417,6 @@ def _known_first(g: NDArray[np.int8], known: NDArray[np.integer] | None) -> list
     if k.shape != g.shape or not k.all() or np.any((g != 0) & (g != k)):
         raise ValueError("known: expected a full grid that agrees with the clues, got one that does not")
     return [k]
-
-
-def _enumerate_via_model(g: NDArray[np.int8], limit: int, max_time_s: float,
-                         known: NDArray[np.integer] | None) -> tuple[list[NDArray[np.int8]], SolveStatus]:
-    """``_enumerate`` through ``CpModel`` (the same model; for ortools releases without ``_PROTO_API``)."""
-    model, v = build_sudoku(g)
-    found = _known_first(g, known)
-    while len(found) < limit:
-        for sol in found[-1:]:
-            model.add_forbidden_assignments(v.flat, [tuple(int(x) for x in sol.ravel())])
-        res = _run(model, v, max_time_s)
-        if res.status is SolveStatus.UNDECIDED:
-            return found, SolveStatus.UNDECIDED
-        if res.status is SolveStatus.UNSAT:
-            break
-        assert res.solution is not None
-        found.append(res.solution)
-    return found, SolveStatus.SAT if found else SolveStatus.UNSAT
 
 
 def full_grid(n: int, rng: np.random.Generator) -> NDArray[np.int8]:
