@@ -42,7 +42,7 @@ _GATE_BLOCK = 4         # side (source px) of the blocks whose means the change 
 _GATE_DIFF = 8          # a block whose mean moved by more than this (levels, any channel) changed
 _GATE_MARGIN = 4        # canonical px beyond a cell that its reading looks at (shifted crops: 3 px)
 _GATE_MAX_SHARE = 0.5   # above this share of cells to warp again, the whole board is warped and checked
-_NO_CELLS = np.zeros(0, bool)  # no cells warped again whether or not they changed
+_NO_CELLS = np.zeros(0, bool)  # gate_step's "always" when no cell is to be warped again regardless
 
 
 def _block_means(rgb: NDArray[np.uint8], roi: tuple[int, int, int, int]) -> NDArray[np.uint8]:
