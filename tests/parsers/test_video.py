@@ -133,8 +133,25 @@ def test_decoder_threads_leave_a_core_to_the_parse_except_for_lossless_intra_cod
     assert video._decoder_threads("ffv1", background=True) == 0
     monkeypatch.setattr(video, "_cores", lambda: 8)
     assert video._decoder_threads("vp9", background=True) == 7
+    assert video._decoder_threads("h264", background=True, bpp=0.05) == 7
+    assert video._decoder_threads("h264", background=True, bpp=video._HEAVY_BPP) == 0  # heavy: FFmpeg's choice
     monkeypatch.setattr(video, "_DECODE_THREADS", 1)  # batch workers: one thread whatever the codec
     assert video._decoder_threads("ffv1", background=True) == 1
+    assert video._decoder_threads("h264", background=True, bpp=1.0) == 1
+
+
+def test_bits_per_pixel_of_a_stream(tmp_path):
+    import mmgr.parsers.video as video
+    assert video._bits_per_pixel(1_228_800, Fraction(25), 640, 480) == pytest.approx(0.16)
+    for unknown in ((0, Fraction(25), 640, 480), (1000, None, 640, 480), (1000, Fraction(0), 640, 480),
+                    (1000, Fraction(25), 0, 480)):
+        assert video._bits_per_pixel(*unknown) == 0.0
+    path = write_video(_frames(12), tmp_path / "x", codec="h264")
+    reader = open_media(path)
+    info = reader.info
+    # the container's bit rate is its size over its duration: the same order as counting bytes
+    by_size = path.stat().st_size * 8 / (12 * info.width * info.height)
+    assert 0.3 * by_size < reader._bpp < 3.0 * by_size
 
 
 def test_pixels_do_not_depend_on_decoder_threads(tmp_path):
