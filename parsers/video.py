@@ -44,15 +44,15 @@ _DECODE_THREADS = 0
 # unchanged picture decodes to identical pixels (little to parse), so the decoder takes every core
 _LOSSLESS_INTRA = frozenset({"ffv1", "png", "apng", "qtrle", "rawvideo", "utvideo", "huffyuv", "ffvhuff",
                              "magicyuv", "gif"})
+# compressed bits per pixel and frame from which a stream counts as heavy to decode (entropy
+# decoding grows with the bit rate, the parse does not): its decoder takes every core even while a
+# parse runs beside it. Synthetic H.264 with noise is 0.35-0.8; typical generator outputs 0.01-0.1
+_HEAVY_BPP = 0.25
 # frames decoded ahead in a background thread while the caller parses (0 = none): at least
 # _PREFETCH, more for small frames up to _PREFETCH_BYTES of decoded pixels, so that a slow first
 # frame (board search, every cell read) does not stall the decoder
 _PREFETCH = 8
 _PREFETCH_MAX = 64
-# compressed bits per pixel and frame from which a stream counts as heavy to decode (entropy
-# decoding grows with the bit rate, the parse does not): its decoder takes every core even while a
-# parse runs beside it. Synthetic H.264 with noise is 0.35-0.8; typical generator outputs 0.01-0.1
-_HEAVY_BPP = 0.25
 _PREFETCH_BYTES = 96 << 20
 
 
@@ -113,10 +113,7 @@ def _cores() -> int:
 
 def _bits_per_pixel(bit_rate: int, rate: Any, width: int, height: int) -> float:
     """Compressed bits per pixel and frame of a stream (0.0 when the bit rate or frame rate is unknown)."""
-    try:
-        fps = float(rate) if rate else 0.0
-    except (TypeError, ValueError, ZeroDivisionError):
-        fps = 0.0
+    fps = float(rate) if rate else 0.0
     if bit_rate <= 0 or fps <= 0.0 or width <= 0 or height <= 0:
         return 0.0
     return bit_rate / (fps * width * height)
