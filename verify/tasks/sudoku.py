@@ -229,16 +229,15 @@ class SudokuTask:
         boxes = np.zeros((t, n, n, 4), np.float32)
         reused = np.zeros(t, bool)
         ours: list[int] = []
-        sel: list[Any] = []
         for i, r in enumerate(rows):
             status[i] = r.status
             reused[i] = r.reused
             if r.status == OK and r.fit is not None and r.digits.shape == (n, n):
                 ours.append(i)
-                sel.append(r)
             elif r.status == OK:
                 status[i] = NO_BOARD  # a board of another size: not ours
         if ours:  # one copy per field rather than one per frame and field
+            sel = [rows[i] for i in ours]
             digits[ours] = np.stack([r.digits for r in sel])
             conf[ours] = np.stack([r.conf for r in sel])
             occ[ours] = np.stack([r.occluded for r in sel])
