@@ -170,6 +170,27 @@ def test_user_weights_file_loads(reader: DigitReader, tmp_path: Path) -> None:
         DigitReader.load(bad)
 
 
+def test_subnormal_weights_are_flushed_and_logits_stay_bit_identical(reader: DigitReader) -> None:
+    tiny = np.finfo(np.float32).tiny
+    with np.load(default_weights_path()) as z:
+        raw = [(z[f"w{i}"], z[f"b{i}"]) for i in range(int(z["n_layers"]))]
+
+    def subnormal(a: np.ndarray) -> int:
+        return int(((a != 0) & (np.abs(a) < tiny)).sum())
+
+    assert sum(subnormal(w) for w, _ in raw) > 0  # the shipped file has some: the comparison below means something
+    assert all(subnormal(w) == 0 and subnormal(b) == 0 for w, b in reader.layers)
+    feats = prepare(render_cells(120, seed=83, mode="degraded", p_blank=0.1, p_junk=0.2).cells).features
+    for k in (1, 3, 16, 120):  # batch sizes take different BLAS kernels
+        for i in range(0, len(feats), k):
+            h = (feats[i:i + k] - reader.mean) * reader.inv_scale
+            for j, (w, b) in enumerate(raw):  # the network with the weights as stored
+                h = h @ w + b
+                if j < len(raw) - 1:
+                    np.maximum(h, 0.0, out=h)
+            np.testing.assert_array_equal(reader.logits(feats[i:i + k]), h.astype(np.float32))
+
+
 def test_prepare_is_deterministic_and_clear_blank_only_for_faint_cells() -> None:
     r = render_cells(30, seed=71, mode="degraded", p_blank=0.3)
     a, b = prepare(r.cells), prepare(r.cells.copy())
