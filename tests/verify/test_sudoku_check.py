@@ -238,6 +238,32 @@ def test_solver_runs_beside_the_parse_and_the_check_uses_its_answer(with_spec):
     assert warm.status is Status.PASS
 
 
+def test_background_call_is_joined_after_it_ends_and_hands_on_its_error():
+    import threading
+    import time
+
+    from mmgr.verify.tasks import sudoku as T
+
+    gate, log = threading.Event(), []
+
+    def slow() -> None:
+        gate.wait(5)
+        time.sleep(0.05)
+        log.append("done")
+
+    job = T._Background(slow)
+    gate.set()
+    job.join()
+    assert log == ["done"]
+    job.join()  # a second join returns at once
+
+    def failing() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        T._Background(failing).join()
+
+
 def test_verification_restores_the_gil_switch_interval():
     import sys
     from pathlib import Path
