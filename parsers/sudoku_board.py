@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.board import exact_score, line_peaks
+from mmgr.kernels.board import exact_score, ink_profiles, line_peaks
 from mmgr.parsers.digits import CELL_PX
 
 PAD = CELL_PX // 4
@@ -127,9 +127,7 @@ def _median(values: list[float]) -> float:
 
 def grid_score(warped_ink: NDArray[np.uint8], n: int) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
     """Grid-line contrast of a rectified board for an n x n hypothesis, and the line positions."""
-    f = warped_ink.astype(np.float64)
-    colp = f.mean(axis=0)
-    rowp = f.mean(axis=1)
+    colp, rowp = ink_profiles(np.ascontiguousarray(warped_ink))  # the float64 means of columns and rows
     xs, sx = _line_positions(colp, n)
     ys, sy = _line_positions(rowp, n)
     return min(sx, sy), xs, ys

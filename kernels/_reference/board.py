@@ -103,6 +103,12 @@ def exact_score(ink: NDArray[np.uint8], n: int, cell_px: int, pad: int) -> float
     return float((prof[lines].max(axis=1).mean() - prof[mids].max(axis=1).mean()) / 255.0)
 
 
+def ink_profiles(ink: NDArray[np.uint8]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """See ``mmgr.kernels.board.ink_profiles``."""
+    f = ink.astype(np.float64)
+    return f.mean(axis=0), f.mean(axis=1)
+
+
 def block_means4(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int, x1: int) -> NDArray[np.uint8]:
     """See ``mmgr.kernels.board.block_means4``."""
     a = rgb[y0:y1, x0:x1].astype(np.int32)

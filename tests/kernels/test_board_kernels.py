@@ -231,6 +231,16 @@ def test_exact_score_matches_reference_bit_for_bit(seed, n):
     assert isinstance(a, float) and a == b
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (5, 1), (180, 180), (380, 380), (37, 501)])
+def test_ink_profiles_match_numpy_means_bit_for_bit(shape):
+    rng = np.random.default_rng(shape[0] * 1000 + shape[1])
+    for ink in (rng.integers(0, 256, shape).astype(np.uint8), np.full(shape, 255, np.uint8)):
+        got, want = K.ink_profiles(ink), R.ink_profiles(ink)
+        for g, w in zip(got, want, strict=True):
+            assert g.dtype == np.float64 and g.shape == w.shape
+            assert np.array_equal(g, w)
+
+
 def test_exact_score_of_a_drawn_grid():
     ink = np.zeros((180, 180), np.uint8)
     for i in range(5):
