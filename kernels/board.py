@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from mmgr.kernels._mem import prefetch
 from mmgr.kernels._sums import block_sum
 
 
@@ -405,6 +406,11 @@ def block_means4(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int,
     t1 = np.empty(n, np.uint16)
     out = np.empty((bh, bw, 3), np.uint8)
     for by in range(bh):
+        if by + 1 < bh:  # the next block row's four pixel rows start loading now (``prefetch``)
+            p0 = ((y0 + 4 * by + 4) * w + x0) * 3
+            for r in range(4):
+                for j in range(0, n, 64):
+                    prefetch(flat, p0 + r * w * 3 + j)
         for hy in range(2):
             s0 = ((y0 + 4 * by + 2 * hy) * w + x0) * 3
             a = flat[s0:s0 + n]

@@ -398,3 +398,22 @@ def test_gate_step_rounds_the_board_colour_halves_to_even():
                                   2, 1, 1, dirty, bg, sc)
         assert c == 1 and bg.tolist() == [2.5, 3.5, 254.5] and sc.tolist() == [2, 4, 254]
         assert dirty.tolist() == [True] and rects.tolist() == [[0, 4, 0, 4]]
+
+
+def test_prefetch_hint_changes_no_value():
+    from numba import njit
+
+    from mmgr.kernels._mem import prefetch
+
+    @njit
+    def touched_sum(a):
+        s = 0
+        for i in range(0, a.shape[0], 7):
+            prefetch(a, min(i + 64, a.shape[0] - 1))
+            s += np.int64(a[i])
+        return s
+
+    a = np.arange(1000, dtype=np.uint8)
+    before = a.copy()
+    assert touched_sum(a) == int(a[::7].astype(np.int64).sum())
+    assert np.array_equal(a, before)
