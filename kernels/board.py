@@ -236,9 +236,7 @@ def gate_feeds(uv: NDArray[np.float64], n: int, block: int, cell_px: int, pad: i
     return feeds, ok
 
 
-# keeps the GIL (no nogil): a few microseconds a call on the Sudoku parse's per-frame path, where
-# releasing the GIL hands it to the decoding thread and the parse then waits for it back
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ink_into(rgb: NDArray[np.uint8], bg: NDArray[np.int64], out: NDArray[np.uint8]) -> None:  # pragma: no cover
     """Per-pixel ink into ``out`` (same H x W): the largest per-channel distance of ``rgb`` from
     the background colour ``bg`` (three whole levels, 0..255)."""

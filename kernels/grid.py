@@ -123,9 +123,7 @@ def cell_summary(ink: NDArray[np.uint8], n: int, cell_px: int, margin: int,
     return blocks, inner_max2, occ
 
 
-# keeps the GIL (no nogil): a few microseconds a call on the Sudoku parse's per-frame path, where
-# releasing the GIL hands it to the decoding thread and the parse then waits for it back
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def cell_summary_update(ink: NDArray[np.uint8], off: int, n: int, cell_px: int, margin: int, delta: int,
                         cells: NDArray[np.int64], blocks: NDArray[np.int32], inner_max2: NDArray[np.int32],
                         occ: NDArray[np.int32]) -> None:  # pragma: no cover
@@ -167,9 +165,7 @@ def cell_summary_update(ink: NDArray[np.uint8], off: int, n: int, cell_px: int, 
         occ[k] = cnt
 
 
-# keeps the GIL (no nogil): a few microseconds a call on the Sudoku parse's per-frame path, where
-# releasing the GIL hands it to the decoding thread and the parse then waits for it back
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def plan_cells(cur: NDArray[np.int32], ref: NDArray[np.int32], digits: NDArray[np.int8], conf: NDArray[np.float32],
                was_occ: NDArray[np.bool_], occ_count: NDArray[np.int32], inner_max2: NDArray[np.int32],
                occ_thr: float, diff_thr: float, blank_thr: float,
