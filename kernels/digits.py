@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from mmgr.kernels._sums import pairwise_sum
+from mmgr.kernels._sums import block_sum, pairwise_sum
 
 
 @njit(cache=True, nogil=True)
@@ -344,3 +344,54 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
         contrast_out[i] = contrast
         bg_out[i] = bg
     return feats, clear, contrast_out, bg_out
+
+
+# -- decisions on class probabilities (the digit reader's ``read`` after the network) ----------
+
+@njit(cache=True, nogil=True)
+def read_decisions(e: NDArray[np.float32], rows: NDArray[np.int64], n: int, max_digit: int,
+                   min_conf: np.float32) -> tuple[NDArray[np.int8], NDArray[np.float32],
+                                                  NDArray[np.float32]]:  # pragma: no cover
+    """Class probabilities and the reader's verdict on each of n cells.
+
+    Args:
+        e: (k, C) float32 ``exp`` of each read cell's logits less their maximum (computed by the
+            caller with numpy's own exp, so that the values are numpy's).
+        rows: (k,) the cells those rows belong to; every other cell is a clear blank, [1, 0, ...].
+        n: number of cells.
+        max_digit: largest allowed label (blank = 0 and 1..max_digit are allowed).
+        min_conf: float32 probability below which the winner is not taken.
+
+    Returns:
+        ``(digit, conf, probs)``: (n,) int8 winner or -1, (n,) float32 confidence (the winner's
+        probability; for -1 the probability of the disallowed labels when one won, else 1 minus
+        the winner's), clipped to [0, 1]; (n, C) float32 probabilities (each row of ``e`` over its
+        sum in numpy's order). Bit for bit the numpy twin.
+    """
+    c = e.shape[1]
+    probs = np.zeros((n, c), np.float32)
+    for i in range(n):
+        probs[i, 0] = np.float32(1.0)
+    for j in range(rows.shape[0]):
+        s = block_sum(e[j], 0, c)
+        r = rows[j]
+        for q in range(c):
+            probs[r, q] = e[j, q] / s
+    digit = np.empty(n, np.int8)
+    conf = np.empty(n, np.float32)
+    one = np.float32(1.0)
+    for i in range(n):
+        win = 0
+        for q in range(1, c):
+            if probs[i, q] > probs[i, win]:
+                win = q
+        p_win = probs[i, win]
+        allowed = win <= max_digit
+        if allowed and p_win >= min_conf:
+            digit[i] = win
+            v = p_win
+        else:
+            digit[i] = -1
+            v = one - p_win if allowed else one - block_sum(probs[i], 0, max_digit + 1)
+        conf[i] = min(max(v, np.float32(0.0)), one)
+    return digit, conf, probs

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.digits import cell_features
+from mmgr.kernels.digits import cell_features, read_decisions
 
 __all__ = ["CELL_PX", "N_CLASSES", "JUNK", "CellReadings", "DigitReader", "Prepared", "prepare",
            "default_weights_path"]
@@ -248,18 +248,21 @@ class DigitReader:
                 np.maximum(h, 0.0, out=h)
         return h.astype(np.float32)
 
+    def _exp_logits(self, cells: NDArray[np.uint8]) -> tuple[NDArray[np.float32], NDArray[np.intp]]:
+        """``exp`` of the network's tempered logits less their row maximum, for the cells that are
+        not clear blanks, and those cells' indices (the softmax's numpy part: numpy's exp)."""
+        p = prepare(cells)
+        rows = np.flatnonzero(~p.clear_blank)
+        if rows.size == 0:
+            return np.zeros((0, N_CLASSES), np.float32), rows
+        z = self.logits(p.features[rows]) / np.float32(self.temperature)
+        z -= z.max(axis=1, keepdims=True)
+        return np.exp(z), rows
+
     def predict_proba(self, cells: NDArray[np.uint8]) -> NDArray[np.float32]:
         """Class probabilities (n, 11): [blank, 1..9, junk]; clear blanks get exactly [1, 0, ...]."""
-        p = prepare(cells)
-        probs = np.zeros((cells.shape[0], N_CLASSES), np.float32)
-        probs[:, 0] = 1.0
-        todo = ~p.clear_blank
-        if todo.any():
-            z = self.logits(p.features[todo]) / np.float32(self.temperature)
-            z -= z.max(axis=1, keepdims=True)
-            e = np.exp(z)
-            probs[todo] = e / e.sum(axis=1, keepdims=True)
-        return probs
+        e, rows = self._exp_logits(cells)
+        return read_decisions(e, rows.astype(np.int64), cells.shape[0], 9, np.float32(0.0))[2]
 
     def read(self, cells: NDArray[np.uint8], max_digit: int = 9, min_conf: float = 0.9) -> CellReadings:
         """Read n cells.
@@ -281,13 +284,9 @@ class DigitReader:
             raise ValueError(f"max_digit: expected an int in 1..9, got {max_digit!r}")
         if not 0.0 <= float(min_conf) <= 1.0:
             raise ValueError(f"min_conf: expected a float in [0, 1], got {min_conf!r}")
-        probs = self.predict_proba(cells)
-        n = probs.shape[0]
-        win = probs.argmax(axis=1)
-        allowed = win <= max_digit
-        p_win = probs[np.arange(n), win]
-        ok = allowed & (p_win >= min_conf)
-        digit = np.where(ok, win, -1).astype(np.int8)
-        outside = 1.0 - probs[:, :max_digit + 1].sum(axis=1)
-        conf = np.where(ok, p_win, np.where(allowed, 1.0 - p_win, outside))
-        return CellReadings(digit, np.clip(conf, 0.0, 1.0).astype(np.float32), probs)
+        e, rows = self._exp_logits(cells)
+        # the softmax's sums and the verdicts in one kernel (kernels/digits.py; numpy twin in
+        # kernels/_reference/digits.py, bit for bit)
+        digit, conf, probs = read_decisions(e, rows.astype(np.int64), cells.shape[0], int(max_digit),
+                                            np.float32(min_conf))
+        return CellReadings(digit, conf, probs)

@@ -131,3 +131,19 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
     feats = np.concatenate([box.reshape(n, -1), _coarse(norm, k).reshape(n, -1),
                             (_coarse(g, k) * np.float32(1.0 / 255.0)).reshape(n, -1), scal], axis=1)
     return feats.astype(np.float32), clear, contrast.astype(np.float32), bg.astype(np.float32)
+
+
+def read_decisions(e: NDArray[np.float32], rows: NDArray[np.int64], n: int, max_digit: int,
+                   min_conf: np.float32) -> tuple[NDArray[np.int8], NDArray[np.float32], NDArray[np.float32]]:
+    """See ``mmgr.kernels.digits.read_decisions``."""
+    probs = np.zeros((n, e.shape[1]), np.float32)
+    probs[:, 0] = 1.0
+    probs[rows] = e / e.sum(axis=1, keepdims=True)
+    win = probs.argmax(axis=1)
+    allowed = win <= max_digit
+    p_win = probs[np.arange(n), win]
+    ok = allowed & (p_win >= min_conf)
+    digit = np.where(ok, win, -1).astype(np.int8)
+    outside = 1.0 - probs[:, :max_digit + 1].sum(axis=1)
+    conf = np.where(ok, p_win, np.where(allowed, 1.0 - p_win, outside))
+    return digit, np.clip(conf, 0.0, 1.0).astype(np.float32), probs

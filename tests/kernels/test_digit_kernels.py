@@ -127,3 +127,33 @@ def test_pairwise_sum_is_numpys_sum(n, dtype):
         assert float(block_sum(a, 3, n)) == float(want)
     zeros = np.full(3, -0.0, dtype)  # numpy's reduction adds to +0.0
     assert np.signbit(pairwise_sum(zeros, 0, 3)) == np.signbit(zeros.sum())
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("max_digit", [4, 9])
+def test_read_decisions_match_the_numpy_twin_bit_for_bit(seed, max_digit):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    rows = np.flatnonzero(rng.random(n) < 0.7).astype(np.int64)
+    z = (rng.standard_normal((rows.size, 11)) * rng.choice([0.5, 3.0, 12.0])).astype(np.float32)
+    if rows.size > 1:
+        z[0] = z[0, 0]  # a row of ties: the first maximum wins
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    for min_conf in (0.0, 0.5, 0.7, 0.9, 1.0):
+        got = jit.read_decisions(e, rows, n, max_digit, np.float32(min_conf))
+        want = ref.read_decisions(e, rows, n, max_digit, np.float32(min_conf))
+        for g, w in zip(got, want, strict=True):
+            assert g.dtype == w.dtype and np.array_equal(g, w)
+        digit, conf, probs = got
+        blank = np.setdiff1d(np.arange(n), rows)
+        assert (probs[blank, 0] == 1.0).all() and (digit[blank] == 0).all()
+        assert ((conf >= 0) & (conf <= 1)).all() and (digit <= max_digit).all()
+
+
+def test_read_decisions_on_a_winner_at_the_threshold_and_a_disallowed_winner():
+    e = np.array([[0.25, 0.75, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # "1" at exactly 0.75
+                  [0.1, 0, 0, 0, 0, 0.9, 0, 0, 0, 0, 0]], np.float32)  # "5": not on a 4x4 board
+    digit, conf, _ = jit.read_decisions(e, np.array([0, 1], np.int64), 2, 4, np.float32(0.75))
+    assert digit.tolist() == [1, -1]
+    assert conf[0] == np.float32(0.75) and abs(float(conf[1]) - 0.9) < 1e-6  # the disallowed labels' share
