@@ -93,3 +93,19 @@ def pairwise_sum(a: NDArray[np.floating], lo: int, n: int):  # type: ignore[no-u
             s_lo[top] = s_lo[top - 1]
             s_n[top] = n2
             s_stage[top] = 0
+
+
+@njit(cache=True, nogil=True)
+def row_col_sums(a: NDArray[np.uint8]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover
+    """Exact int64 sums of each row and each column of an (H, W) uint8 array, in one pass."""
+    h, w = a.shape
+    rows = np.empty(h, np.int64)
+    cols = np.zeros(w, np.int64)
+    for y in range(h):
+        r = np.int64(0)
+        for x in range(w):
+            v = np.int64(a[y, x])
+            r += v
+            cols[x] += v
+        rows[y] = r
+    return rows, cols

@@ -13,7 +13,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from mmgr.kernels._mem import prefetch
-from mmgr.kernels._sums import block_sum
+from mmgr.kernels._sums import block_sum, row_col_sums
 
 
 @njit(cache=True, nogil=True)
@@ -365,18 +365,13 @@ def ink_profiles(ink: NDArray[np.uint8]) -> tuple[NDArray[np.float64], NDArray[n
         ``(colp, rowp)``: (W,) and (H,) float64.
     """
     h, w = ink.shape
-    col = np.zeros(w, np.int64)
+    rows, cols = row_col_sums(ink)
     rowp = np.empty(h, np.float64)
     for y in range(h):
-        s = np.int64(0)
-        for x in range(w):
-            v = np.int64(ink[y, x])
-            col[x] += v
-            s += v
-        rowp[y] = s / w
+        rowp[y] = rows[y] / w
     colp = np.empty(w, np.float64)
     for x in range(w):
-        colp[x] = col[x] / h
+        colp[x] = cols[x] / h
     return colp, rowp
 
 

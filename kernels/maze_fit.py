@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from mmgr.kernels._sums import pairwise_sum
+from mmgr.kernels._sums import pairwise_sum, row_col_sums
 
 BORDER_BLOCK = 16  # rows a block of ``line_border_rows``' column sums
 
@@ -270,16 +270,7 @@ def line_border(dark: NDArray[np.uint8]) -> NDArray[np.float64]:
     border is the mean index of the hot entries (>= 60% of the peak) within 8 of the first (last)
     hot entry. Lines closer than 8 px: none.
     """
-    h, w = dark.shape
-    row_sum = np.zeros(h, np.int64)
-    col_sum = np.zeros(w, np.int64)
-    for y in range(h):
-        r = np.int64(0)
-        for x in range(w):
-            v = np.int64(dark[y, x])
-            r += v
-            col_sum[x] += v
-        row_sum[y] = r
+    row_sum, col_sum = row_col_sums(dark)
     return _border(dark, row_sum, col_sum)
 
 

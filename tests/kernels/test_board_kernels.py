@@ -417,3 +417,14 @@ def test_prefetch_hint_changes_no_value():
     before = a.copy()
     assert touched_sum(a) == int(a[::7].astype(np.int64).sum())
     assert np.array_equal(a, before)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 700), (480, 640)])
+def test_row_col_sums_are_exact(shape):
+    from mmgr.kernels._sums import row_col_sums
+
+    a = np.random.default_rng(shape[1]).integers(0, 256, shape).astype(np.uint8)
+    rows, cols = row_col_sums(a)
+    assert rows.dtype == cols.dtype == np.int64
+    assert rows.tolist() == a.astype(np.int64).sum(axis=1).tolist()
+    assert cols.tolist() == a.astype(np.int64).sum(axis=0).tolist()
