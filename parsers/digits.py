@@ -248,11 +248,11 @@ class DigitReader:
                 np.maximum(h, 0.0, out=h)
         return h.astype(np.float32)
 
-    def _exp_logits(self, cells: NDArray[np.uint8]) -> tuple[NDArray[np.float32], NDArray[np.intp]]:
+    def _exp_logits(self, cells: NDArray[np.uint8]) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         """``exp`` of the network's tempered logits less their row maximum, for the cells that are
         not clear blanks, and those cells' indices (the softmax's numpy part: numpy's exp)."""
         p = prepare(cells)
-        rows = np.flatnonzero(~p.clear_blank)
+        rows = np.flatnonzero(~p.clear_blank).astype(np.int64, copy=False)
         if rows.size == 0:
             return np.zeros((0, N_CLASSES), np.float32), rows
         z = self.logits(p.features[rows]) / np.float32(self.temperature)
@@ -262,7 +262,7 @@ class DigitReader:
     def predict_proba(self, cells: NDArray[np.uint8]) -> NDArray[np.float32]:
         """Class probabilities (n, 11): [blank, 1..9, junk]; clear blanks get exactly [1, 0, ...]."""
         e, rows = self._exp_logits(cells)
-        return read_decisions(e, rows.astype(np.int64), cells.shape[0], 9, np.float32(0.0))[2]
+        return read_decisions(e, rows, cells.shape[0], 9, np.float32(0.0))[2]  # (the probabilities alone)
 
     def read(self, cells: NDArray[np.uint8], max_digit: int = 9, min_conf: float = 0.9) -> CellReadings:
         """Read n cells.
@@ -287,6 +287,5 @@ class DigitReader:
         e, rows = self._exp_logits(cells)
         # the softmax's sums and the verdicts in one kernel (kernels/digits.py; numpy twin in
         # kernels/_reference/digits.py, bit for bit)
-        digit, conf, probs = read_decisions(e, rows.astype(np.int64), cells.shape[0], int(max_digit),
-                                            np.float32(min_conf))
+        digit, conf, probs = read_decisions(e, rows, cells.shape[0], int(max_digit), np.float32(min_conf))
         return CellReadings(digit, conf, probs)
