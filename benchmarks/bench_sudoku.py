@@ -148,8 +148,8 @@ def main() -> None:
             print(f"   agreement {m:<22} {v:.1%}")
         print(f"   digit reading: accuracy {r['digit_accuracy']:.4%}, unknown {r['digit_unknown_rate']:.3%}, "
               f"confidently wrong {r['digit_confidently_wrong']:.4%}")
-        print(f"   time: {r['s_per_video']:.3f} s/video verify vs {r['decode_s_per_video']:.3f} s decode-only "
-              f"(ratio {r['ratio']:.2f}x; CPU-time ratio {r['cpu_ratio']:.2f}x, all threads)")
+        print(f"   time: {r['s_per_video']:.4f} s/video verify vs {r['decode_s_per_video']:.4f} s decode-only "
+              f"(ratio {r['ratio']:.3f}x; CPU-time ratio {r['cpu_ratio']:.2f}x, all threads)")
         print(f"   CPU: decoding {r['decode_cpu_s_per_video']:.3f} s/video; verification's main thread (parse, check; "
               f"decoding runs beside it) {r['main_thread_cpu_s_per_video']:.3f} s/video")
         for f in r["failures"][:15]:
