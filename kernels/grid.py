@@ -174,9 +174,13 @@ def plan_cells(cur: NDArray[np.int32], ref: NDArray[np.int32], digits: NDArray[n
 
     A cell is *occluded* when ``occ_count > occ_thr`` (it reads -1, confidence 0); it *moved*
     when some block sum of ``cur`` differs from ``ref`` by more than ``diff_thr``, or it was
-    occluded and is not now (``every``: all cells count as moved, none as counted). A moved cell
-    that is not occluded is blank when ``inner_max2 < blank_thr`` (it reads 0, confidence 1,
-    and its reference takes ``cur``); the others are to be read by the classifier.
+    occluded and is not now, or its carried-over reading is unknown (``digits < 0``) and it is
+    not occluded now (``every``: all cells count as moved, none as counted). An unknown cell is
+    thus read again on every frame until it reads: it keeps the reference of its last reading,
+    and a hand that brushed it and left restores those pixels, so the block sums alone would
+    leave it unknown. A moved cell that is not occluded is blank when ``inner_max2 < blank_thr``
+    (it reads 0, confidence 1, and its reference takes ``cur``); the others are to be read by
+    the classifier.
 
     Args:
         cur, ref: (K, B, B) int32 block sums of this frame and of each cell's last reading
@@ -200,7 +204,7 @@ def plan_cells(cur: NDArray[np.int32], ref: NDArray[np.int32], digits: NDArray[n
         occ[k] = occ_count[k] > occ_thr
         hit = every
         if not hit:
-            hit = was_occ[k] and not occ[k]
+            hit = (was_occ[k] or digits[k] < 0) and not occ[k]
             if not hit:
                 for y in range(bh):
                     for x in range(bw):

@@ -17,9 +17,9 @@ Pipeline for one frame (``SudokuFrameReader.read``):
    cells whose ink was written again are summarised again.
 3. *Occlusion*: a cell whose interior is almost entirely far from the board's background (a
    hand, a cursor, a banner) is ``occluded`` and read as -1 (unknown), never as blank.
-4. *Read*: only cells whose signature changed since they were last read confidently go on:
-   clearly blank cells are 0, the others go through the digit reader
-   (``mmgr.parsers.digits``); unsure ones get a second look from shifted crops.
+4. *Read*: only cells whose signature changed since they were last read confidently, and
+   cells still unknown (not occluded), go on: clearly blank cells are 0, the others go through
+   the digit reader (``mmgr.parsers.digits``); unsure ones get a second look from shifted crops.
 
 "Ink" is the per-pixel distance from the board's background colour (max over RGB), so the
 same code reads black, blue, red or green digits, dark-mode boards and tinted "success glow"

@@ -72,7 +72,7 @@ def plan_cells(cur: NDArray[np.int32], ref: NDArray[np.int32], digits: NDArray[n
         todo, moved = np.flatnonzero(~occ), 0
     else:
         diff = np.abs(cur.astype(np.int64) - ref).reshape(len(cur), -1).max(axis=1) if cur.size else np.zeros(len(cur))
-        hit = np.flatnonzero((diff > diff_thr) | (was_occ & ~occ))
+        hit = np.flatnonzero((diff > diff_thr) | ((was_occ | (digits < 0)) & ~occ))
         todo, moved = hit[~occ[hit]], len(hit)
     blank = inner_max2[todo] < blank_thr
     digits[todo[blank]] = 0

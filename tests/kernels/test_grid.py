@@ -173,3 +173,19 @@ def test_plan_cells_hand_case(impl):
     assert todo.tolist() == [0, 3] and n_moved == 4
     assert digits.tolist() == [5, 6, -1, -1, 0] and conf.tolist()[2] == 0.0 and conf.tolist()[4] == 1.0
     assert ref_blocks[4, 0, 0] == 999 and ref_blocks[0, 0, 1] == 0
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_plan_cells_reads_unknown_cells_again_though_unchanged(impl):
+    """A cell left unknown (a hand brushed it, then left and restored its pixels) is read again
+    while its block sums equal its reference; an unknown cell that is occluded now is not."""
+    ref_blocks = np.zeros((3, 1, 2), np.int32)
+    cur = ref_blocks.copy()  # nothing moved
+    digits = np.array([-1, -1, 4], np.int8)
+    conf = np.array([0.0, 0.0, 0.9], np.float32)
+    occ_count = np.array([0, 100, 0], np.int32)
+    inner = np.array([500, 500, 500], np.int32)
+    occ, todo, n_moved = impl.plan_cells(cur, ref_blocks, digits, conf, np.zeros(3, bool), occ_count, inner, 50.0,
+                                         384.0, 280.0, False)
+    assert todo.tolist() == [0] and n_moved == 1
+    assert occ.tolist() == [False, True, False] and digits.tolist() == [-1, -1, 4]

@@ -147,3 +147,19 @@ def test_change_gate_follows_camera_motion_and_cuts():
         assert _same_reading(a, b), f"frame {i}"
     assert pairs[16][0].status == BLANK and pairs[18][0].status == OK
     assert gated.full_warps < len(frames)
+
+
+def test_cells_the_hand_brushed_read_again_once_it_has_left():
+    """A cell the hand covered reads unknown (skin looks like no digit); once the hand has gone its
+    pixels are those it last read, and it must still be read again, not stay unknown (it did stay
+    unknown to the end of the video before the reader re-read unknown cells on every frame)."""
+    p, s = make_puzzle(9, "medium", np.random.default_rng(19))
+    frames, truth = render_frames(p, s, "occlusion", seed=19, fill_order="random", cells_per_step=2)
+    readings = _read_all(frames)
+    hand = np.flatnonzero(truth.occluded.any(axis=(1, 2)))
+    assert len(hand) >= 3 and truth.occluded.any(axis=0).sum() >= 4  # the hand passed over several cells
+    after = range(int(hand[-1]) + 1, len(frames))
+    assert len(after) >= 3
+    for i in after:
+        assert (readings[i].digits >= 0).all(), f"frame {i}: {np.argwhere(readings[i].digits < 0).tolist()}"
+    _check_against_truth(readings, truth, allow_unknown=0.01)
