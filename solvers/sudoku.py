@@ -190,6 +190,9 @@ def _solver(max_det_time: float) -> cp_model.CpSolver:
     s.parameters.random_seed = 0
     s.parameters.max_deterministic_time = float(max_det_time)
     s.parameters.max_time_in_seconds = max(30.0, 20.0 * float(max_det_time))  # safety net only
+    # no probing in presolve: all-different propagation decides a Sudoku without it, and it is
+    # ~15% of a 9x9 call (0.45 -> 0.39 ms); answers are the same (tests compare both)
+    s.parameters.cp_model_probing_level = 0
     return s
 
 
