@@ -163,3 +163,31 @@ def test_cells_the_hand_brushed_read_again_once_it_has_left():
     for i in after:
         assert (readings[i].digits >= 0).all(), f"frame {i}: {np.argwhere(readings[i].digits < 0).tolist()}"
     _check_against_truth(readings, truth, allow_unknown=0.01)
+
+
+def test_the_size_shortcut_decides_as_detect_size():
+    """A board scoring ``_SIZE_SURE`` on the 9 x 9 lattice is read as 9 x 9 without a 4 x 4 warp: on
+    rendered boards of both sizes (random styles) that is always detect_size's choice too, and no
+    4 x 4 board comes near it."""
+    import mmgr.parsers.sudoku as S
+    from mmgr.parsers.sudoku_board import _exact_score, detect_size, find_board_candidates
+
+    rng = np.random.default_rng(77)
+    sure = 0
+    for k in range(24):
+        n = (4, 9)[k % 2]
+        p, s = make_puzzle(n, "easy", rng)
+        frames, _ = render_frames(p, s, "correct", seed=k, style=random_style(rng))
+        quad = find_board_candidates(frames[0])[0]
+        inks = {}
+        for m in (9, 4):
+            w, _ = S._warp(frames[0], quad, m)
+            inks[m] = S._ink(w, S._board_bg(w))
+        s9 = _exact_score(inks[9], 9)
+        assert detect_size(inks[9], inks[4])[0] == n
+        if n == 4:
+            assert s9 < S._SIZE_SURE / 2
+        elif s9 >= S._SIZE_SURE:
+            sure += 1
+        assert SudokuFrameReader().read(frames[0]).digits.shape == (n, n)
+    assert sure >= 8  # most 9 x 9 boards take the shortcut
