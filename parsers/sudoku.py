@@ -49,6 +49,9 @@ OK, NO_BOARD, BLANK = 0, 1, 2
 # 0.230 on the 4 x 4 one, so ``detect_size`` (9 when its score is at least the 4 x 4 one) picks 9
 # for every board above it as well
 _SIZE_SURE = 0.3
+# an unsure cell's luma look (``SudokuFrameReader._luma_look``) may only confirm a digit that had at
+# least this share of the first look's probability
+_LUMA_FLOOR = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +143,8 @@ class ReaderParams:
         min_conf: digit confidence below which a cell is unknown (-1).
         gate: warp again only the cells whose source pixels changed (``_SourceGate``); False warps
             the whole board on every frame (same readings, slower: kept for checking the gate).
+        luma_look: an unsure cell is read again from its luma difference with the board's colour
+            (``SudokuFrameReader._luma_look``).
     """
 
     min_grid_score: float = 0.03
@@ -150,6 +155,7 @@ class ReaderParams:
     shift_px: int = 3
     min_conf: float = 0.7
     gate: bool = True
+    luma_look: bool = True
 
 
 class SudokuFrameReader:
@@ -255,6 +261,40 @@ class SudokuFrameReader:
                 crops.append(255 - ink_padded[y0:y0 + CELL_PX, x0:x0 + CELL_PX])
         p = self.digits.predict_proba(np.ascontiguousarray(np.stack(crops)).astype(np.uint8))
         return (p.reshape(4, len(idx), -1).sum(axis=0) + probs0) / 5.0
+
+    def _luma_look(self, idx: NDArray[np.intp], probs0: NDArray[np.float32], n: int, hm: NDArray[np.float64],
+                   rgb: NDArray[np.uint8], bg: NDArray[np.float64]) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
+        """Second look at unsure cells ``idx`` (row-major) on their luma difference from the board's
+        colour (OpenCV's RGB-to-gray of the warped cell and of the colour): (digit, confidence) per
+        cell where it reads with confidence the digit (1..n) that the first look (``probs0``) ranked
+        first among the digits, with at least ``_LUMA_FLOOR`` of its probability; else -1 and 0.
+
+        The largest-channel ink the reader is given elsewhere serves digits of any colour on any
+        board, but around a coloured digit in a 4:2:0 video (colour at half resolution) it shows a
+        halo that the reader takes for junk (a smeared or covered digit); the luma has sharp strokes.
+        Asking for the first look's own digit keeps a cell that is junk (a cursor, a hand) unknown.
+        """
+        d_out = np.full(len(idx), -1, np.int8)
+        c_out = np.zeros(len(idx), np.float32)
+        best = 1 + np.argmax(probs0[:, 1:n + 1], axis=1)
+        cand = np.flatnonzero(probs0[np.arange(len(idx)), best] >= _LUMA_FLOOR)
+        if cand.size == 0:
+            return d_out, c_out
+        mx, my = self._maps(n, hm, rgb.shape)
+        bg_gray = int(cv2.cvtColor(_bg_scalar(bg).astype(np.uint8).reshape(1, 1, 3), cv2.COLOR_RGB2GRAY)[0, 0])
+        crops = np.empty((cand.size, CELL_PX, CELL_PX), np.uint8)
+        for j, k in enumerate(idx[cand].tolist()):
+            r, c = divmod(k, n)
+            y0, x0 = PAD + r * CELL_PX, PAD + c * CELL_PX
+            ys, xs = slice(y0, y0 + CELL_PX), slice(x0, x0 + CELL_PX)
+            cell = cv2.remap(rgb, mx[ys, xs], my[ys, xs], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            gray = cv2.cvtColor(cell, cv2.COLOR_RGB2GRAY)
+            crops[j] = 255 - cv2.absdiff(gray, np.full_like(gray, bg_gray))
+        res = self.digits.read(crops, max_digit=n, min_conf=self.p.min_conf)
+        hit = res.digit == best[cand]
+        d_out[cand[hit]] = res.digit[hit]
+        c_out[cand[hit]] = res.conf[hit]
+        return d_out, c_out
 
     def _maps(self, n: int, hm: NDArray[np.float64], shape: tuple[int, ...]) -> tuple[Any, Any]:
         """Fixed-point remap tables for a homography (cached: the camera rarely moves)."""
@@ -372,6 +412,18 @@ class SudokuFrameReader:
             digits[todo] = res.digit
             conf[todo] = res.conf
             unsure = res.digit < 0
+            if unsure.any() and self.p.luma_look:
+                # a coloured digit under 4:2:0 compression: its colour bleeds around the strokes
+                # (chroma at half resolution), the largest-channel ink shows a halo and the reader
+                # calls it junk; the luma difference has sharp strokes. A cell whose second look
+                # there reads confidently the digit its first look put first (of the digits) takes it.
+                uidx = todo[unsure]
+                d2, c2 = self._luma_look(uidx, res.probs[unsure], n, hm, rgb, g["bg"])
+                ok = d2 >= 0
+                if ok.any():
+                    digits[uidx[ok]] = d2[ok]
+                    conf[uidx[ok]] = c2[ok]
+                    unsure[np.flatnonzero(unsure)[ok]] = False
             if unsure.any():
                 uidx = todo[unsure]
                 probs = res.probs[unsure]
