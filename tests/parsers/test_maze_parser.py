@@ -200,3 +200,28 @@ def test_opened_nonwall_of_changed_rows_equals_whole_opening(seed: int) -> None:
         outside[rows[0]:rows[1]] = False
         np.testing.assert_array_equal(got[outside], last[outside])  # the rows it says may differ hold every change
         last = got.copy()
+
+
+def test_dropped_frames_keep_the_defect(tmp_path: Path) -> None:
+    """A one-frame wall clip on a frame that ``drop_every`` would drop stays in the video (its truth
+    says the agent crossed a wall), and the verdict catches it; the other dropped frames go."""
+    from mmgr.verify.api import verify_media
+
+    d = Degradation(drop_every=3, crf=23)
+    found = 0
+    for seed in range(40):
+        case = build_case("clip1", "tile", seed)
+        (event,) = case.event_frames
+        if event % 3 or not 0 < event < len(case.frames) - 1:
+            continue
+        found += 1
+        path = write_case(case, tmp_path / f"clip_{seed}", codec="lossless", degradation=d)
+        n = len(case.frames)
+        dropped = sum(1 for i in range(1, n - 1) if i % 3 == 0)
+        frames = sum(1 for _ in open_media(str(path)))
+        assert frames == n - dropped + 1  # every third frame gone, the clip kept
+        v = verify_media(path, "maze", spec=case.spec)
+        assert v.metrics["cross_wall"] == 1 and v.status.value == "fail", v.reason
+        if found == 2:
+            break
+    assert found == 2

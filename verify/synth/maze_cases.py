@@ -250,11 +250,17 @@ def _image_case(kind: str, style: str, seed: int, conn: NDArray[np.bool_], start
 
 def write_case(case: MazeCase, path: str | Path, *, codec: str = "lossless", degradation: Degradation | None = None,
                seed: int = 0, fps: int = 8) -> Path:
-    """Encode a case's frames (after ``degradation``): codec lossless/h264/hevc/vp9/gif/png/jpg/frames."""
+    """Encode a case's frames (after ``degradation``): codec lossless/h264/hevc/vp9/gif/png/jpg/frames.
+
+    Dropped frames (``Degradation.drop_every``) never include the case's event frames: the defect
+    the truth describes stays in the video (a one-frame wall clip that fell on a dropped frame would
+    leave a correct walk, judged against a truth that says it crossed a wall).
+    """
     d = degradation or Degradation()
     rng = np.random.default_rng(seed)
     n = len(case.frames)
-    frames = [degrade(f, d, rng) if not d.is_clean else f for i, f in enumerate(case.frames) if keep_frame(i, n, d)]
+    keep = [i for i in range(n) if keep_frame(i, n, d) or i in case.event_frames]
+    frames = [degrade(case.frames[i], d, rng) if not d.is_clean else case.frames[i] for i in keep]
     if codec == "png":
         return write_image(frames[0], Path(path).with_suffix(".png"))
     if codec == "jpg":
