@@ -413,10 +413,7 @@ class SudokuFrameReader:
             conf[todo] = res.conf
             unsure = res.digit < 0
             if unsure.any() and self.p.luma_look:
-                # a coloured digit under 4:2:0 compression: its colour bleeds around the strokes
-                # (chroma at half resolution), the largest-channel ink shows a halo and the reader
-                # calls it junk; the luma difference has sharp strokes. A cell whose second look
-                # there reads confidently the digit its first look put first (of the digits) takes it.
+                # a second look on the luma (coloured digits in 4:2:0 video: see _luma_look)
                 uidx = todo[unsure]
                 d2, c2 = self._luma_look(uidx, res.probs[unsure], n, hm, rgb, g["bg"])
                 ok = d2 >= 0
