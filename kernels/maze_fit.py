@@ -64,7 +64,9 @@ def line_scores(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> NDArra
     """Line-maze score of each of K grids of wall-line values: horiz (K, R+1, C), vert (K, R, C+1); -1 = not judged.
 
     (share of border segments > 0.5) * purity of the inner segments judged (1 - 2 * mean of
-    min(v, 1 - v); 1 when none) * (0.05 < share of them > 0.5 < 0.95; 0 when none): (K,).
+    min(v, 1 - v); 1 when none) * (more than 5% of the judged inner segments > 0.5, and fewer than
+    95% of the judged and hidden ones; 0 when none is judged): (K,). A hidden segment (under a
+    marker) may be open: a drawn path over every opening of a small maze leaves only walls judged.
     """
     k_n, r1, c = horiz.shape
     r = r1 - 1
@@ -78,6 +80,7 @@ def line_scores(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> NDArra
             b_hit += int(vert[k, i, 0] > 0.5) + int(vert[k, i, c] > 0.5)
         n = 0
         hi = 0
+        hidden = 0
         for i in range(1, r):  # inner horizontal lines, then inner vertical lines, row by row
             for j in range(c):
                 v = horiz[k, i, j]
@@ -85,6 +88,8 @@ def line_scores(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> NDArra
                     buf[n] = min(v, 1 - v)
                     n += 1
                     hi += int(v > 0.5)
+                else:
+                    hidden += 1
         for i in range(r):
             for j in range(1, c):
                 v = vert[k, i, j]
@@ -92,8 +97,10 @@ def line_scores(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> NDArra
                     buf[n] = min(v, 1 - v)
                     n += 1
                     hi += int(v > 0.5)
+                else:
+                    hidden += 1
         purity = 1.0 - 2.0 * _mean(buf, n) if n else 1.0
-        flag = 1.0 if n and 0.05 < hi / n < 0.95 else 0.0
+        flag = 1.0 if n and 0.05 < hi / n and hi / (n + hidden) < 0.95 else 0.0
         out[k] = b_hit / (2 * c + 2 * r) * purity * flag
     return out
 

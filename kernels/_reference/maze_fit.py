@@ -33,9 +33,12 @@ def line_scores(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> NDArra
     for hz, vt in zip(horiz, vert, strict=True):
         border = np.concatenate([hz[0], hz[-1], vt[:, 0], vt[:, -1]])
         v = np.concatenate([hz[1:-1].ravel(), vt[:, 1:-1].ravel()])
-        v = v[v >= 0]  # -1: under a marker, not judged
+        hidden = int((v < 0).sum())
+        v = v[v >= 0]  # -1: under a marker, not judged (it may be open)
         purity = 1.0 - 2.0 * float(np.minimum(v, 1 - v).mean()) if v.size else 1.0
-        out.append(float((border > 0.5).mean()) * purity * float(0.05 < (v > 0.5).mean() < 0.95 if v.size else 0.0))
+        hi = int((v > 0.5).sum())
+        flag = float(0.05 < hi / v.size and hi / (v.size + hidden) < 0.95) if v.size else 0.0
+        out.append(float((border > 0.5).mean()) * purity * flag)
     return np.array(out, np.float64)
 
 

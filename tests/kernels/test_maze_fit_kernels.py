@@ -37,6 +37,25 @@ def test_maze_line_scores_match_reference(seed: int) -> None:
     assert_array_equal(jit.line_scores(horiz, vert), ref.line_scores(horiz, vert))
 
 
+@pytest.mark.parametrize("impl", [jit, ref])
+def test_line_score_counts_hidden_segments_as_possibly_open(impl) -> None:  # noqa: ANN001
+    """A 3 x 3 line maze whose drawn path hides every opening: the judged inner segments are all
+    walls, yet the grid is right (the hidden ones may be the openings). With none hidden, all walls
+    still means a wrong grid (a lattice finer than the maze)."""
+    horiz = np.ones((1, 4, 3))
+    vert = np.ones((1, 3, 4))
+    inner_h, inner_v = [(1, 0), (1, 1), (2, 1), (2, 2)], [(0, 1), (0, 2), (1, 1), (2, 2)]
+    for i, j in inner_h:
+        horiz[0, i, j] = -1.0  # under the path: not judged
+    for i, j in inner_v:
+        vert[0, i, j] = -1.0
+    assert impl.line_scores(horiz, vert)[0] == 1.0  # 4 walls judged, 8 hidden
+    assert impl.line_scores(np.ones((1, 4, 3)), np.ones((1, 3, 4)))[0] == 0.0  # 12 walls, none hidden
+    horiz2 = horiz.copy()
+    horiz2[0, 2, 0] = 0.0  # one judged opening: no longer all walls among the judged either
+    assert impl.line_scores(horiz2, vert)[0] > 0.9
+
+
 @pytest.mark.parametrize("n", [1, 7, 8, 9, 127, 128, 129, 136, 255, 256, 257, 300, 1000, 5000, 70000])
 def test_maze_fit_mean_is_numpys(n: int) -> None:
     a = np.random.default_rng(n).random(n) * 1e3

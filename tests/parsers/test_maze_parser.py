@@ -225,3 +225,19 @@ def test_dropped_frames_keep_the_defect(tmp_path: Path) -> None:
         if found == 2:
             break
     assert found == 2
+
+
+def test_small_line_maze_with_its_path_over_every_opening(tmp_path: Path) -> None:
+    """A 3 x 3 plot-style solution image whose drawn path crosses every opening: only walls are left
+    to judge, and the true grid must still fit (it used to score 0 and the image was unscorable)."""
+    from mmgr.verify.api import verify_media
+    from mmgr.verify.synth.maze_cases import KINDS
+
+    case = build_case("image_correct", "plot", 20000 + KINDS.index("image_correct") * 3 + 2, size=3, cell_px=48,
+                      fpc=3)
+    path = write_case(case, tmp_path / "plot3", codec="png")
+    img = next(iter(open_media(str(path)))).rgb
+    fit = fit_grid(img, 3, 3)
+    assert fit is not None and fit[0].geometry == "line" and fit[1].score > 0.9
+    v = verify_media(path, "maze", spec=case.spec)
+    assert v.status.value == "pass" and v.metrics == {**case.truth, "action_reflection": None}
