@@ -241,3 +241,18 @@ def test_small_line_maze_with_its_path_over_every_opening(tmp_path: Path) -> Non
     assert fit is not None and fit[0].geometry == "line" and fit[1].score > 0.9
     v = verify_media(path, "maze", spec=case.spec)
     assert v.status.value == "pass" and v.metrics == {**case.truth, "action_reflection": None}
+
+
+def test_path_drawn_only_across_the_wall_between_start_and_goal(tmp_path: Path) -> None:
+    """Start and goal side by side, the path drawn straight across the wall between them and over no
+    cell: the path connects them (through a wall). It used to count as no path at all."""
+    from mmgr.verify.api import verify_media
+    from mmgr.verify.synth.maze_cases import KINDS
+
+    case = build_case("image_through_wall", "block", 70000 + KINDS.index("image_through_wall") * 3, size=3,
+                      cell_px=20, fpc=3)
+    path = write_case(case, tmp_path / "across", codec="jpg", degradation=Degradation(blur_sigma=0.7, noise_sigma=4),
+                      seed=1)
+    v = verify_media(path, "maze", spec=case.spec)
+    assert v.metrics == {**case.truth, "action_reflection": None}
+    assert v.metrics["cross_wall"] == 1 and v.metrics["target_achievement"] == 1 and v.status.value == "fail"

@@ -284,7 +284,9 @@ def rule_image_path(state: MazeState, cover_min: float,
             if conn[k, ra, ca] or drawn_over[k, ra, ca]:
                 seen.add(nb)
                 todo.append(nb)
-    target = int(goal in seen and len(cells) > 0)
+    # something must be drawn: a path cell, or a stroke over a wall (start and goal side by side with
+    # the path drawn straight across the wall between them)
+    target = int(goal in seen and (len(cells) > 0 or bool(drawn_over.any())))
     if not target:
         vs.append(Violation("target_achievement", 0, goal, f"drawn path does not connect {start} to {goal} "
                             f"({len(cells)} path cells)", _box(state, 0, goal[1] + 0.5, goal[0] + 0.5), "unconnected",
