@@ -19,11 +19,14 @@ Pipeline for one frame (``SudokuFrameReader.read``):
    hand, a cursor, a banner) is ``occluded`` and read as -1 (unknown), never as blank.
 4. *Read*: only cells whose signature changed since they were last read confidently, and
    cells still unknown (not occluded), go on: clearly blank cells are 0, the others go through
-   the digit reader (``mmgr.parsers.digits``); unsure ones get a second look from shifted crops.
+   the digit reader (``mmgr.parsers.digits``); unsure ones get a second look on their luma
+   (``_luma_look``: coloured digits in 4:2:0 video), then from shifted crops, averaged over the
+   frames since the cell last changed.
 
 "Ink" is the per-pixel distance from the board's background colour (max over RGB), so the
 same code reads black, blue, red or green digits, dark-mode boards and tinted "success glow"
-frames. Nothing here decides pass or fail.
+frames; the luma look only confirms the digit the ink reading ranked first. Nothing here
+decides pass or fail.
 """
 
 from __future__ import annotations
