@@ -55,6 +55,12 @@ _SIZE_SURE = 0.3
 # an unsure cell's luma look (``SudokuFrameReader._luma_look``) may only confirm a digit that had at
 # least this share of the first look's probability
 _LUMA_FLOOR = 0.25
+# a cell's ring just inside its grid lines (2 to 4 pixels from the cell's edge, of CELL_PX): digit
+# strokes stay inside it; a hand or cursor reaching in from outside crosses it
+_RING = np.zeros((CELL_PX, CELL_PX), bool)
+_RING[2:-2, 2:-2] = True
+_RING[5:-5, 5:-5] = False
+_RING_PX = int(_RING.sum())
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +154,9 @@ class ReaderParams:
             the whole board on every frame (same readings, slower: kept for checking the gate).
         luma_look: an unsure cell is read again from its luma difference with the board's colour
             (``SudokuFrameReader._luma_look``).
+        intrusion: a cell read as a digit other than its last sure digit is unknown instead when its
+            ring (just inside the grid lines) has gained ink over more than this share since then
+            (``SudokuFrameReader._intruded``; 0 = never).
     """
 
     min_grid_score: float = 0.03
@@ -159,6 +168,7 @@ class ReaderParams:
     min_conf: float = 0.7
     gate: bool = True
     luma_look: bool = True
+    intrusion: float = 0.025
 
 
 class SudokuFrameReader:
@@ -187,6 +197,8 @@ class SudokuFrameReader:
         self._map: tuple[Any, Any] = (None, None)
         self._gate: _SourceGate | None = None  # source-space change gate of the current registration
         self._summary: tuple[Any, Any, Any] | None = None  # cell summary of the kept canonical ink
+        # per cell: the last sure reading and its ring's ink count (see _intruded), on this registration
+        self._sure: tuple[NDArray[np.int8], NDArray[np.int32]] | None = None
         self.full_warps = 0  # frames whose whole board was warped (the others went through the gate)
 
     # ------------------------------------------------------------------------------------
@@ -299,6 +311,32 @@ class SudokuFrameReader:
         c_out[cand[hit]] = res.conf[hit]
         return d_out, c_out
 
+    def _intruded(self, idx: NDArray[np.intp], crops: NDArray[np.uint8], digits: NDArray[np.int8],
+                  conf: NDArray[np.float32], n: int) -> None:
+        """Unread (-1) the cells ``idx`` newly read as another digit while something reaches into them.
+
+        A finger over a corner of a clue can turn its digit into another one that the reader is sure
+        of (a 1 with a fingertip at its foot reads 3). Digit strokes keep clear of the ring just
+        inside the grid lines; whatever reaches in from outside the cell crosses it. So a cell whose
+        reading goes from one digit to another while its ring holds more ink (beyond
+        ``occlusion_delta``) than at its last sure reading, by over ``intrusion`` of the ring, is
+        unknown; it is read again on the next frames. A digit rewritten in place leaves the ring as
+        it was, and a blank cell being filled is not judged. ``digits``, ``conf`` (all cells) are
+        updated in place; ``crops``: the cells' ink.
+        """
+        if self._sure is None or self._sure[0].shape[0] != n * n:
+            self._sure = (np.full(n * n, -1, np.int8), np.zeros(n * n, np.int32))
+        sure_digit, sure_ring = self._sure
+        ring = np.count_nonzero(crops[:, _RING] > int(self.p.occlusion_delta), axis=1).astype(np.int32)
+        new, old = digits[idx], sure_digit[idx]
+        bad = (old >= 1) & (new >= 1) & (new != old) & (ring - sure_ring[idx] > self.p.intrusion * _RING_PX)
+        if bad.any():
+            digits[idx[bad]] = -1
+            conf[idx[bad]] = 0.0
+        ok = digits[idx] >= 0
+        sure_digit[idx[ok]] = digits[idx[ok]]
+        sure_ring[idx[ok]] = ring[ok]
+
     def _maps(self, n: int, hm: NDArray[np.float64], shape: tuple[int, ...]) -> tuple[Any, Any]:
         """Fixed-point remap tables for a homography (cached: the camera rarely moves)."""
         if self._map_key is not None and self._map_key[3] is hm and self._map_key[0] == n and self._map_key[2] == shape:
@@ -369,6 +407,7 @@ class SudokuFrameReader:
         n, quad, hm, g, changed = reg
         if changed:
             self._acc_sum = None  # new geometry: earlier evidence is about other pixels
+            self._sure = None
         if self.size is None:
             self.size = n
         self._geom = (quad, n, hm)
@@ -411,7 +450,8 @@ class SudokuFrameReader:
         unchanged = prev is not None and moved == 0
         if todo.size:
             # the reader wants dark ink on a light background; only the cells to read are converted
-            res = self.digits.read(255 - _cell_crops(ink, n, todo), max_digit=n, min_conf=self.p.min_conf)
+            crops = _cell_crops(ink, n, todo)
+            res = self.digits.read(255 - crops, max_digit=n, min_conf=self.p.min_conf)
             digits[todo] = res.digit
             conf[todo] = res.conf
             unsure = res.digit < 0
@@ -432,6 +472,8 @@ class SudokuFrameReader:
                 d2, c2 = _decide(self._accumulate(uidx, probs, cur, n), n, self.p.min_conf)
                 digits[uidx] = d2
                 conf[uidx] = c2
+            if self.p.intrusion > 0:
+                self._intruded(todo, crops, digits, conf, n)
             res_digit = digits[todo]
             # an unreadable cell keeps its old reference, so it is read again on the next frame
             sure = todo[res_digit >= 0]
