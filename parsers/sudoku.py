@@ -61,6 +61,11 @@ _RING = np.zeros((CELL_PX, CELL_PX), bool)
 _RING[2:-2, 2:-2] = True
 _RING[5:-5, 5:-5] = False
 _RING_PX = int(_RING.sum())
+# the 4x4-pixel blocks on a cell's edge (the grid line and the pixels just inside it), and the mean
+# change of ink over one of them that counts as something crossing the edge
+_EDGE_BLOCKS = np.ones((CELL_PX // 4, CELL_PX // 4), bool)
+_EDGE_BLOCKS[1:-1, 1:-1] = False
+_EDGE_LEVELS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +159,9 @@ class ReaderParams:
             the whole board on every frame (same readings, slower: kept for checking the gate).
         luma_look: an unsure cell is read again from its luma difference with the board's colour
             (``SudokuFrameReader._luma_look``).
-        intrusion: a cell read as a digit other than its last sure digit is unknown instead when its
-            ring (just inside the grid lines) has gained ink over more than this share since then
-            (``SudokuFrameReader._intruded``; 0 = never).
+        intrusion: a cell read as a digit other than its last sure digit is unknown instead when
+            something crossed its edge and its ring (just inside the grid lines) has gained ink over
+            more than this share since then (``SudokuFrameReader._intruded``; 0 = never).
     """
 
     min_grid_score: float = 0.03
@@ -312,27 +317,33 @@ class SudokuFrameReader:
         return d_out, c_out
 
     def _intruded(self, idx: NDArray[np.intp], crops: NDArray[np.uint8], digits: NDArray[np.int8],
-                  conf: NDArray[np.float32], n: int) -> None:
+                  conf: NDArray[np.float32], n: int, cur: NDArray[np.int32], ref: NDArray[np.int32]) -> None:
         """Unread (-1) the cells ``idx`` newly read as another digit while something reaches into them.
 
         A finger over a corner of a clue can turn its digit into another one that the reader is sure
-        of (a 1 with a fingertip at its foot reads 3). Digit strokes keep clear of the ring just
-        inside the grid lines; whatever reaches in from outside the cell crosses it. So a cell whose
-        reading goes from one digit to another while its ring holds more ink (beyond
-        ``occlusion_delta``) than at its last sure reading, by over ``intrusion`` of the ring, is
-        unknown; it is read again on the next frames. A digit rewritten in place leaves the ring as
-        it was, and a blank cell being filled is not judged. ``digits``, ``conf`` (all cells) are
-        updated in place; ``crops``: the cells' ink.
+        of (a 1 with a fingertip at its foot reads 3). Whatever reaches in from outside the cell
+        crosses its edge (the grid line and the pixels just inside it) and the ring just inside that,
+        where digit strokes rarely go. A digit rewritten in place changes neither the edge nor, much,
+        the ring. So a cell whose reading goes from one digit to another is unknown when, since its
+        last sure reading, the ink of some 4x4-pixel block on its edge (``cur``, ``ref``: block sums
+        now and then) changed by over ``_EDGE_LEVELS`` a pixel and its ring gained pixels beyond
+        ``occlusion_delta`` over ``intrusion`` of the ring. It is read again on the next frames. A
+        blank cell being filled is not judged. ``digits``, ``conf`` (all cells) are updated in place;
+        ``crops``: the cells' ink.
         """
         if self._sure is None or self._sure[0].shape[0] != n * n:
             self._sure = (np.full(n * n, -1, np.int8), np.zeros(n * n, np.int32))
         sure_digit, sure_ring = self._sure
         ring = np.count_nonzero(crops[:, _RING] > int(self.p.occlusion_delta), axis=1).astype(np.int32)
         new, old = digits[idx], sure_digit[idx]
-        bad = (old >= 1) & (new >= 1) & (new != old) & (ring - sure_ring[idx] > self.p.intrusion * _RING_PX)
-        if bad.any():
-            digits[idx[bad]] = -1
-            conf[idx[bad]] = 0.0
+        cand = np.flatnonzero((old >= 1) & (new >= 1) & (new != old)
+                              & (ring - sure_ring[idx] > self.p.intrusion * _RING_PX))
+        if cand.size:
+            k = idx[cand]
+            edge = np.abs(cur[k] - ref[k])[:, _EDGE_BLOCKS].max(axis=1)
+            bad = k[edge > 16 * _EDGE_LEVELS]
+            digits[bad] = -1
+            conf[bad] = 0.0
         ok = digits[idx] >= 0
         sure_digit[idx[ok]] = digits[idx[ok]]
         sure_ring[idx[ok]] = ring[ok]
@@ -448,6 +459,8 @@ class SudokuFrameReader:
                                            self.p.occlusion_share * q * q, 16 * self.p.cell_diff,
                                            4 * self.p.blank_ink, prev is None)
         unchanged = prev is not None and moved == 0
+        if self._sure is not None:
+            self._sure[0][digits == 0] = 0  # cells found blank without the classifier
         if todo.size:
             # the reader wants dark ink on a light background; only the cells to read are converted
             crops = _cell_crops(ink, n, todo)
@@ -473,7 +486,7 @@ class SudokuFrameReader:
                 digits[uidx] = d2
                 conf[uidx] = c2
             if self.p.intrusion > 0:
-                self._intruded(todo, crops, digits, conf, n)
+                self._intruded(todo, crops, digits, conf, n, cur, ref)
             res_digit = digits[todo]
             # an unreadable cell keeps its old reference, so it is read again on the next frame
             sure = todo[res_digit >= 0]

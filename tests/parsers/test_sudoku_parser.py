@@ -248,3 +248,36 @@ def test_a_digit_rewritten_in_place_still_reads_with_the_intrusion_rule(scenario
     r = SudokuFrameReader()
     reads = np.stack([r.read(f).digits for f in frames])
     assert np.array_equal(reads, truth.grids)
+
+
+def test_intrusion_needs_both_the_edge_and_the_ring():
+    """A bigger glyph written over another fills more of the ring but leaves the cell's edge as it was
+    (bench degraded seed 6, a 1 rewritten as a 2): it reads. Ink across the edge and the ring: unknown."""
+    from mmgr.parsers.digits import CELL_PX
+    from mmgr.parsers.sudoku import _RING
+
+    r = SudokuFrameReader(size=4)
+    idx = np.arange(3)
+    nb = CELL_PX // 4
+    ref = np.zeros((16, nb, nb), np.int32)
+    quiet = np.zeros((3, CELL_PX, CELL_PX), np.uint8)
+    # last sure readings: 1 in cells 0..2, on quiet rings
+    digits, conf = np.array([1, 1, 1] + [0] * 13, np.int8), np.ones(16, np.float32)
+    r._intruded(idx, quiet, digits, conf, 4, ref.copy(), ref)
+    assert digits[:3].tolist() == [1, 1, 1]
+    crops = quiet.copy()
+    crops[:, _RING] = 200  # every ring pixel is ink now
+    cur = ref.copy()
+    cur[1, 0, :] = 16 * 200  # cell 1: a row of edge blocks changed
+    cur[2, 4, 4] = 16 * 200  # cell 2: only an inner block changed
+    digits[:3] = [3, 3, 3]  # all three now read 3
+    r._intruded(idx, crops, digits, conf, 4, cur, ref)
+    assert digits[:3].tolist() == [3, -1, 3]
+    assert conf[1] == 0.0
+    # without the ring's growth the edge alone does not unread a cell
+    r2 = SudokuFrameReader(size=4)
+    d2 = np.array([1] + [0] * 15, np.int8)
+    r2._intruded(idx[:1], quiet[:1], d2, np.ones(16, np.float32), 4, ref.copy(), ref)
+    d2[0] = 3
+    r2._intruded(idx[:1], quiet[:1], d2, np.ones(16, np.float32), 4, cur[[1] * 16], ref)
+    assert d2[0] == 3
