@@ -281,3 +281,23 @@ def test_intrusion_needs_both_the_edge_and_the_ring():
     d2[0] = 3
     r2._intruded(idx[:1], quiet[:1], d2, np.ones(16, np.float32), 4, cur[[1] * 16], ref)
     assert d2[0] == 3
+
+
+@pytest.mark.parametrize("stretch", [False, True])
+def test_a_grey_digit_in_a_gif_reads_on_the_amplified_look(tmp_path, stretch):
+    """A grey 7 in a strongly quantised GIF reaches the reader as faint ink (0.70 junk/digit split:
+    bench degraded seed 8); the amplified look reads it. Without it the cell stays unknown."""
+    from mmgr.parsers.video import read_frames
+    from mmgr.verify.synth.sudoku import render_case
+
+    style = SudokuStyle(canvas=(640, 480), board_frac=0.792, font="dejavu", given_color=(0, 0, 0),
+                        filled_color=(90, 90, 90), line_color=(0, 0, 0), background=(255, 255, 255), thin_px=2,
+                        thick_px=5, digit_frac=0.7103, glow_on_success=False)
+    p, s = make_puzzle(9, "medium", np.random.default_rng(8004))
+    path, truth = render_case(tmp_path / "grey", p, s, "all_at_once", seed=8004, media="gif",
+                              degradation=Degradation(crf=35), fill_order="random", cells_per_step=2, style=style,
+                              occluder="hand")
+    r = SudokuFrameReader(params=ReaderParams(stretch_look=stretch))
+    last = [r.read(f) for f in read_frames(path).rgb][-1]
+    assert not np.argwhere((last.digits >= 0) & (last.digits != truth.grids[-1])).tolist()
+    assert np.argwhere(last.digits < 0).tolist() == ([] if stretch else [[5, 8]])
