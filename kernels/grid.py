@@ -227,3 +227,35 @@ def plan_cells(cur: NDArray[np.int32], ref: NDArray[np.int32], digits: NDArray[n
                 todo[cnt] = k
                 cnt += 1
     return occ, todo[:cnt].copy(), moved
+
+
+@njit(cache=True, nogil=True)
+def ring_ink(crops: NDArray[np.uint8], lo: int, hi: int, delta: int) -> NDArray[np.int32]:  # pragma: no cover
+    """Pixels above ``delta`` in each crop's square ring ``lo <= d < hi``, d being a pixel's distance
+    (in pixels, 0 on the border) from the nearest crop edge.
+
+    Args:
+        crops: (K, S, S) uint8 cell images (ink).
+        lo, hi: the ring's bounds, 0 <= lo <= hi <= S // 2.
+        delta: ink level that counts.
+
+    Returns:
+        (K,) int32 counts.
+    """
+    k_n, s, _ = crops.shape
+    out = np.zeros(k_n, np.int32)
+    for k in range(k_n):
+        c = crops[k]
+        cnt = 0
+        for y in range(lo, s - lo):
+            dy = min(y, s - 1 - y)
+            if dy < hi:  # a row of the ring's top or bottom band: all of its columns in the ring
+                for x in range(lo, s - lo):
+                    cnt += c[y, x] > delta
+            else:  # a row in between: the left and right bands only
+                for x in range(lo, hi):
+                    cnt += c[y, x] > delta
+                for x in range(s - hi, s - lo):
+                    cnt += c[y, x] > delta
+        out[k] = cnt
+    return out

@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.kernels.board import homography_maps
-from mmgr.kernels.grid import cell_summary_update, plan_cells
+from mmgr.kernels.grid import cell_summary_update, plan_cells, ring_ink
 from mmgr.parsers.digits import CELL_PX, DigitReader
 from mmgr.parsers.sudoku_board import _exact_score, _polyfit1, detect_size, find_board_candidates, grid_score
 from mmgr.parsers.sudoku_gate import _BG_LATTICE, _GATE_MARGIN, PAD, _bg_scalar, _ink_from, _median_colour, _SourceGate
@@ -55,14 +55,12 @@ _SIZE_SURE = 0.3
 # an unsure cell's luma look (``SudokuFrameReader._luma_look``) may only confirm a digit that had at
 # least this share of the first look's probability
 _LUMA_FLOOR = 0.25
-# a cell's ring just inside its grid lines (2 to 4 pixels from the cell's edge, of CELL_PX): digit
-# strokes stay inside it; a hand or cursor reaching in from outside crosses it
 # the gain of an unsure cell's amplified look (``SudokuFrameReader._stretch_look``)
 _STRETCH = 3
-_RING = np.zeros((CELL_PX, CELL_PX), bool)
-_RING[2:-2, 2:-2] = True
-_RING[5:-5, 5:-5] = False
-_RING_PX = int(_RING.sum())
+# a cell's ring just inside its grid lines (2 to 4 pixels from the cell's edge, of CELL_PX): digit
+# strokes rarely reach it; a hand or cursor reaching in from outside crosses it
+_RING = (2, 5)
+_RING_PX = (CELL_PX - 2 * _RING[0]) ** 2 - (CELL_PX - 2 * _RING[1]) ** 2
 # the 4x4-pixel blocks on a cell's edge (the grid line and the pixels just inside it), and the mean
 # change of ink over one of them that counts as something crossing the edge
 _EDGE_BLOCKS = np.ones((CELL_PX // 4, CELL_PX // 4), bool)
@@ -363,7 +361,7 @@ class SudokuFrameReader:
         if self._sure is None or self._sure[0].shape[0] != n * n:
             self._sure = (np.full(n * n, -1, np.int8), np.zeros(n * n, np.int32))
         sure_digit, sure_ring = self._sure
-        ring = np.count_nonzero(crops[:, _RING] > int(self.p.occlusion_delta), axis=1).astype(np.int32)
+        ring = ring_ink(crops, _RING[0], _RING[1], int(self.p.occlusion_delta))
         new, old = digits[idx], sure_digit[idx]
         cand = np.flatnonzero((old >= 1) & (new >= 1) & (new != old)
                               & (ring - sure_ring[idx] > self.p.intrusion * _RING_PX))

@@ -81,3 +81,12 @@ def plan_cells(cur: NDArray[np.int32], ref: NDArray[np.int32], digits: NDArray[n
     digits[occ] = -1
     conf[occ] = 0.0
     return occ, todo[~blank].astype(np.int64), moved
+
+
+def ring_ink(crops: NDArray[np.uint8], lo: int, hi: int, delta: int) -> NDArray[np.int32]:
+    """See ``mmgr.kernels.grid.ring_ink``."""
+    s = crops.shape[1]
+    yy, xx = np.mgrid[0:s, 0:s]
+    d = np.minimum(np.minimum(yy, xx), np.minimum(s - 1 - yy, s - 1 - xx))
+    ring = (d >= lo) & (d < hi)
+    return (crops[:, ring] > delta).sum(axis=1).astype(np.int32)

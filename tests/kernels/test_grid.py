@@ -189,3 +189,23 @@ def test_plan_cells_reads_unknown_cells_again_though_unchanged(impl):
                                          384.0, 280.0, False)
     assert todo.tolist() == [0] and n_moved == 1
     assert occ.tolist() == [False, True, False] and digits.tolist() == [-1, -1, 4]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 6), st.integers(0, 20), st.integers(0, 20), st.integers(0, 255), st.integers(0, 2**32 - 1))
+def test_ring_ink_matches_reference(k, lo, width, delta, seed):
+    rng = np.random.default_rng(seed)
+    crops = rng.integers(0, 256, (k, 40, 40)).astype(np.uint8)
+    hi = min(20, lo + width)
+    np.testing.assert_array_equal(jit.ring_ink(crops, lo, hi, delta), ref.ring_ink(crops, lo, hi, delta))
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_ring_ink_hand_case(impl):
+    crops = np.zeros((3, 40, 40), np.uint8)
+    crops[0, 10:30, 10:30] = 255  # a glyph in the middle: clear of the ring 2..5
+    crops[1, 30:40, 0:10] = 100   # a blob over the bottom-left corner: 3 rows x 8 + 5 rows x 3 in the ring
+    crops[2, 3, 3] = 46           # one pixel in the ring, one just under the threshold
+    crops[2, 4, 20] = 45
+    assert impl.ring_ink(crops, 2, 5, 45).tolist() == [0, 3 * 8 + 5 * 3, 1]
+    assert impl.ring_ink(crops, 0, 20, 45).tolist() == [400, 100, 1]
