@@ -159,7 +159,8 @@ class ReaderParams:
             the whole board on every frame (same readings, slower: kept for checking the gate).
         luma_look: an unsure cell is read again from its luma difference with the board's colour
             (``SudokuFrameReader._luma_look``).
-        stretch_look: an unsure cell is read again with its ink amplified (``SudokuFrameReader._stretch_look``).
+        stretch_look: a cell unsure on two frames in a row of unchanged content is read again with its
+            ink amplified (``SudokuFrameReader._stretch_look``).
         intrusion: a cell read as a digit other than its last sure digit is unknown instead when
             something crossed its edge and its ring (just inside the grid lines) has gained ink over
             more than this share since then (``SudokuFrameReader._intruded``; 0 = never).
@@ -321,9 +322,9 @@ class SudokuFrameReader:
     def _stretch_look(self, crops: NDArray[np.uint8], probs0: NDArray[np.float32],
                       n: int) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
         """Another look at unsure cells, their ink (``crops``) amplified ``_STRETCH`` times: (digit,
-        confidence) per cell where it reads with confidence the digit (1..n) that the first look
-        (``probs0``) ranked first among the digits, with at least ``_LUMA_FLOOR`` of its probability;
-        else -1 and 0.
+        confidence) per cell where it reads with confidence the digit (1..n) that the earlier looks
+        (``probs0``, their mean over the frames) ranked first among the digits, with at least
+        ``_LUMA_FLOOR`` of its probability; else -1 and 0.
 
         A thin stroke (a light font, resampled) or a grey one reaches the reader as faint ink, and it
         splits its probability between the digit and junk (a 7 at 0.36 to 0.70 in the bench's
@@ -504,21 +505,23 @@ class SudokuFrameReader:
                     digits[uidx[ok]] = d2[ok]
                     conf[uidx[ok]] = c2[ok]
                     unsure[np.flatnonzero(unsure)[ok]] = False
-            if unsure.any() and self.p.stretch_look:
-                # a third look with the ink amplified (thin or grey strokes: see _stretch_look)
-                sel = np.flatnonzero(unsure)
-                d2, c2 = self._stretch_look(crops[sel], res.probs[sel], n)
-                ok = d2 >= 0
-                if ok.any():
-                    digits[todo[sel[ok]]] = d2[ok]
-                    conf[todo[sel[ok]]] = c2[ok]
-                    unsure[sel[ok]] = False
             if unsure.any():
-                uidx = todo[unsure]
-                probs = res.probs[unsure]
+                sel = np.flatnonzero(unsure)
+                uidx = todo[sel]
+                probs = res.probs[sel]
                 if self.p.shift_px > 0:
                     probs = self._read_shifted(g["ink"], uidx, probs, n)
-                d2, c2 = _decide(self._accumulate(uidx, probs, cur, n), n, self.p.min_conf)
+                acc = self._accumulate(uidx, probs, cur, n)
+                d2, c2 = _decide(acc, n, self.p.min_conf)
+                # a cell still unsure on two frames in a row of unchanged content gets a look with its
+                # ink amplified (thin or grey strokes: see _stretch_look); a cell in passing (a digit
+                # being written, a hand going by) does not
+                again = np.flatnonzero((d2 < 0) & (self._acc_n[uidx] >= 2)) if self.p.stretch_look else sel[:0]
+                if again.size:
+                    d3, c3 = self._stretch_look(crops[sel[again]], acc[again], n)
+                    ok = d3 >= 0
+                    d2[again[ok]] = d3[ok]
+                    c2[again[ok]] = c3[ok]
                 digits[uidx] = d2
                 conf[uidx] = c2
             if self.p.intrusion > 0:
