@@ -259,3 +259,46 @@ def ring_ink(crops: NDArray[np.uint8], lo: int, hi: int, delta: int) -> NDArray[
                     cnt += c[y, x] > delta
         out[k] = cnt
     return out
+
+
+@njit(cache=True, nogil=True)
+def intrusion_step(idx: NDArray[np.int64], ring: NDArray[np.int32], digits: NDArray[np.int8],
+                   conf: NDArray[np.float32], sure_digit: NDArray[np.int8], sure_ring: NDArray[np.int32],
+                   cur: NDArray[np.int32], ref: NDArray[np.int32], ring_gain: float,
+                   edge_diff: int) -> int:  # pragma: no cover
+    """The Sudoku reader's intrusion rule on the cells ``idx`` just read (``SudokuFrameReader._intruded``).
+
+    A cell whose reading goes from its last sure digit to another digit (both >= 1) is unread (digit
+    -1, confidence 0) when its ring count ``ring`` exceeds that at the sure reading, ``sure_ring``, by
+    more than ``ring_gain`` and some block on the edge of its (B, B) block sums ``cur`` differs from
+    ``ref`` (at the sure reading) by more than ``edge_diff``. Every cell of ``idx`` still read then
+    (digit >= 0) becomes its own sure reading. All arrays but ``idx`` and ``ring`` (per listed cell)
+    are per cell of the board and updated in place.
+
+    Returns:
+        How many cells were unread.
+    """
+    nb = cur.shape[1]
+    out = 0
+    for j in range(idx.shape[0]):
+        k = idx[j]
+        new = digits[k]
+        old = sure_digit[k]
+        if old >= 1 and new >= 1 and new != old and ring[j] - sure_ring[k] > ring_gain:
+            hit = False
+            for y in range(nb):
+                step = 1 if y == 0 or y == nb - 1 else max(1, nb - 1)  # edge rows whole, the others at both ends
+                for x in range(0, nb, step):
+                    if abs(cur[k, y, x] - ref[k, y, x]) > edge_diff:
+                        hit = True
+                        break
+                if hit:
+                    break
+            if hit:
+                digits[k] = -1
+                conf[k] = 0.0
+                out += 1
+        if digits[k] >= 0:
+            sure_digit[k] = digits[k]
+            sure_ring[k] = ring[j]
+    return out

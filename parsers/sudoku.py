@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mmgr.kernels.board import homography_maps
-from mmgr.kernels.grid import cell_summary_update, plan_cells, ring_ink
+from mmgr.kernels.grid import cell_summary_update, intrusion_step, plan_cells, ring_ink
 from mmgr.parsers.digits import CELL_PX, DigitReader
 from mmgr.parsers.sudoku_board import _exact_score, _polyfit1, detect_size, find_board_candidates, grid_score
 from mmgr.parsers.sudoku_gate import _BG_LATTICE, _GATE_MARGIN, PAD, _bg_scalar, _ink_from, _median_colour, _SourceGate
@@ -61,10 +61,8 @@ _STRETCH = 3
 # strokes rarely reach it; a hand or cursor reaching in from outside crosses it
 _RING = (2, 5)
 _RING_PX = (CELL_PX - 2 * _RING[0]) ** 2 - (CELL_PX - 2 * _RING[1]) ** 2
-# the 4x4-pixel blocks on a cell's edge (the grid line and the pixels just inside it), and the mean
-# change of ink over one of them that counts as something crossing the edge
-_EDGE_BLOCKS = np.ones((CELL_PX // 4, CELL_PX // 4), bool)
-_EDGE_BLOCKS[1:-1, 1:-1] = False
+# the mean change of ink over a 4x4-pixel block on a cell's edge (the grid line and the pixels just
+# inside it) that counts as something crossing the edge
 _EDGE_LEVELS = 32
 
 
@@ -361,20 +359,9 @@ class SudokuFrameReader:
         """
         if self._sure is None or self._sure[0].shape[0] != n * n:
             self._sure = (np.full(n * n, -1, np.int8), np.zeros(n * n, np.int32))
-        sure_digit, sure_ring = self._sure
         ring = ring_ink(crops, _RING[0], _RING[1], int(self.p.occlusion_delta))
-        new, old = digits[idx], sure_digit[idx]
-        cand = np.flatnonzero((old >= 1) & (new >= 1) & (new != old)
-                              & (ring - sure_ring[idx] > self.p.intrusion * _RING_PX))
-        if cand.size:
-            k = idx[cand]
-            edge = np.abs(cur[k] - ref[k])[:, _EDGE_BLOCKS].max(axis=1)
-            bad = k[edge > 16 * _EDGE_LEVELS]
-            digits[bad] = -1
-            conf[bad] = 0.0
-        ok = digits[idx] >= 0
-        sure_digit[idx[ok]] = digits[idx[ok]]
-        sure_ring[idx[ok]] = ring[ok]
+        intrusion_step(idx.astype(np.int64, copy=False), ring, digits, conf, self._sure[0], self._sure[1], cur, ref,
+                       self.p.intrusion * _RING_PX, 16 * _EDGE_LEVELS)
 
     def _maps(self, n: int, hm: NDArray[np.float64], shape: tuple[int, ...]) -> tuple[Any, Any]:
         """Fixed-point remap tables for a homography (cached: the camera rarely moves)."""

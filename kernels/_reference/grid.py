@@ -90,3 +90,21 @@ def ring_ink(crops: NDArray[np.uint8], lo: int, hi: int, delta: int) -> NDArray[
     d = np.minimum(np.minimum(yy, xx), np.minimum(s - 1 - yy, s - 1 - xx))
     ring = (d >= lo) & (d < hi)
     return (crops[:, ring] > delta).sum(axis=1).astype(np.int32)
+
+
+def intrusion_step(idx: NDArray[np.int64], ring: NDArray[np.int32], digits: NDArray[np.int8],
+                   conf: NDArray[np.float32], sure_digit: NDArray[np.int8], sure_ring: NDArray[np.int32],
+                   cur: NDArray[np.int32], ref: NDArray[np.int32], ring_gain: float, edge_diff: int) -> int:
+    """See ``mmgr.kernels.grid.intrusion_step``."""
+    edge = np.ones(cur.shape[1:], bool)
+    edge[1:-1, 1:-1] = False
+    new, old = digits[idx], sure_digit[idx]
+    cand = (old >= 1) & (new >= 1) & (new != old) & (ring - sure_ring[idx] > ring_gain)
+    moved = (np.abs(cur[idx].astype(np.int64) - ref[idx])[:, edge] > edge_diff).any(axis=1)
+    bad = idx[cand & moved]
+    digits[bad] = -1
+    conf[bad] = 0.0
+    ok = digits[idx] >= 0
+    sure_digit[idx[ok]] = digits[idx[ok]]
+    sure_ring[idx[ok]] = ring[ok]
+    return int(bad.size)

@@ -209,3 +209,45 @@ def test_ring_ink_hand_case(impl):
     crops[2, 4, 20] = 45
     assert impl.ring_ink(crops, 2, 5, 45).tolist() == [0, 3 * 8 + 5 * 3, 1]
     assert impl.ring_ink(crops, 0, 20, 45).tolist() == [400, 100, 1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 16), st.integers(0, 2**32 - 1), st.sampled_from([0.0, 5.0, 9.9]), st.sampled_from([0, 100, 512]))
+def test_intrusion_step_matches_reference(m, seed, ring_gain, edge_diff):
+    rng = np.random.default_rng(seed)
+    k = 16
+    idx = np.sort(rng.choice(k, size=m, replace=False)).astype(np.int64)
+    ring = rng.integers(0, 40, m).astype(np.int32)
+    state = (rng.integers(-1, 5, k).astype(np.int8), rng.random(k).astype(np.float32),
+             rng.integers(-1, 5, k).astype(np.int8), rng.integers(0, 40, k).astype(np.int32))
+    cur = rng.integers(0, 800, (k, 10, 10)).astype(np.int32)
+    moved = rng.integers(-600, 600, (k, 10, 10)) * (rng.random((k, 1, 1)) < 0.5)
+    blocks_then = (cur + moved).astype(np.int32)
+    results = []
+    for impl in (jit, ref):
+        st_ = [a.copy() for a in state]
+        n = impl.intrusion_step(idx, ring, *st_, cur, blocks_then, ring_gain, edge_diff)
+        results.append((n, st_))
+    assert results[0][0] == results[1][0]
+    for a, b in zip(results[0][1], results[1][1], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_intrusion_step_hand_case(impl):
+    nb = 10
+    idx = np.array([0, 1, 2, 3], np.int64)
+    digits = np.array([3, 3, 3, 0], np.int8)          # all read 3 now, cell 3 blank
+    conf = np.ones(4, np.float32)
+    sure_digit = np.array([1, 1, 3, 1], np.int8)      # cells 0, 1 were 1; cell 2 was 3 already
+    sure_ring = np.zeros(4, np.int32)
+    ring = np.array([20, 20, 20, 20], np.int32)       # every ring gained 20 pixels
+    then = np.zeros((4, nb, nb), np.int32)
+    cur = then.copy()
+    cur[0, 5, 0] = 1000                               # cell 0: an edge block changed
+    cur[1, 5, 5] = 1000                               # cell 1: an inner block only
+    n = impl.intrusion_step(idx, ring, digits, conf, sure_digit, sure_ring, cur, then, 9.9, 512)
+    assert n == 1
+    assert digits.tolist() == [-1, 3, 3, 0] and conf.tolist() == [0.0, 1.0, 1.0, 1.0]
+    assert sure_digit.tolist() == [1, 3, 3, 0]         # the unread cell keeps its sure 1
+    assert sure_ring.tolist() == [0, 20, 20, 20]
