@@ -165,6 +165,22 @@ def cell_summary_update(ink: NDArray[np.uint8], off: int, n: int, cell_px: int, 
         occ[k] = cnt
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _block_differs(cur: NDArray[np.int32], ref: NDArray[np.int32], k: int, thr: float,
+                   edge: bool) -> bool:  # pragma: no cover
+    """Whether some block sum of cell ``k`` differs between ``cur`` and ``ref`` by more than ``thr``
+    (``edge``: only the blocks on the cell's edge)."""
+    bh = cur.shape[1]
+    bw = cur.shape[2]
+    for y in range(bh):
+        # edge rows whole, the rows between at both ends
+        step = 1 if not edge or y == 0 or y == bh - 1 else max(1, bw - 1)
+        for x in range(0, bw, step):
+            if abs(cur[k, y, x] - ref[k, y, x]) > thr:
+                return True
+    return False
+
+
 @njit(cache=True, nogil=True)
 def plan_cells(cur: NDArray[np.int32], ref: NDArray[np.int32], digits: NDArray[np.int8], conf: NDArray[np.float32],
                was_occ: NDArray[np.bool_], occ_count: NDArray[np.int32], inner_max2: NDArray[np.int32],
@@ -194,8 +210,6 @@ def plan_cells(cur: NDArray[np.int32], ref: NDArray[np.int32], digits: NDArray[n
         cells moved (occluded ones included; 0 with ``every``).
     """
     m = cur.shape[0]
-    bh = cur.shape[1]
-    bw = cur.shape[2]
     occ = np.empty(m, np.bool_)
     todo = np.empty(m, np.int64)
     cnt = 0
@@ -206,13 +220,7 @@ def plan_cells(cur: NDArray[np.int32], ref: NDArray[np.int32], digits: NDArray[n
         if not hit:
             hit = (was_occ[k] or digits[k] < 0) and not occ[k]
             if not hit:
-                for y in range(bh):
-                    for x in range(bw):
-                        if abs(cur[k, y, x] - ref[k, y, x]) > diff_thr:
-                            hit = True
-                            break
-                    if hit:
-                        break
+                hit = _block_differs(cur, ref, k, diff_thr, False)
             if hit:
                 moved += 1
         if occ[k]:
@@ -278,23 +286,13 @@ def intrusion_step(idx: NDArray[np.int64], ring: NDArray[np.int32], digits: NDAr
     Returns:
         How many cells were unread.
     """
-    nb = cur.shape[1]
     out = 0
     for j in range(idx.shape[0]):
         k = idx[j]
         new = digits[k]
         old = sure_digit[k]
         if old >= 1 and new >= 1 and new != old and ring[j] - sure_ring[k] > ring_gain:
-            hit = False
-            for y in range(nb):
-                step = 1 if y == 0 or y == nb - 1 else max(1, nb - 1)  # edge rows whole, the others at both ends
-                for x in range(0, nb, step):
-                    if abs(cur[k, y, x] - ref[k, y, x]) > edge_diff:
-                        hit = True
-                        break
-                if hit:
-                    break
-            if hit:
+            if _block_differs(cur, ref, k, edge_diff, True):
                 digits[k] = -1
                 conf[k] = 0.0
                 out += 1

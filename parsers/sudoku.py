@@ -295,12 +295,9 @@ class SudokuFrameReader:
         halo that the reader takes for junk (a smeared or covered digit); the luma has sharp strokes.
         Asking for the first look's own digit keeps a cell that is junk (a cursor, a hand) unknown.
         """
-        d_out = np.full(len(idx), -1, np.int8)
-        c_out = np.zeros(len(idx), np.float32)
-        best = 1 + np.argmax(probs0[:, 1:n + 1], axis=1)
-        cand = np.flatnonzero(probs0[np.arange(len(idx)), best] >= _LUMA_FLOOR)
+        best, cand = _first_digit(probs0, n)
         if cand.size == 0:
-            return d_out, c_out
+            return self._confirmed(None, best, cand, n)
         mx, my = self._maps(n, hm, rgb.shape)
         bg_gray = int(cv2.cvtColor(_bg_scalar(bg).astype(np.uint8).reshape(1, 1, 3), cv2.COLOR_RGB2GRAY)[0, 0])
         crops = np.empty((cand.size, CELL_PX, CELL_PX), np.uint8)
@@ -311,11 +308,7 @@ class SudokuFrameReader:
             cell = cv2.remap(rgb, mx[ys, xs], my[ys, xs], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             gray = cv2.cvtColor(cell, cv2.COLOR_RGB2GRAY)
             crops[j] = 255 - cv2.absdiff(gray, np.full_like(gray, bg_gray))
-        res = self.digits.read(crops, max_digit=n, min_conf=self.p.min_conf)
-        hit = res.digit == best[cand]
-        d_out[cand[hit]] = res.digit[hit]
-        c_out[cand[hit]] = res.conf[hit]
-        return d_out, c_out
+        return self._confirmed(crops, best, cand, n)
 
     def _stretch_look(self, crops: NDArray[np.uint8], probs0: NDArray[np.float32],
                       n: int) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
@@ -329,17 +322,23 @@ class SudokuFrameReader:
         degraded mix, seeds 5 and 8); amplified, the strokes are as dark as the reader knows them.
         As in ``_luma_look``, only the first look's own digit may be confirmed.
         """
-        d_out = np.full(len(crops), -1, np.int8)
-        c_out = np.zeros(len(crops), np.float32)
-        best = 1 + np.argmax(probs0[:, 1:n + 1], axis=1)
-        cand = np.flatnonzero(probs0[np.arange(len(crops)), best] >= _LUMA_FLOOR)
+        best, cand = _first_digit(probs0, n)
         if cand.size == 0:
-            return d_out, c_out
+            return self._confirmed(None, best, cand, n)
         amp = np.minimum(crops[cand].astype(np.uint16) * _STRETCH, 255).astype(np.uint8)
-        res = self.digits.read(255 - amp, max_digit=n, min_conf=self.p.min_conf)
-        hit = res.digit == best[cand]
-        d_out[cand[hit]] = res.digit[hit]
-        c_out[cand[hit]] = res.conf[hit]
+        return self._confirmed(255 - amp, best, cand, n)
+
+    def _confirmed(self, crops: NDArray[np.uint8] | None, best: NDArray[np.intp], cand: NDArray[np.intp],
+                   n: int) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
+        """(digit, confidence) of every cell of a look: ``crops`` (dark ink on light, one per cell of ``cand``)
+        read with confidence as the cell's ``best`` digit, else -1 and 0."""
+        d_out = np.full(len(best), -1, np.int8)
+        c_out = np.zeros(len(best), np.float32)
+        if crops is not None and cand.size:
+            res = self.digits.read(crops, max_digit=n, min_conf=self.p.min_conf)
+            hit = res.digit == best[cand]
+            d_out[cand[hit]] = res.digit[hit]
+            c_out[cand[hit]] = res.conf[hit]
         return d_out, c_out
 
     def _intruded(self, idx: NDArray[np.intp], crops: NDArray[np.uint8], digits: NDArray[np.int8],
@@ -527,6 +526,13 @@ class SudokuFrameReader:
                            unchanged)
         self._last, self._ref_cells = out, ref
         return out
+
+
+def _first_digit(probs: NDArray[np.float32], n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """For cells' class probabilities: the digit (1..n) each ranks first among the digits, and the
+    cells (indices) where it holds at least ``_LUMA_FLOOR`` of the probability."""
+    best = 1 + np.argmax(probs[:, 1:n + 1], axis=1)
+    return best, np.flatnonzero(probs[np.arange(len(probs)), best] >= _LUMA_FLOOR)
 
 
 def _decide(probs: NDArray[np.float32], max_digit: int, min_conf: float) -> tuple[NDArray[np.int8],
