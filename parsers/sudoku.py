@@ -57,6 +57,9 @@ _SIZE_SURE = 0.3
 _LUMA_FLOOR = 0.25
 # the gain of an unsure cell's amplified look (``SudokuFrameReader._stretch_look``)
 _STRETCH = 3
+# ... and the share of the earlier looks' probability its digit needs: none, it has only to rank
+# first among the digits (the look is for cells unsure on two frames of unchanged content)
+_STRETCH_FLOOR = 0.0
 # a cell's ring just inside its grid lines (2 to 4 pixels from the cell's edge, of CELL_PX): digit
 # strokes rarely reach it; a hand or cursor reaching in from outside crosses it
 _RING = (2, 5)
@@ -314,15 +317,17 @@ class SudokuFrameReader:
                       n: int) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
         """Another look at unsure cells, their ink (``crops``) amplified ``_STRETCH`` times: (digit,
         confidence) per cell where it reads with confidence the digit (1..n) that the earlier looks
-        (``probs0``, their mean over the frames) ranked first among the digits, with at least
-        ``_LUMA_FLOOR`` of its probability; else -1 and 0.
+        (``probs0``, their mean over the frames) ranked first among the digits, however small its
+        share (``_STRETCH_FLOOR``); else -1 and 0.
 
-        A thin stroke (a light font, resampled) or a grey one reaches the reader as faint ink, and it
-        splits its probability between the digit and junk (a 7 at 0.36 to 0.70 in the bench's
-        degraded mix, seeds 5 and 8); amplified, the strokes are as dark as the reader knows them.
-        As in ``_luma_look``, only the first look's own digit may be confirmed.
+        A thin stroke (a light font, resampled) or a grey or blurred one reaches the reader as faint
+        ink, and it gives the digit anything from 0.7 down to under 0.01 of its probability, the rest
+        to junk (bench degraded mix: 7s at seeds 5 and 8, a blurred blue 5 in the n=200 set);
+        amplified, the strokes are as dark as the reader knows them. As in ``_luma_look``, only the
+        earlier looks' own digit may be confirmed, and the caller asks only for cells unsure on two
+        frames of unchanged content (not a hand or a digit being written in passing).
         """
-        best, cand = _first_digit(probs0, n)
+        best, cand = _first_digit(probs0, n, _STRETCH_FLOOR)
         if cand.size == 0:
             return self._confirmed(None, best, cand, n)
         amp = np.minimum(crops[cand].astype(np.uint16) * _STRETCH, 255).astype(np.uint8)
@@ -528,11 +533,12 @@ class SudokuFrameReader:
         return out
 
 
-def _first_digit(probs: NDArray[np.float32], n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def _first_digit(probs: NDArray[np.float32], n: int,
+                 floor: float = _LUMA_FLOOR) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """For cells' class probabilities: the digit (1..n) each ranks first among the digits, and the
-    cells (indices) where it holds at least ``_LUMA_FLOOR`` of the probability."""
+    cells (indices) where it holds at least ``floor`` of the probability."""
     best = 1 + np.argmax(probs[:, 1:n + 1], axis=1)
-    return best, np.flatnonzero(probs[np.arange(len(probs)), best] >= _LUMA_FLOOR)
+    return best, np.flatnonzero(probs[np.arange(len(probs)), best] >= floor)
 
 
 def _decide(probs: NDArray[np.float32], max_digit: int, min_conf: float) -> tuple[NDArray[np.int8],

@@ -303,3 +303,22 @@ def test_a_grey_digit_in_a_gif_reads_on_the_amplified_look(tmp_path, stretch):
     last = [r.read(f) for f in read_frames(path).rgb][-1]
     assert not np.argwhere((last.digits >= 0) & (last.digits != truth.grids[-1])).tolist()
     assert np.argwhere(last.digits < 0).tolist() == ([] if stretch else [[5, 8]])
+
+
+def test_a_blurred_blue_digit_the_first_look_calls_junk_reads_amplified(tmp_path):
+    """A blue oblique 5 in a downscaled, rotated, blurred HEVC video gets under 0.01 of the first
+    look's probability (bench degraded n=200, case 182): the amplified look, which asks only that
+    the digit rank first among the digits, reads it. The final grid is the truth's."""
+    from mmgr.parsers.video import read_frames
+    from mmgr.verify.synth.sudoku import render_case
+
+    style = SudokuStyle(canvas=(640, 480), board_frac=0.7446, font="dejavu_oblique", given_color=(40, 40, 60),
+                        filled_color=(30, 80, 200), line_color=(0, 0, 0), background=(255, 255, 255), thin_px=1,
+                        thick_px=4, digit_frac=0.7133, glow_on_success=False)
+    p, s = make_puzzle(9, "hard", np.random.default_rng(182))
+    deg = Degradation(scale=0.75, rotate_deg=-1.5, blur_sigma=0.8, noise_sigma=4.0, crf=30)
+    path, truth = render_case(tmp_path / "blue5", p, s, "clue_overwritten", seed=182, media="hevc", degradation=deg,
+                              fill_order="box", cells_per_step=2, style=style, occluder="hand")
+    r = SudokuFrameReader()
+    last = [r.read(f) for f in read_frames(path).rgb][-1]
+    assert np.array_equal(last.digits, truth.grids[-1])
