@@ -21,12 +21,15 @@ Pipeline for one frame (``SudokuFrameReader.read``):
    cells still unknown (not occluded), go on: clearly blank cells are 0, the others go through
    the digit reader (``mmgr.parsers.digits``); unsure ones get a second look on their luma
    (``_luma_look``: coloured digits in 4:2:0 video), then from shifted crops, averaged over the
-   frames since the cell last changed.
+   frames since the cell last changed, and once unsure on two such frames, with the ink
+   amplified (``_stretch_look``: thin, grey or blurred strokes).
+5. *Intrusion*: a cell read as another digit than its last sure one while something crossed
+   its edge and the ring just inside it (a finger over a clue) is -1 instead (``_intruded``).
 
 "Ink" is the per-pixel distance from the board's background colour (max over RGB), so the
 same code reads black, blue, red or green digits, dark-mode boards and tinted "success glow"
-frames; the luma look only confirms the digit the ink reading ranked first. Nothing here
-decides pass or fail.
+frames; the luma and amplified looks only confirm the digit the ink reading ranked first.
+Nothing here decides pass or fail.
 """
 
 from __future__ import annotations
