@@ -322,3 +322,23 @@ def test_a_blurred_blue_digit_the_first_look_calls_junk_reads_amplified(tmp_path
     r = SudokuFrameReader()
     last = [r.read(f) for f in read_frames(path).rgb][-1]
     assert np.array_equal(last.digits, truth.grids[-1])
+
+
+def test_a_digit_the_first_look_ranks_wrong_reads_when_two_looks_agree(tmp_path):
+    """A blurred blue 3 on a tinted board in a VP9 video (bench degraded n=200, case 173): the first
+    look gives junk 0.97 and ranks 4 above 3 among the digits, so neither the luma nor the amplified
+    look may confirm it alone; they agree on 3 with confidence, and the final grid is the truth's
+    (without ``_agreeing_looks`` the cell (8, 8) stays unknown)."""
+    from mmgr.parsers.video import read_frames
+    from mmgr.verify.synth.sudoku import render_case
+
+    style = SudokuStyle(canvas=(640, 480), board_frac=0.7445, font="stix", given_color=(0, 0, 0),
+                        filled_color=(30, 80, 200), line_color=(0, 0, 0), background=(229, 239, 226), thin_px=3,
+                        thick_px=6, digit_frac=0.6994, glow_on_success=False)
+    p, s = make_puzzle(9, "hard", np.random.default_rng(173))
+    deg = Degradation(scale=0.75, rotate_deg=-1.5, blur_sigma=0.8, noise_sigma=4.0, crf=30)
+    path, truth = render_case(tmp_path / "blue3", p, s, "clue_overwritten_restored", seed=173, media="vp9",
+                              degradation=deg, fill_order="box", cells_per_step=2, style=style, occluder="cursor")
+    r = SudokuFrameReader()
+    last = [r.read(f) for f in read_frames(path).rgb][-1]
+    assert np.array_equal(last.digits, truth.grids[-1])
