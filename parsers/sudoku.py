@@ -22,13 +22,15 @@ Pipeline for one frame (``SudokuFrameReader.read``):
    the digit reader (``mmgr.parsers.digits``); unsure ones get a second look on their luma
    (``_luma_look``: coloured digits in 4:2:0 video), then from shifted crops, averaged over the
    frames since the cell last changed, and once unsure on two such frames, with the ink
-   amplified (``_stretch_look``: thin, grey or blurred strokes).
+   amplified (``_stretch_look``: thin, grey or blurred strokes), and last on the amplified and
+   luma looks together (``_agreeing_looks``).
 5. *Intrusion*: a cell read as another digit than its last sure one while something crossed
    its edge and the ring just inside it (a finger over a clue) is -1 instead (``_intruded``).
 
 "Ink" is the per-pixel distance from the board's background colour (max over RGB), so the
 same code reads black, blue, red or green digits, dark-mode boards and tinted "success glow"
-frames; the luma and amplified looks only confirm the digit the ink reading ranked first.
+frames; the luma and amplified looks only confirm the digit the ink reading ranked first, or
+each other.
 Nothing here decides pass or fail.
 """
 
