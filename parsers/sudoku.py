@@ -22,8 +22,8 @@ Pipeline for one frame (``SudokuFrameReader.read``):
    the digit reader (``mmgr.parsers.digits``); unsure ones get a second look on their luma
    (``_luma_look``: coloured digits in 4:2:0 video), then from shifted crops, averaged over the
    frames since the cell last changed, and once unsure on two such frames, with the ink
-   amplified (``_stretch_look``: thin, grey or blurred strokes), and last on the amplified and
-   luma looks together (``_agreeing_looks``).
+   amplified (``_stretch_look``: thin, grey or blurred strokes; or the amplified and luma looks
+   agreeing).
 5. *Intrusion*: a cell read as another digit than its last sure one while something crossed
    its edge and the ring just inside it (a finger over a clue) is -1 instead (``_intruded``).
 
@@ -324,44 +324,37 @@ class SudokuFrameReader:
             crops[j] = 255 - cv2.absdiff(gray, np.full_like(gray, bg_gray))
         return crops
 
-    def _agreeing_looks(self, crops: NDArray[np.uint8], idx: NDArray[np.intp], n: int, hm: NDArray[np.float64],
-                        rgb: NDArray[np.uint8], bg: NDArray[np.float64]) -> tuple[NDArray[np.int8],
-                                                                                  NDArray[np.float32]]:
-        """Cells ``idx`` (ink ``crops``) that no look confirmed: (digit, confidence) where the amplified
-        look and the luma look read the same digit (1..n), both with confidence (the lesser is
-        kept); else -1 and 0.
-
-        The first look can rank another digit first at probabilities near zero (a blurred blue 3 on a
-        tinted board in VP9: 3 at 0.002 under 4 at 0.015, junk 0.97) while the luma look reads the
-        3 at 0.99; two views of the cell that agree stand in for the first look's ranking.
-        """
-        amp = np.minimum(crops.astype(np.uint16) * _STRETCH, 255).astype(np.uint8)
-        both = self.digits.read(np.concatenate([255 - amp, self._luma_crops(idx, n, hm, rgb, bg)]), max_digit=n,
-                                min_conf=self.p.min_conf)
-        a, b = both.digit[:len(idx)], both.digit[len(idx):]
-        ok = (a >= 1) & (a == b)
-        return (np.where(ok, a, -1).astype(np.int8),
-                np.where(ok, np.minimum(both.conf[:len(idx)], both.conf[len(idx):]), 0.0).astype(np.float32))
-
-    def _stretch_look(self, crops: NDArray[np.uint8], probs0: NDArray[np.float32],
-                      n: int) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
-        """Another look at unsure cells, their ink (``crops``) amplified ``_STRETCH`` times: (digit,
-        confidence) per cell where it reads with confidence the digit (1..n) that the earlier looks
-        (``probs0``, their mean over the frames) ranked first among the digits, however small its
-        share (``_STRETCH_FLOOR``); else -1 and 0.
+    def _stretch_look(self, crops: NDArray[np.uint8], probs0: NDArray[np.float32], idx: NDArray[np.intp], n: int,
+                      hm: NDArray[np.float64], rgb: NDArray[np.uint8],
+                      bg: NDArray[np.float64]) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
+        """Another look at unsure cells ``idx``, their ink (``crops``) amplified ``_STRETCH`` times:
+        (digit, confidence) per cell where it reads with confidence the digit (1..n) that the earlier
+        looks (``probs0``, their mean over the frames) ranked first among the digits, however small
+        its share (``_STRETCH_FLOOR``), or else the digit the luma look (with ``luma_look``) reads
+        with confidence too (the lesser confidence is kept); else -1 and 0.
 
         A thin stroke (a light font, resampled) or a grey or blurred one reaches the reader as faint
         ink, and it gives the digit anything from 0.7 down to under 0.01 of its probability, the rest
         to junk (bench degraded mix: 7s at seeds 5 and 8, a blurred blue 5 in the n=200 set);
-        amplified, the strokes are as dark as the reader knows them. As in ``_luma_look``, only the
-        earlier looks' own digit may be confirmed, and the caller asks only for cells unsure on two
-        frames of unchanged content (not a hand or a digit being written in passing).
+        amplified, the strokes are as dark as the reader knows them. At such probabilities the
+        ranking can be wrong too (a blurred blue 3 on a tinted board in VP9: 3 at 0.002 under 4 at
+        0.015, junk 0.97, while the luma look reads the 3 at 0.99): two views of the cell that agree
+        then stand in for it. The caller asks only for cells unsure on two frames of unchanged
+        content (not a hand or a digit being written in passing).
         """
-        best, cand = _first_digit(probs0, n, _STRETCH_FLOOR)
-        if cand.size == 0:
-            return self._confirmed(None, best, cand, n)
-        amp = np.minimum(crops[cand].astype(np.uint16) * _STRETCH, 255).astype(np.uint8)
-        return self._confirmed(255 - amp, best, cand, n)
+        best, _ = _first_digit(probs0, n, _STRETCH_FLOOR)
+        amp = np.minimum(crops.astype(np.uint16) * _STRETCH, 255).astype(np.uint8)
+        res = self.digits.read(255 - amp, max_digit=n, min_conf=self.p.min_conf)
+        ok = res.digit == best
+        d_out = np.where(ok, res.digit, -1).astype(np.int8)
+        c_out = np.where(ok, res.conf, 0.0).astype(np.float32)
+        rest = np.flatnonzero(~ok & (res.digit >= 1))
+        if rest.size and self.p.luma_look:
+            luma = self.digits.read(self._luma_crops(idx[rest], n, hm, rgb, bg), max_digit=n, min_conf=self.p.min_conf)
+            agree = luma.digit == res.digit[rest]
+            d_out[rest[agree]] = luma.digit[agree]
+            c_out[rest[agree]] = np.minimum(luma.conf[agree], res.conf[rest[agree]])
+        return d_out, c_out
 
     def _confirmed(self, crops: NDArray[np.uint8] | None, best: NDArray[np.intp], cand: NDArray[np.intp],
                    n: int) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
@@ -539,15 +532,8 @@ class SudokuFrameReader:
                 # being written, a hand going by) does not
                 again = np.flatnonzero((d2 < 0) & (self._acc_n[uidx] >= 2)) if self.p.stretch_look else sel[:0]
                 if again.size:
-                    d3, c3 = self._stretch_look(crops[sel[again]], acc[again], n)
-                    ok = d3 >= 0
-                    d2[again[ok]] = d3[ok]
-                    c2[again[ok]] = c3[ok]
-                    rest = again[~ok]
-                    if rest.size and self.p.luma_look:
-                        d4, c4 = self._agreeing_looks(crops[sel[rest]], uidx[rest], n, hm, rgb, g["bg"])
-                        d2[rest] = d4
-                        c2[rest] = c4
+                    d2[again], c2[again] = self._stretch_look(crops[sel[again]], acc[again], uidx[again], n, hm, rgb,
+                                                              g["bg"])
                 digits[uidx] = d2
                 conf[uidx] = c2
             if self.p.intrusion > 0:

@@ -328,7 +328,7 @@ def test_a_digit_the_first_look_ranks_wrong_reads_when_two_looks_agree(tmp_path)
     """A blurred blue 3 on a tinted board in a VP9 video (bench degraded n=200, case 173): the first
     look gives junk 0.97 and ranks 4 above 3 among the digits, so neither the luma nor the amplified
     look may confirm it alone; they agree on 3 with confidence, and the final grid is the truth's
-    (without ``_agreeing_looks`` the cell (8, 8) stays unknown)."""
+    (without that agreement, in ``_stretch_look``, the cell (8, 8) stays unknown)."""
     from mmgr.parsers.video import read_frames
     from mmgr.verify.synth.sudoku import render_case
 
