@@ -62,9 +62,6 @@ _SIZE_SURE = 0.3
 _LUMA_FLOOR = 0.25
 # the gain of an unsure cell's amplified look (``SudokuFrameReader._stretch_look``)
 _STRETCH = 3
-# ... and the share of the earlier looks' probability its digit needs: none, it has only to rank
-# first among the digits (the look is for cells unsure on two frames of unchanged content)
-_STRETCH_FLOOR = 0.0
 # a cell's ring just inside its grid lines (2 to 4 pixels from the cell's edge, of CELL_PX): digit
 # strokes rarely reach it; a hand or cursor reaching in from outside crosses it
 _RING = (2, 5)
@@ -303,10 +300,16 @@ class SudokuFrameReader:
         halo that the reader takes for junk (a smeared or covered digit); the luma has sharp strokes.
         Asking for the first look's own digit keeps a cell that is junk (a cursor, a hand) unknown.
         """
-        best, cand = _first_digit(probs0, n)
-        if cand.size == 0:
-            return self._confirmed(None, best, cand, n)
-        return self._confirmed(self._luma_crops(idx[cand], n, hm, rgb, bg), best, cand, n)
+        best = _top_digit(probs0, n)
+        cand = np.flatnonzero(probs0[np.arange(len(idx)), best] >= _LUMA_FLOOR)
+        d_out = np.full(len(idx), -1, np.int8)
+        c_out = np.zeros(len(idx), np.float32)
+        if cand.size:
+            res = self.digits.read(self._luma_crops(idx[cand], n, hm, rgb, bg), max_digit=n, min_conf=self.p.min_conf)
+            hit = res.digit == best[cand]
+            d_out[cand[hit]] = res.digit[hit]
+            c_out[cand[hit]] = res.conf[hit]
+        return d_out, c_out
 
     def _luma_crops(self, idx: NDArray[np.intp], n: int, hm: NDArray[np.float64], rgb: NDArray[np.uint8],
                     bg: NDArray[np.float64]) -> NDArray[np.uint8]:
@@ -330,7 +333,7 @@ class SudokuFrameReader:
         """Another look at unsure cells ``idx``, their ink (``crops``) amplified ``_STRETCH`` times:
         (digit, confidence) per cell where it reads with confidence the digit (1..n) that the earlier
         looks (``probs0``, their mean over the frames) ranked first among the digits, however small
-        its share (``_STRETCH_FLOOR``), or else the digit the luma look (with ``luma_look``) reads
+        its share, or else the digit the luma look (with ``luma_look``) reads
         with confidence too (the lesser confidence is kept); else -1 and 0.
 
         A thin stroke (a light font, resampled) or a grey or blurred one reaches the reader as faint
@@ -342,7 +345,7 @@ class SudokuFrameReader:
         then stand in for it. The caller asks only for cells unsure on two frames of unchanged
         content (not a hand or a digit being written in passing).
         """
-        best, _ = _first_digit(probs0, n, _STRETCH_FLOOR)
+        best = _top_digit(probs0, n)
         amp = np.minimum(crops.astype(np.uint16) * _STRETCH, 255).astype(np.uint8)
         res = self.digits.read(255 - amp, max_digit=n, min_conf=self.p.min_conf)
         ok = res.digit == best
@@ -354,19 +357,6 @@ class SudokuFrameReader:
             agree = luma.digit == res.digit[rest]
             d_out[rest[agree]] = luma.digit[agree]
             c_out[rest[agree]] = np.minimum(luma.conf[agree], res.conf[rest[agree]])
-        return d_out, c_out
-
-    def _confirmed(self, crops: NDArray[np.uint8] | None, best: NDArray[np.intp], cand: NDArray[np.intp],
-                   n: int) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
-        """(digit, confidence) of every cell of a look: ``crops`` (dark ink on light, one per cell of ``cand``)
-        read with confidence as the cell's ``best`` digit, else -1 and 0."""
-        d_out = np.full(len(best), -1, np.int8)
-        c_out = np.zeros(len(best), np.float32)
-        if crops is not None and cand.size:
-            res = self.digits.read(crops, max_digit=n, min_conf=self.p.min_conf)
-            hit = res.digit == best[cand]
-            d_out[cand[hit]] = res.digit[hit]
-            c_out[cand[hit]] = res.conf[hit]
         return d_out, c_out
 
     def _intruded(self, idx: NDArray[np.intp], crops: NDArray[np.uint8], digits: NDArray[np.int8],
@@ -554,12 +544,9 @@ class SudokuFrameReader:
         return out
 
 
-def _first_digit(probs: NDArray[np.float32], n: int,
-                 floor: float = _LUMA_FLOOR) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """For cells' class probabilities: the digit (1..n) each ranks first among the digits, and the
-    cells (indices) where it holds at least ``floor`` of the probability."""
-    best = 1 + np.argmax(probs[:, 1:n + 1], axis=1)
-    return best, np.flatnonzero(probs[np.arange(len(probs)), best] >= floor)
+def _top_digit(probs: NDArray[np.float32], n: int) -> NDArray[np.intp]:
+    """The digit (1..n) that each cell's class probabilities rank first among the digits."""
+    return 1 + np.argmax(probs[:, 1:n + 1], axis=1)
 
 
 def _decide(probs: NDArray[np.float32], max_digit: int, min_conf: float) -> tuple[NDArray[np.int8],
