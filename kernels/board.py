@@ -97,6 +97,97 @@ def block_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], feeds: NDArr
 
 
 @njit(cache=True, nogil=True)
+def pair_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], runs: NDArray[np.uint8],
+                 feeds: NDArray[np.intp], thr: int, n_cells: int,
+                 persist: int) -> NDArray[np.bool_]:  # pragma: no cover
+    """``block_changes`` for a noisy frame: by groups of 2 x 2 blocks, and by blocks that stay moved.
+
+    A group whose mean (the rounded mean of its blocks' means; fewer blocks at the last row and
+    column when they are odd) moved by more than ``thr`` in some channel has moved: the mean of 4
+    blocks halves the spread of noise drawn afresh on every frame, while a stroke that crosses the
+    group moves it about as much as its blocks. A block of a group that did not move, but which
+    itself moved by more than twice ``thr``, counts the frames in a row it has done so (``runs``,
+    in place): at ``persist`` it has moved too. Noise is drawn afresh on every frame; a change
+    confined to one block (the end of a small stroke) stays. (Twice: a kept mean is the value a
+    block took when it moved, often an extreme of the noise, from which later frames stay at
+    some distance.) Moved blocks take this frame's values (in place), their runs restart, and
+    they mark the cells they feed.
+
+    Returns:
+        (n_cells,) bool: the cells fed by a moved block.
+    """
+    h, w = cur.shape[0], cur.shape[1]
+    todo = np.zeros(n_cells, np.bool_)
+    for y0 in range(0, h, 2):
+        y1 = min(h, y0 + 2)
+        for x0 in range(0, w, 2):
+            x1 = min(w, x0 + 2)
+            k = (y1 - y0) * (x1 - x0)
+            group = False
+            for ch in range(3):
+                sc = 0
+                sm = 0
+                for y in range(y0, y1):
+                    for x in range(x0, x1):
+                        sc += np.int32(cur[y, x, ch])
+                        sm += np.int32(means[y, x, ch])
+                if abs((sc + k // 2) // k - (sm + k // 2) // k) > thr:
+                    group = True
+            for y in range(y0, y1):
+                for x in range(x0, x1):
+                    moved = group
+                    if not group:
+                        far = False
+                        for ch in range(3):
+                            if abs(np.int32(cur[y, x, ch]) - np.int32(means[y, x, ch])) > 2 * thr:
+                                far = True
+                        runs[y, x] = min(255, runs[y, x] + 1) if far else 0
+                        moved = far and runs[y, x] >= persist
+                    if not moved:
+                        continue
+                    runs[y, x] = 0
+                    for ch in range(3):
+                        means[y, x, ch] = cur[y, x, ch]
+                    b = y * w + x
+                    for j in range(4):
+                        c = feeds[b, j]
+                        if c >= 0:
+                            todo[c] = True
+    return todo
+
+
+@njit(cache=True, nogil=True)
+def gate_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], last: NDArray[np.uint8], runs: NDArray[np.uint8],
+                 feeds: NDArray[np.intp], thr: int, n_cells: int, noisy: float,
+                 persist: int) -> tuple[NDArray[np.bool_], bool]:  # pragma: no cover
+    """The change gate's step, by blocks (``block_changes``) or, on a noisy frame, by groups of
+    2 x 2 blocks (``pair_changes``).
+
+    A frame is noisy when more than the share ``noisy`` of its values (blocks x channels) differ
+    from those of the frame before (``last``, which then takes this frame's values, in place):
+    noise drawn afresh on every frame (sensor-like noise, kept through the encoder) moves most
+    block means a little from frame to frame, and some block of most cells past ``thr``, while
+    the still parts of a compressed frame mostly repeat their values exactly. A change that no
+    group shows is not lost: its blocks keep their old means, and the next frame that is not
+    noisy compares them block by block.
+
+    Returns:
+        ``(todo, noisy)``: (n_cells,) bool the cells fed by a moved block, and the frame's kind.
+    """
+    h, w = cur.shape[0], cur.shape[1]
+    fc = np.ascontiguousarray(cur).reshape(h * w * 3)
+    fl = last.reshape(h * w * 3)  # (C-contiguous: updated in place)
+    differ = 0
+    for i in range(h * w * 3):
+        differ += 1 if fc[i] != fl[i] else 0
+        fl[i] = fc[i]
+    if differ > noisy * (h * w * 3):
+        return pair_changes(cur, means, runs, feeds, thr, n_cells, persist), True
+    runs[:] = 0  # (every block is compared on its own: none stays moved)
+    return block_changes(cur, means, feeds, thr, n_cells), False
+
+
+@njit(cache=True, nogil=True)
 def line_peaks(profile: NDArray[np.float64], expected: NDArray[np.float64],
                win: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:  # pragma: no cover
     """Grid-line centres near their expected places on an ink profile.
@@ -494,31 +585,35 @@ def _half_even(v: float) -> int:  # pragma: no cover
 
 @njit(cache=True, nogil=True)
 def gate_step(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int, x1: int, means: NDArray[np.uint8],
-              feeds: NDArray[np.intp], thr: int, n: int, always: NDArray[np.bool_], max_count: float,
-              lat_xy: NDArray[np.int16], lat_fa: NDArray[np.uint16], cell_px: int, pad: int, margin: int,
-              dirty: NDArray[np.bool_], bg: NDArray[np.float64],
-              scalar: NDArray[np.int64]) -> tuple[int, NDArray[np.int64]]:  # pragma: no cover
+              last: NDArray[np.uint8], runs: NDArray[np.uint8], feeds: NDArray[np.intp], thr: int, n: int,
+              always: NDArray[np.bool_], max_count: float, lat_xy: NDArray[np.int16], lat_fa: NDArray[np.uint16],
+              cell_px: int, pad: int, margin: int, dirty: NDArray[np.bool_], bg: NDArray[np.float64],
+              scalar: NDArray[np.int64], noisy: float,
+              persist: int) -> tuple[int, NDArray[np.int64]]:  # pragma: no cover
     """One frame through the Sudoku reader's change gate (``mmgr.parsers.sudoku_gate``), up to the
     remapping of the cells to warp again.
 
     The 4x4 block means of the board's region ``rgb[y0:y1, x0:x1]`` (``block_means4``) are compared
-    with ``means`` (``block_changes``: moved blocks take the new means, in place); the cells they
-    feed, and the ``always`` cells (empty: none), are to be warped again. More than ``max_count``
-    of them: count -1 (the caller warps the whole board). Otherwise, when some are, the board
-    colour is measured again as the median of the background lattice (``lat_xy``, ``lat_fa``: its
-    fixed-point remap tables, ``remap_linear``) and rounded to whole levels (halves to even, as
-    ``round``), and ``gate_rows`` gives the canonical rectangles to remap. Bit for bit what those
+    with ``means`` (``gate_changes``: moved blocks take the new means, and ``last`` all of them,
+    in place); the cells they feed, and the ``always`` cells (empty: none), are to be warped
+    again. More than ``max_count`` of them: count -1 (the caller warps the whole board).
+    Otherwise, when some are, the board colour is measured again as the median of the background
+    lattice (``lat_xy``, ``lat_fa``: its fixed-point remap tables, ``remap_linear``) and rounded
+    to whole levels (halves to even, as ``round``), and ``gate_rows`` gives the canonical
+    rectangles to remap. Bit for bit what those
     kernels and ``cv2.remap`` compute one after another (tests).
 
     Args:
         rgb: (H, W, 3) C-contiguous uint8 frame.
+        last: the block means of the frame before.
+        runs, noisy, persist: see ``gate_changes`` and ``pair_changes``.
 
     Returns:
         ``(count, rects)``: the number of cells to warp again (-1: too many) and the rectangles
         (R, 4) ``ya, yb, xa, xb``. ``dirty`` (n * n bool) receives the cells the rectangles cover,
         ``bg`` (3 float64) the board colour and ``scalar`` (3 int64) its rounding, when count > 0.
     """
-    todo = block_changes(block_means4(rgb, y0, y1, x0, x1), means, feeds, thr, n * n)
+    todo = gate_changes(block_means4(rgb, y0, y1, x0, x1), means, last, runs, feeds, thr, n * n, noisy, persist)[0]
     if always.shape[0] == n * n:
         for k in range(n * n):
             todo[k] = todo[k] or always[k]

@@ -8,9 +8,10 @@ Pipeline for one frame (``SudokuFrameReader.read``):
    convex 4-gon with a plausible aspect, then the grid lines are fitted on the row/column
    ink profiles and the homography is corrected so that cells fall on a fixed lattice.
    While the camera is still, a *change gate* (``_SourceGate``) compares 4x4-pixel block means
-   of the board's region with those of the last warp and warps again only the cells whose
-   pixels moved (plus cells still unread); much change sends the frame back to a full warp
-   and grid check. The readings are the same as with a full warp on every frame.
+   of the board's region (on noisy frames, means of 2 x 2 such blocks) with those of the last
+   warp and warps again only the cells whose pixels moved (plus cells still unread); much
+   change sends the frame back to a full warp and grid check. The readings are the same as
+   with a full warp on every frame.
 2. *Summarise*: one numba pass (``kernels.grid.cell_summary_update``) gives, per cell, 4x4-pixel
    block sums (the change signature), the inner ink maximum (the blank test) and the count
    of inner pixels far from the background (the occlusion test); after a gated frame only the

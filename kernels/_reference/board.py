@@ -23,6 +23,44 @@ def block_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], feeds: NDArr
     return todo
 
 
+def pair_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], runs: NDArray[np.uint8], feeds: NDArray[np.intp],
+                 thr: int, n_cells: int, persist: int) -> NDArray[np.bool_]:
+    """See ``mmgr.kernels.board.pair_changes``."""
+    h, w = cur.shape[:2]
+    gy, gx = np.arange(h) // 2, np.arange(w) // 2
+    shape = ((h + 1) // 2, (w + 1) // 2)
+    k = np.zeros(shape, np.int64)
+    np.add.at(k, (gy[:, None], gx[None, :]), 1)
+    group_means = []
+    for a in (cur, means):
+        s = np.zeros(shape + (3,), np.int64)
+        np.add.at(s, (gy[:, None], gx[None, :]), a.astype(np.int64))
+        group_means.append((s + (k // 2)[..., None]) // k[..., None])
+    group = (np.abs(group_means[0] - group_means[1]) > thr).any(axis=2)[gy[:, None], gx[None, :]]
+    far = (np.abs(cur.astype(np.int32) - means.astype(np.int32)) > 2 * thr).any(axis=2)
+    counted = np.where(far & ~group, np.minimum(255, runs.astype(np.int32) + 1), 0)
+    moved2d = group | (counted >= persist)
+    runs[...] = np.where(moved2d, 0, counted).astype(np.uint8)
+    moved = np.flatnonzero(moved2d)
+    todo = np.zeros(n_cells, bool)
+    hit = feeds[moved].ravel()
+    todo[hit[hit >= 0]] = True
+    means.reshape(-1, 3)[moved] = cur.reshape(-1, 3)[moved]
+    return todo
+
+
+def gate_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], last: NDArray[np.uint8], runs: NDArray[np.uint8],
+                 feeds: NDArray[np.intp], thr: int, n_cells: int, noisy: float,
+                 persist: int) -> tuple[NDArray[np.bool_], bool]:
+    """See ``mmgr.kernels.board.gate_changes``."""
+    differ = int((cur != last).sum())
+    last[...] = cur
+    if differ > noisy * cur.size:
+        return pair_changes(cur, means, runs, feeds, thr, n_cells, persist), True
+    runs[...] = 0
+    return block_changes(cur, means, feeds, thr, n_cells), False
+
+
 def line_peaks(profile: NDArray[np.float64], expected: NDArray[np.float64],
                win: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """See ``mmgr.kernels.board.line_peaks``."""
@@ -134,12 +172,12 @@ def remap_linear(rgb: NDArray[np.uint8], xy: NDArray[np.int16], fa: NDArray[np.u
 
 
 def gate_step(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int, x1: int, means: NDArray[np.uint8],
-              feeds: NDArray[np.intp], thr: int, n: int, always: NDArray[np.bool_], max_count: float,
-              lat_xy: NDArray[np.int16], lat_fa: NDArray[np.uint16], cell_px: int, pad: int, margin: int,
-              dirty: NDArray[np.bool_], bg: NDArray[np.float64],
-              scalar: NDArray[np.int64]) -> tuple[int, NDArray[np.int64]]:
+              last: NDArray[np.uint8], runs: NDArray[np.uint8], feeds: NDArray[np.intp], thr: int, n: int,
+              always: NDArray[np.bool_], max_count: float, lat_xy: NDArray[np.int16], lat_fa: NDArray[np.uint16],
+              cell_px: int, pad: int, margin: int, dirty: NDArray[np.bool_], bg: NDArray[np.float64],
+              scalar: NDArray[np.int64], noisy: float, persist: int) -> tuple[int, NDArray[np.int64]]:
     """See ``mmgr.kernels.board.gate_step``."""
-    todo = block_changes(block_means4(rgb, y0, y1, x0, x1), means, feeds, thr, n * n)
+    todo = gate_changes(block_means4(rgb, y0, y1, x0, x1), means, last, runs, feeds, thr, n * n, noisy, persist)[0]
     if always.shape == todo.shape:
         todo |= always
     count = int(todo.sum())

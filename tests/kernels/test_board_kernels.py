@@ -67,6 +67,98 @@ def test_block_changes_threshold_is_strict():
     assert K.block_changes(cur, means, feeds, 8, 3).tolist() == [False, True, True]
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_pair_changes_match_reference_and_move_whole_groups(seed):
+    rng = np.random.default_rng(seed)
+    h, w, n_cells = (9, 11, 16) if seed % 2 else (8, 12, 16)  # odd sides: groups of 2 and 1 at the edges
+    means = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
+    step = rng.integers(-20, 21, (h, w, 3))
+    cur = np.clip(means.astype(int) + step * (rng.random((h, w, 1)) < 0.5), 0, 255).astype(np.uint8)
+    feeds = rng.integers(-1, n_cells, (h * w, 4)).astype(np.intp)
+    runs = rng.integers(0, 3, (h, w)).astype(np.uint8)
+    m_jit, m_ref, r_jit, r_ref = means.copy(), means.copy(), runs.copy(), runs.copy()
+    a = K.pair_changes(cur, m_jit, r_jit, feeds, 8, n_cells, 3)
+    assert np.array_equal(a, R.pair_changes(cur, m_ref, r_ref, feeds, 8, n_cells, 3))
+    assert np.array_equal(m_jit, m_ref) and np.array_equal(r_jit, r_ref)
+    # a block takes this frame's value when its group's rounded mean moved, or when it moved on its
+    # own by twice the threshold for the third noisy frame in a row
+    for y in range(h):
+        for x in range(w):
+            ys, xs = slice(y // 2 * 2, min(h, y // 2 * 2 + 2)), slice(x // 2 * 2, min(w, x // 2 * 2 + 2))
+            k = cur[ys, xs].shape[0] * cur[ys, xs].shape[1]
+            g_cur = (cur[ys, xs].astype(int).sum(axis=(0, 1)) + k // 2) // k
+            g_old = (means[ys, xs].astype(int).sum(axis=(0, 1)) + k // 2) // k
+            far = (np.abs(cur[y, x].astype(int) - means[y, x].astype(int)) > 16).any()  # (twice the threshold)
+            moved = (np.abs(g_cur - g_old) > 8).any() or (far and runs[y, x] + 1 >= 3)
+            assert np.array_equal(m_jit[y, x], cur[y, x] if moved else means[y, x])
+            assert r_jit[y, x] == (0 if moved or not far else runs[y, x] + 1)
+            if moved:
+                assert all(a[c] for c in feeds[y * w + x] if c >= 0)
+
+
+def test_pair_changes_see_a_group_and_a_block_that_stays_moved():
+    means = np.full((2, 2, 3), 100, np.uint8)
+    feeds = np.array([[0, -1, -1, -1]] * 4, np.intp)
+    cur = means.copy()
+    cur[0, 0, 0] = 130  # one block moved by 30 (past twice 8): its group's mean by 7.5 -> 8, not past 8
+    assert K.block_changes(cur, means.copy(), feeds, 8, 1).tolist() == [True]
+    m, runs = means.copy(), np.zeros((2, 2), np.uint8)
+    seen = [K.pair_changes(cur, m, runs, feeds, 8, 1, 3).tolist() for _ in range(3)]
+    assert seen == [[False], [False], [True]] and np.array_equal(m, cur) and not runs.any()  # (a stroke stays)
+    m, runs = means.copy(), np.zeros((2, 2), np.uint8)
+    flicker = means.copy()
+    for frame in (cur, cur, flicker, cur, cur):  # noise does not stay: the count restarts
+        assert K.pair_changes(frame, m, runs, feeds, 8, 1, 3).tolist() == [False]
+    cur[0, 1, 0] = 110  # and a second block by 10: the group's mean by 10
+    m, runs = means.copy(), np.zeros((2, 2), np.uint8)
+    assert K.pair_changes(cur, m, runs, feeds, 8, 1, 3).tolist() == [True] and np.array_equal(m, cur)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gate_changes_compare_noisy_frames_by_groups(seed):
+    rng = np.random.default_rng(seed)
+    h, w, n_cells = 10, 13, 20
+    means = rng.integers(20, 236, (h, w, 3)).astype(np.uint8)
+    share = (0.1, 0.2, 0.3, 0.6)[seed]  # share of values moved a little (noise)
+    noise = rng.integers(-3, 4, (h, w, 3)) * (rng.random((h, w, 3)) < share)
+    cur = (means.astype(int) + noise).astype(np.uint8)
+    cur[3, 4] = 255 - cur[3, 4]  # and a stroke
+    feeds = rng.integers(-1, n_cells, (h * w, 4)).astype(np.intp)
+    last = means.copy()  # (the frame before: the kept means, here)
+    runs = rng.integers(0, 3, (h, w)).astype(np.uint8)
+    got = []
+    for impl in (K, R):
+        m, lst, r = means.copy(), last.copy(), runs.copy()
+        todo, noisy = impl.gate_changes(cur, m, lst, r, feeds, 8, n_cells, 0.25, 3)
+        got.append((todo, noisy, m, lst, r))
+    (a, noisy, m, lst, r), (b, noisy2, m2, lst2, r2) = got
+    assert np.array_equal(a, b) and noisy == noisy2 and np.array_equal(m, m2) and np.array_equal(r, r2)
+    assert np.array_equal(lst, cur) and np.array_equal(lst2, cur)  # the frame before, for the next one
+    assert noisy == (int((cur != last).sum()) > 0.25 * cur.size)
+    m3, r3 = means.copy(), runs.copy()
+    if noisy:
+        want = K.pair_changes(cur, m3, r3, feeds, 8, n_cells, 3)
+    else:
+        want, r3 = K.block_changes(cur, m3, feeds, 8, n_cells), np.zeros_like(runs)
+    assert np.array_equal(a, want) and np.array_equal(m, m3) and np.array_equal(r, r3)
+
+
+def test_groups_average_out_noise_that_moves_blocks():
+    # the gate's reason for groups on noisy frames: between two frames of noise drawn afresh (sigma 8),
+    # some 4 px block of most 64 px cells moves by more than 8 levels, and no group of 2 x 2 blocks does
+    rng = np.random.default_rng(0)
+    base = np.full((256, 256, 3), 200.0)
+    a, b = (np.clip(base + rng.normal(0, 8, base.shape), 0, 255).astype(np.uint8) for _ in range(2))
+    ma, mb = K.block_means4(a, 0, 256, 0, 256), K.block_means4(b, 0, 256, 0, 256)
+    cell = (np.arange(64) // 16)[:, None] * 4 + (np.arange(64) // 16)[None, :]  # 4 x 4 cells of 16 x 16 blocks
+    feeds = np.full((64 * 64, 4), -1, np.intp)
+    feeds[:, 0] = cell.reshape(-1)
+    runs = np.zeros((64, 64), np.uint8)
+    todo, noisy = K.gate_changes(mb, ma.copy(), ma.copy(), runs, feeds, 8, 16, 0.25, 3)
+    assert noisy and not todo.any()
+    assert K.block_changes(mb, ma.copy(), feeds, 8, 16).mean() > 0.5
+
+
 def _profile_with_lines(rng, n, size, jitter):  # noqa: ANN001, ANN202
     prof = rng.random(size) * 20.0
     for i in range(n + 1):
@@ -354,17 +446,20 @@ def test_gate_step_matches_reference_and_the_opencv_sequence(seed):
     import cv2
     rgb, roi, means, feeds, n, always, lxy, lfa, _, _, cell_px, pad, _ = _gate_case(seed)
     max_count = 0.5 * n * n if seed % 4 else float(n * n)
+    noisy = 0.0 if seed % 5 == 2 else 0.25  # (0.0: every frame is noisy)
+    runs = np.random.default_rng(seed).integers(0, 3, means.shape[:2]).astype(np.uint8)
     got = []
     for impl in (K, R):
         m, d, bg, sc = means.copy(), np.ones(n * n, bool), np.full(3, -1.0), np.full(3, -1, np.int64)
-        c, rects = impl.gate_step(rgb, *roi, m, feeds, 8, n, always, max_count, lxy, lfa, cell_px, pad, 4, d, bg, sc)
+        c, rects = impl.gate_step(rgb, *roi, m, means.copy(), runs.copy(), feeds, 8, n, always, max_count, lxy, lfa,
+                                  cell_px, pad, 4, d, bg, sc, noisy, 3)
         got.append((c, rects, m, d, bg, sc))
     (c, rects, m, d, bg, sc), (c2, rects2, m2, d2, bg2, sc2) = got
     assert c == c2 and np.array_equal(rects, rects2) and np.array_equal(m, m2) and np.array_equal(d, d2)
     assert c <= 0 or (np.array_equal(bg, bg2) and np.array_equal(sc, sc2))
     # the sequence the gate ran before this kernel: block means and changes, OpenCV's remap of the lattice
     m3 = means.copy()
-    todo = K.block_changes(K.block_means4(rgb, *roi), m3, feeds, 8, n * n)
+    todo = K.gate_changes(K.block_means4(rgb, *roi), m3, means.copy(), runs.copy(), feeds, 8, n * n, noisy, 3)[0]
     if always.shape == todo.shape:
         todo |= always
     assert np.array_equal(m, m3)
@@ -394,8 +489,8 @@ def test_gate_step_rounds_the_board_colour_halves_to_even():
     feeds = np.array([[0, -1, -1, -1]], np.intp)
     for impl in (K, R):
         dirty, bg, sc = np.zeros(1, bool), np.zeros(3), np.zeros(3, np.int64)
-        c, rects = impl.gate_step(rgb, 0, 4, 0, 4, means.copy(), feeds, 0, 1, np.zeros(0, bool), 1.0, lxy, lfa,
-                                  2, 1, 1, dirty, bg, sc)
+        c, rects = impl.gate_step(rgb, 0, 4, 0, 4, means.copy(), means.copy(), np.zeros((1, 1), np.uint8), feeds, 0,
+                                  1, np.zeros(0, bool), 1.0, lxy, lfa, 2, 1, 1, dirty, bg, sc, 0.25, 3)
         assert c == 1 and bg.tolist() == [2.5, 3.5, 254.5] and sc.tolist() == [2, 4, 254]
         assert dirty.tolist() == [True] and rects.tolist() == [[0, 4, 0, 4]]
 

@@ -131,6 +131,38 @@ def test_change_gate_reads_what_a_full_warp_reads(deg, occluder):
     _check_against_truth([a for a, _ in pairs], truth, allow_unknown=0.05)
 
 
+def test_change_gate_lets_per_frame_noise_pass(monkeypatch):
+    """Noise drawn afresh on every frame (sigma 8) over a still board: the gate compares groups of
+    2 x 2 blocks and warps no cell again. Compared block by block (never noisy), the frames moved
+    most cells, and the gate gave up and warped the whole board on every frame."""
+    from mmgr.parsers import sudoku_gate
+
+    p, s = make_puzzle(9, "medium", np.random.default_rng(3))
+    style = SudokuStyle(canvas=(640, 480), background=(215, 225, 235))  # (no noise clipped at white)
+    frames, _ = render_frames(p, s, "static", seed=2, degradation=Degradation(noise_sigma=8.0), style=style)
+    counts: list[int] = []  # per gated frame: cells to warp again (-1: the whole board)
+
+    def counted(*args):
+        out = step(*args)
+        counts.append(out[0])
+        return out
+
+    step = sudoku_gate.gate_step
+    monkeypatch.setattr(sudoku_gate, "gate_step", counted)
+    seen = {}
+    for share in (sudoku_gate._GATE_NOISY, 1.0):
+        monkeypatch.setattr(sudoku_gate, "_GATE_NOISY", share)
+        counts.clear()
+        reader = SudokuFrameReader()
+        readings = [reader.read(f) for f in frames]
+        assert all(r.status == OK for r in readings)
+        seen[share] = (list(counts), reader.full_warps, readings[-1].digits)
+    (grouped, warps, digits), (blocks, warps_blocks, digits_blocks) = seen.values()
+    assert len(grouped) == len(frames) - 1 and max(grouped) == 0 and warps == 1
+    assert min(blocks) == -1 and warps_blocks > len(frames) / 2
+    assert np.array_equal(digits, digits_blocks) and np.array_equal(digits, p)
+
+
 def test_change_gate_follows_camera_motion_and_cuts():
     """A board that moves (pan), vanishes (cut to grey) and comes back is read as with full warps."""
     p, s = make_puzzle(9, "easy", np.random.default_rng(5))
