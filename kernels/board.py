@@ -168,8 +168,8 @@ def gate_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], last: NDArray
     noise drawn afresh on every frame (sensor-like noise, kept through the encoder) moves most
     block means a little from frame to frame, and some block of most cells past ``thr``, while
     the still parts of a compressed frame mostly repeat their values exactly. A change that no
-    group shows is not lost: its blocks keep their old means, and the next frame that is not
-    noisy compares them block by block.
+    group shows is not lost: its blocks keep their old means, so it is seen once it stays
+    (``pair_changes``) or on the next frame that is not noisy, which compares block by block.
 
     Returns:
         ``(todo, noisy)``: (n_cells,) bool the cells fed by a moved block, and the frame's kind.
@@ -600,8 +600,8 @@ def gate_step(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int, x1: int, means:
     Otherwise, when some are, the board colour is measured again as the median of the background
     lattice (``lat_xy``, ``lat_fa``: its fixed-point remap tables, ``remap_linear``) and rounded
     to whole levels (halves to even, as ``round``), and ``gate_rows`` gives the canonical
-    rectangles to remap. Bit for bit what those
-    kernels and ``cv2.remap`` compute one after another (tests).
+    rectangles to remap. Bit for bit what those kernels and ``cv2.remap`` compute one after
+    another (tests).
 
     Args:
         rgb: (H, W, 3) C-contiguous uint8 frame.
