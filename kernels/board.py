@@ -82,18 +82,31 @@ def block_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], feeds: NDArr
         if most <= thr:
             continue
         for k in range(start // 3, end // 3):
-            moved = False
-            for ch in range(3):
-                if abs(np.int32(fc[3 * k + ch]) - np.int32(fm[3 * k + ch])) > thr:
-                    moved = True
-            if moved:
-                for ch in range(3):
-                    fm[3 * k + ch] = fc[3 * k + ch]
-                for j in range(4):
-                    c = feeds[k, j]
-                    if c >= 0:
-                        todo[c] = True
+            if _moved(fc, fm, k, thr):
+                _take(fc, fm, feeds, k, todo)
     return todo
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _moved(fc: NDArray[np.uint8], fm: NDArray[np.uint8], k: int, thr: int) -> bool:  # pragma: no cover
+    """Whether block ``k`` of the flat block means ``fc`` moved by more than ``thr`` from ``fm`` in some channel."""
+    moved = False
+    for ch in range(3):
+        if abs(np.int32(fc[3 * k + ch]) - np.int32(fm[3 * k + ch])) > thr:
+            moved = True
+    return moved
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _take(fc: NDArray[np.uint8], fm: NDArray[np.uint8], feeds: NDArray[np.intp], k: int,
+          todo: NDArray[np.bool_]) -> None:  # pragma: no cover
+    """Block ``k`` takes this frame's values (in place) and marks the cells it feeds."""
+    for ch in range(3):
+        fm[3 * k + ch] = fc[3 * k + ch]
+    for j in range(4):
+        c = feeds[k, j]
+        if c >= 0:
+            todo[c] = True
 
 
 @njit(cache=True, nogil=True)
@@ -118,6 +131,8 @@ def pair_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], runs: NDArray
     """
     h, w = cur.shape[0], cur.shape[1]
     todo = np.zeros(n_cells, np.bool_)
+    fc = np.ascontiguousarray(cur).reshape(h * w * 3)
+    fm = means.reshape(h * w * 3)  # (C-contiguous: updated in place)
     for y0 in range(0, h, 2):
         y1 = min(h, y0 + 2)
         for x0 in range(0, w, 2):
@@ -129,30 +144,21 @@ def pair_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], runs: NDArray
                 sm = 0
                 for y in range(y0, y1):
                     for x in range(x0, x1):
-                        sc += np.int32(cur[y, x, ch])
-                        sm += np.int32(means[y, x, ch])
+                        sc += np.int32(fc[3 * (y * w + x) + ch])
+                        sm += np.int32(fm[3 * (y * w + x) + ch])
                 if abs((sc + k // 2) // k - (sm + k // 2) // k) > thr:
                     group = True
             for y in range(y0, y1):
                 for x in range(x0, x1):
+                    b = y * w + x
                     moved = group
                     if not group:
-                        far = False
-                        for ch in range(3):
-                            if abs(np.int32(cur[y, x, ch]) - np.int32(means[y, x, ch])) > 2 * thr:
-                                far = True
+                        far = _moved(fc, fm, b, 2 * thr)
                         runs[y, x] = min(255, runs[y, x] + 1) if far else 0
                         moved = far and runs[y, x] >= persist
-                    if not moved:
-                        continue
-                    runs[y, x] = 0
-                    for ch in range(3):
-                        means[y, x, ch] = cur[y, x, ch]
-                    b = y * w + x
-                    for j in range(4):
-                        c = feeds[b, j]
-                        if c >= 0:
-                            todo[c] = True
+                    if moved:
+                        runs[y, x] = 0
+                        _take(fc, fm, feeds, b, todo)
     return todo
 
 

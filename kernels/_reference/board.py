@@ -15,7 +15,12 @@ def block_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], feeds: NDArr
                   n_cells: int) -> NDArray[np.bool_]:
     """See ``mmgr.kernels.board.block_changes``."""
     d = np.abs(cur.astype(np.int32) - means.astype(np.int32)).max(axis=2)
-    moved = np.flatnonzero(d > thr)
+    return _take(cur, means, feeds, np.flatnonzero(d > thr), n_cells)
+
+
+def _take(cur: NDArray[np.uint8], means: NDArray[np.uint8], feeds: NDArray[np.intp], moved: NDArray[np.intp],
+          n_cells: int) -> NDArray[np.bool_]:
+    """The ``moved`` blocks (flat indices) take this frame's values (in place); the cells they feed."""
     todo = np.zeros(n_cells, bool)
     hit = feeds[moved].ravel()
     todo[hit[hit >= 0]] = True
@@ -41,12 +46,7 @@ def pair_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], runs: NDArray
     counted = np.where(far & ~group, np.minimum(255, runs.astype(np.int32) + 1), 0)
     moved2d = group | (counted >= persist)
     runs[...] = np.where(moved2d, 0, counted).astype(np.uint8)
-    moved = np.flatnonzero(moved2d)
-    todo = np.zeros(n_cells, bool)
-    hit = feeds[moved].ravel()
-    todo[hit[hit >= 0]] = True
-    means.reshape(-1, 3)[moved] = cur.reshape(-1, 3)[moved]
-    return todo
+    return _take(cur, means, feeds, np.flatnonzero(moved2d), n_cells)
 
 
 def gate_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], last: NDArray[np.uint8], runs: NDArray[np.uint8],
