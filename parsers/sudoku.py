@@ -334,8 +334,8 @@ class SudokuFrameReader:
         """Another look at unsure cells ``idx``, their ink (``crops``) amplified ``_STRETCH`` times:
         (digit, confidence) per cell where it reads with confidence the digit (1..n) that the earlier
         looks (``probs0``, their mean over the frames) ranked first among the digits, however small
-        its share, or else the digit the luma look (with ``luma_look``) reads
-        with confidence too (the lesser confidence is kept); else -1 and 0.
+        its share, or else the digit the luma look (with ``luma_look``) reads with confidence too
+        (the lesser confidence is kept); else -1 and 0.
 
         A thin stroke (a light font, resampled) or a grey or blurred one reaches the reader as faint
         ink, and it gives the digit anything from 0.7 down to under 0.01 of its probability, the rest
