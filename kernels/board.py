@@ -133,32 +133,62 @@ def pair_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], runs: NDArray
     todo = np.zeros(n_cells, np.bool_)
     fc = np.ascontiguousarray(cur).reshape(h * w * 3)
     fm = means.reshape(h * w * 3)  # (C-contiguous: updated in place)
+    # rows of values are read through slices and loops from 0, which the compiler vectorises (an
+    # index such as ``fc[a + j]`` may be negative as far as it knows, and each one is then checked):
+    # sums of each group row's two block rows, per block and channel, then the groups, then the
+    # blocks' own moves (3x faster than summing each group's blocks value by value)
+    rw = w * 3
+    sc = np.empty(rw, np.int32)
+    sm = np.empty(rw, np.int32)
+    dd = np.empty(rw, np.int32)
+    group = np.empty((w + 1) // 2, np.bool_)
     for y0 in range(0, h, 2):
-        y1 = min(h, y0 + 2)
-        for x0 in range(0, w, 2):
-            x1 = min(w, x0 + 2)
-            k = (y1 - y0) * (x1 - x0)
-            group = False
+        rows = min(2, h - y0)
+        c0 = fc[y0 * rw:(y0 + 1) * rw]
+        m0 = fm[y0 * rw:(y0 + 1) * rw]
+        if rows == 2:
+            c1 = fc[(y0 + 1) * rw:(y0 + 2) * rw]
+            m1 = fm[(y0 + 1) * rw:(y0 + 2) * rw]
+            for j in range(rw):
+                sc[j] = np.int32(c0[j]) + np.int32(c1[j])
+                sm[j] = np.int32(m0[j]) + np.int32(m1[j])
+        else:
+            for j in range(rw):
+                sc[j] = np.int32(c0[j])
+                sm[j] = np.int32(m0[j])
+        for g in range(group.shape[0]):
+            wide = 2 * g + 1 < w
+            k = rows * (2 if wide else 1)
+            moved = False
             for ch in range(3):
-                sc = 0
-                sm = 0
-                for y in range(y0, y1):
-                    for x in range(x0, x1):
-                        sc += np.int32(fc[3 * (y * w + x) + ch])
-                        sm += np.int32(fm[3 * (y * w + x) + ch])
-                if abs((sc + k // 2) // k - (sm + k // 2) // k) > thr:
-                    group = True
-            for y in range(y0, y1):
-                for x in range(x0, x1):
-                    b = y * w + x
-                    moved = group
-                    if not group:
-                        far = _moved(fc, fm, b, 2 * thr)
-                        runs[y, x] = min(255, runs[y, x] + 1) if far else 0
-                        moved = far and runs[y, x] >= persist
-                    if moved:
-                        runs[y, x] = 0
-                        _take(fc, fm, feeds, b, todo)
+                c = sc[6 * g + ch]
+                m = sm[6 * g + ch]
+                if wide:
+                    c += sc[6 * g + 3 + ch]
+                    m += sm[6 * g + 3 + ch]
+                # rounded means (sums are never negative): by 4 with a shift
+                d = ((c + 2) >> 2) - ((m + 2) >> 2) if k == 4 else (c + k // 2) // k - (m + k // 2) // k
+                if d > thr or -d > thr:
+                    moved = True
+            group[g] = moved
+        for y in range(y0, y0 + rows):
+            cr = fc[y * rw:(y + 1) * rw]
+            mr = fm[y * rw:(y + 1) * rw]
+            for j in range(rw):
+                v = np.int32(cr[j]) - np.int32(mr[j])
+                dd[j] = v if v >= 0 else -v
+            rr = runs[y]
+            for x in range(w):
+                moved = group[x >> 1]
+                if not moved:
+                    if dd[3 * x] > 2 * thr or dd[3 * x + 1] > 2 * thr or dd[3 * x + 2] > 2 * thr:
+                        rr[x] = min(255, np.int32(rr[x]) + 1)
+                        moved = rr[x] >= persist
+                    else:
+                        rr[x] = 0
+                if moved:
+                    rr[x] = 0
+                    _take(fc, fm, feeds, y * w + x, todo)
     return todo
 
 
