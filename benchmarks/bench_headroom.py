@@ -8,7 +8,12 @@ the decode-only floor (``decode_floor``) timed beside it as the task benchmarks 
 - ``no-later``: verification with every frame after the first one read replaced by the last
   reading (decoding, frame 0, the solver and the checks stay real): the bound of this design;
 - ``spin K``: the same, plus a busy loop of K ms a frame that does not hold the GIL (a stand-in
-  for reading code moved into kernels at that cost).
+  for reading code moved into kernels at that cost);
+- ``parse CPU``: the parse's own main-thread CPU time, with frames decoded beside it (as verification
+  runs) and with every frame decoded before it starts. The first includes the colour conversion of
+  the frames the decoding thread hands over unconverted (a few a video); the rest of the difference
+  is what sharing the process with a decoding thread costs the parse (the GIL, and data and Python
+  objects that move between cores).
 
 Verdicts of the what-if modes are meaningless; only their times are. Run on a quiet machine:
 
@@ -128,20 +133,73 @@ def _later_frames(task: str, per_frame: Callable[[], None] | None) -> Iterator[N
 
 
 def _time(cases: list[tuple[Path, dict | None]], task: str, repeat: int, max_side: int) -> tuple[float, float]:
-    """(verification, floor) seconds a video, timed as the task benchmarks time them: before each
-    verification the file is decoded both ways (the floor), and the least of ``repeat`` is kept."""
+    """(verification, floor) seconds a video, timed as the task benchmarks time them: the floor (the
+    file decoded both ways) and the verification alternate their order from repeat to repeat, and the
+    least of ``repeat`` is kept."""
     tv = td = 0.0
     for path, spec in cases:
         bv = bd = float("inf")
-        for _ in range(repeat):
-            bd = min(bd, decode_floor(path, max_side=max_side))
-            clear_caches()
-            t = time.perf_counter()
-            verify_media(path, task, spec=spec)
-            bv = min(bv, time.perf_counter() - t)
+        for r in range(repeat):
+            for step in (("floor", "verify") if r % 2 == 0 else ("verify", "floor")):
+                if step == "floor":
+                    bd = min(bd, decode_floor(path, max_side=max_side))
+                    continue
+                clear_caches()
+                t = time.perf_counter()
+                verify_media(path, task, spec=spec)
+                bv = min(bv, time.perf_counter() - t)
         tv += bv
         td += bd
     return tv / len(cases), td / len(cases)
+
+
+class _Decoded(list):  # type: ignore[type-arg]
+    """Frames decoded beforehand, with the media description the parsers look up (``info``)."""
+
+    info: object = None
+
+
+@contextmanager
+def _parse_cpu(task: str, decoded_first: bool, acc: list[float]) -> Iterator[None]:
+    """Within the block, each parse of ``task`` appends its main-thread CPU seconds to ``acc``; with
+    ``decoded_first``, every frame is decoded before the parse starts (no decoding beside it)."""
+    from mmgr.verify.registry import get_task
+
+    cls = type(get_task(task))
+    real = cls.parse
+
+    def parse(self, frames, reference, params):  # noqa: ANN001, ANN202
+        if decoded_first:
+            info = getattr(frames, "info", None)
+            frames = _Decoded(frames)
+            frames.info = info
+        c = time.thread_time()
+        try:
+            return real(self, frames, reference, params)
+        finally:
+            acc.append(time.thread_time() - c)
+
+    cls.parse = parse
+    try:
+        yield
+    finally:
+        cls.parse = real
+
+
+def _parse_cost(cases: list[tuple[Path, dict | None]], task: str, repeat: int) -> tuple[float, float]:
+    """(parse CPU beside decoding, parse CPU after decoding) seconds a video, least of ``repeat`` each."""
+    out = []
+    for decoded_first in (False, True):
+        total = 0.0
+        for path, spec in cases:
+            acc: list[float] = []
+            with _parse_cpu(task, decoded_first, acc):
+                for _ in range(repeat):
+                    clear_caches()
+                    verify_media(path, task, spec=spec)
+            total += min(acc)
+        out.append(total / len(cases))
+    return out[0], out[1]
 
 
 def main() -> None:
@@ -166,9 +224,12 @@ def main() -> None:
         n_iter = int(ms * per_ms)
         with _later_frames(a.task, lambda n_iter=n_iter: _spin(n_iter)):
             rows.append((f"spin {ms:g}", *_time(cases, a.task, a.repeat, max_side)))
+    beside, after = _parse_cost(cases, a.task, a.repeat)
     print(f"{a.task}, degraded mix, {len(cases)} videos")
     for name, t, floor in rows:
         print(f"  {name:<10} {t * 1e3:7.2f} ms/video  {t / floor:5.2f}x the floor ({floor * 1e3:.2f} ms beside it)")
+    print(f"  parse CPU  {beside * 1e3:7.2f} ms/video with decoding beside it, {after * 1e3:.2f} after it "
+          f"({beside / after:.2f}x)")
 
 
 if __name__ == "__main__":
