@@ -96,6 +96,23 @@ def test_pair_changes_match_reference_and_move_whole_groups(seed):
                 assert all(a[c] for c in feeds[y * w + x] if c >= 0)
 
 
+@pytest.mark.parametrize("h,w", [(1, 1), (1, 6), (7, 1), (3, 3), (2, 5)])
+def test_pair_changes_match_reference_on_thin_maps_and_full_counts(h, w):
+    # single rows and columns (groups of one or two blocks), and run counts at their ceiling (255)
+    rng = np.random.default_rng(h * 10 + w)
+    for trial in range(20):
+        means = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
+        step = rng.integers(-40, 41, (h, w, 3)) * (rng.random((h, w, 1)) < 0.6)
+        cur = np.clip(means.astype(int) + step, 0, 255).astype(np.uint8)
+        feeds = rng.integers(-1, 6, (h * w, 4)).astype(np.intp)
+        runs = (rng.integers(250, 256, (h, w)) if trial % 2 else rng.integers(0, 4, (h, w))).astype(np.uint8)
+        thr, persist = int(rng.integers(2, 12)), (3 if trial % 2 == 0 else 255)
+        m_jit, m_ref, r_jit, r_ref = means.copy(), means.copy(), runs.copy(), runs.copy()
+        a = K.pair_changes(cur, m_jit, r_jit, feeds, thr, 6, persist)
+        assert np.array_equal(a, R.pair_changes(cur, m_ref, r_ref, feeds, thr, 6, persist))
+        assert np.array_equal(m_jit, m_ref) and np.array_equal(r_jit, r_ref)
+
+
 def test_pair_changes_see_a_group_and_a_block_that_stays_moved():
     means = np.full((2, 2, 3), 100, np.uint8)
     feeds = np.array([[0, -1, -1, -1]] * 4, np.intp)
