@@ -134,20 +134,21 @@ def _later_frames(task: str, per_frame: Callable[[], None] | None) -> Iterator[N
 
 def _time(cases: list[tuple[Path, dict | None]], task: str, repeat: int, max_side: int) -> tuple[float, float]:
     """(verification, floor) seconds a video, timed as the task benchmarks time them: the floor (the
-    file decoded both ways) and the verification alternate their order from repeat to repeat, and the
-    least of ``repeat`` is kept."""
+    file decoded both ways) and the verification in alternating order (``_timing``), the least of
+    ``repeat`` kept."""
+    from _timing import steps
+
     tv = td = 0.0
     for path, spec in cases:
         bv = bd = float("inf")
-        for r in range(repeat):
-            for step in (("floor", "verify") if r % 2 == 0 else ("verify", "floor")):
-                if step == "floor":
-                    bd = min(bd, decode_floor(path, max_side=max_side))
-                    continue
-                clear_caches()
-                t = time.perf_counter()
-                verify_media(path, task, spec=spec)
-                bv = min(bv, time.perf_counter() - t)
+        for step in steps(repeat):
+            if step == "floor":
+                bd = min(bd, decode_floor(path, max_side=max_side))
+                continue
+            clear_caches()
+            t = time.perf_counter()
+            verify_media(path, task, spec=spec)
+            bv = min(bv, time.perf_counter() - t)
         tv += bv
         td += bd
     return tv / len(cases), td / len(cases)

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _timing import steps
 
 from mmgr.parsers.video import decode_floor
 from mmgr.verify.api import clear_caches, verify_media
@@ -61,21 +62,17 @@ def run(n: int, degraded: bool, out: Path, seed: int, repeat: int = 1) -> dict:
                     d, codec = (Degradation(), "lossless") if rep % 2 == 0 else (Degradation(crf=18), "h264")
                 path = write_case(case, out / f"{'deg' if degraded else 'clean'}_{rep}_{style}_{kind}", codec=codec,
                                   degradation=d, seed=case_seed)
-                # least of `repeat` interleaved timings: both see the same background load, and the
-                # minimum filters out other processes' bursts on a shared machine; the order alternates
-                # (floor then verify, verify then floor, ...), so that from the second repeat on each is
-                # also timed right after a run of its own kind (see benchmarks/bench_sudoku.py)
+                # least of `repeat` interleaved timings, in alternating order (benchmarks/_timing.py)
                 dt = vt = float("inf")
-                for r in range(max(1, repeat)):
-                    for step in (("floor", "verify") if r % 2 == 0 else ("verify", "floor")):
-                        if step == "floor":
-                            # the faster way to only decode (with or without the decoding thread)
-                            dt = min(dt, decode_floor(path, max_side=640))
-                            continue
-                        clear_caches()  # timed cold: no colour or sample tables kept from the last repeat
-                        t1 = time.perf_counter()
-                        v = verify_media(path, "maze", spec=case.spec)
-                        vt = min(vt, time.perf_counter() - t1)
+                for step in steps(repeat):
+                    if step == "floor":
+                        # the faster way to only decode (with or without the decoding thread)
+                        dt = min(dt, decode_floor(path, max_side=640))
+                        continue
+                    clear_caches()  # timed cold: no colour or sample tables kept from the last repeat
+                    t1 = time.perf_counter()
+                    v = verify_media(path, "maze", spec=case.spec)
+                    vt = min(vt, time.perf_counter() - t1)
                 t_decode += dt
                 t_verify += vt
                 if kind not in IMAGE_KINDS:

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _timing import steps
 
 from mmgr.parsers.video import decode_only
 from mmgr.solvers.sudoku import make_puzzle
@@ -74,23 +75,17 @@ def run(n: int, degraded: bool, out: Path, seed: int, params: dict | None = None
         path, truth = render_case(out / f"{'deg' if degraded else 'clean'}_{c['i']:03d}", puzzle, solution,
                                   c["scenario"], seed=c["seed"], media=c["media"], degradation=c["deg"], **c["kw"])
         dt = ct = vt = vc = vm = float("inf")
-        # least of `repeat` interleaved timings: both see the same background load, and the minimum
-        # filters out other processes' bursts on a shared machine. The order alternates (floor then
-        # verify, verify then floor, ...): from the second repeat on, each is also timed once right
-        # after a run of its own kind, as in a batch. A verification that directly follows a
-        # decode-only run finds its code and tables pushed out of the core's caches by the decoder
-        # (~2% slower on the degraded mix); a decode-only run does not mind what ran before it.
-        for r in range(max(1, repeat)):
-            for step in (("floor", "verify") if r % 2 == 0 else ("verify", "floor")):
-                if step == "floor":
-                    for prefetch in (True, False):  # the floor: the faster way to only decode
-                        _, a, b, _ = _timed(decode_only, path, prefetch=prefetch)
-                        if a < dt:
-                            dt, ct = a, b
-                    continue
-                clear_caches()  # timed cold: no solver answer kept from the last repeat of this file
-                res, a, b, m = _timed(verify_media, path, "sudoku", params=params or {}, keep_state=True)
-                vt, vc, vm = min(vt, a), min(vc, b), min(vm, m)
+        # least of `repeat` interleaved timings, in alternating order (benchmarks/_timing.py)
+        for step in steps(repeat):
+            if step == "floor":
+                for prefetch in (True, False):  # the floor: the faster way to only decode
+                    _, a, b, _ = _timed(decode_only, path, prefetch=prefetch)
+                    if a < dt:
+                        dt, ct = a, b
+                continue
+            clear_caches()  # timed cold: no solver answer kept from the last repeat of this file
+            res, a, b, m = _timed(verify_media, path, "sudoku", params=params or {}, keep_state=True)
+            vt, vc, vm = min(vt, a), min(vc, b), min(vm, m)
         v, state = res  # type: ignore[misc]
         t_decode += dt
         c_decode += ct
