@@ -17,7 +17,7 @@ Design notes:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import cv2
@@ -30,8 +30,9 @@ from mmgr.kernels.maze_pixels import changed_band
 from mmgr.parsers.maze_anchor import anchor_of
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify, classify_rows
 from mmgr.parsers.maze_grid import Grid, fit_grid, read_walls, read_walls_uncovered, register
-from mmgr.parsers.maze_scale import _area_tables, shrink, shrink_changed  # noqa: F401 (api clears maze._area_tables)
-from mmgr.parsers.types import Frame
+from mmgr.parsers.maze_scale import _area_tables, shrink, shrink_changed, work_size  # noqa: F401 (api clears
+from mmgr.parsers.types import Frame  # maze._area_tables)
+from mmgr.parsers.video import MediaReader
 
 __all__ = ["HUES", "FrameObs", "MazeRef", "MazeState", "Marker", "ParseOptions", "hue_class", "parse_maze"]
 
@@ -294,22 +295,29 @@ def _observe(frame: Frame, pal: Palette, grid0: Grid, opts: ParseOptions, cache:
 
 
 def _work_scale(rgb: NDArray[np.uint8], pal: Palette, grid: Grid, opts: ParseOptions,
-                keep: dict | None = None) -> tuple[float, Palette, Grid]:
+                keep: dict | None = None, choose: Callable | None = None) -> tuple[float, Palette, Grid]:
     """Scale at which cells are ``opts.work_cell_px`` wide, and the palette and grid found at that scale.
 
     Analysing a 640 px frame of a 3x3 maze at full size costs ~30x more than at 40 px a cell and
     reads nothing more; the frame-0 fit is repeated at the working scale and kept only if it is good.
     ``keep`` (``fit_grid``'s, of ``rgb``): when a smaller scale is taken, it receives the shrunk
-    frame as ``small`` and that fit's ``planes``.
+    frame as ``small`` and that fit's ``planes``. ``choose``: the reader's ``size_after_first``
+    choice, told the size taken (frames after the first then come from the decoder at that scale,
+    frame 0 too, converted again; None: they are shrunk here).
     """
     target = opts.work_cell_px * (1.6 if pal.geometry == "line" else 1.0)  # thin lines, small flags
     cell = min(grid.sx, grid.sy)
     if cell <= 1.25 * target:
+        if choose is not None:
+            choose(None)
         return 1.0, pal, grid
     work = target / cell
     small: dict = {}
-    fit = fit_grid(shrink(rgb, work), grid.rows, grid.cols, keep=small)
+    first = None if choose is None else choose(lambda w, h: work_size(w, h, work))
+    fit = fit_grid(shrink(rgb, work) if first is None else first, grid.rows, grid.cols, keep=small)
     if fit is None or fit[1].score < max(0.8, grid.score - 0.1) or fit[0].geometry != pal.geometry:
+        if choose is not None:
+            choose(None)
         return 1.0, pal, grid
     if keep is not None:
         keep.update(planes=small["planes"], small=small["rgb"], located=small["located"])
@@ -387,6 +395,10 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
     # the last frame read: decoded pixels, working-scale frame, classify planes, reading (None for frame 0)
     last: tuple[NDArray[np.uint8], Frame, tuple[NDArray[np.uint8], ...], FrameObs | None] | None = None
     work = 1.0  # frames are analysed at this scale (cells of ~40 px), results mapped back to decoded pixels
+    # a reader converts the frames after the first at the working scale (its decoder's scaler, on the decoding
+    # thread); ``pre``: they come so
+    choose = frames.size_after_first() if isinstance(frames, MediaReader) else None
+    pre = False
     for frame in frames:
         if pal is None:
             keep: dict = {}  # the fit's planes of frame 0 (and the frame shrunk), not computed twice
@@ -394,7 +406,8 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             if fit is None:
                 raise ParseError("no maze grid found in frame 0 (neither a block grid nor a line grid)")
             pal, grid0 = fit
-            work, pal, grid0 = _work_scale(frame.rgb, pal, grid0, opts, keep)
+            work, pal, grid0 = _work_scale(frame.rgb, pal, grid0, opts, keep, choose)
+            pre = choose is not None and work < 1
             first_rgb = keep["small"] if work < 1 else frame.rgb
             # the fit classifies with the default marker distance
             planes0 = keep["planes"] if float(opts.marker_dist) == 70.0 else classify(first_rgb, pal, opts.marker_dist)
@@ -415,7 +428,7 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
             o = FrameObs(frame.index, p.grid, p.walls, p.markers, p.skipped)
         else:
             wf = frame
-            if work < 1:  # the frame and its changed band at the working scale
+            if work < 1 and not (pre and last is not None):  # the frame and its changed band at the working scale
                 small, band = (first_rgb, None) if last is None else shrink_changed(frame.rgb, work, band,
                                                                                       last[1].rgb)
                 wf = Frame(frame.index, frame.t_s, small)
@@ -443,7 +456,7 @@ def _parse(frames: Iterable[Frame], ref: MazeRef | None, opts: ParseOptions) -> 
                 planes = classify(wf.rgb, pal, opts.marker_dist)
             o = _observe(wf, pal, grid0, opts, cache, planes)
             # frame 0 is read on grid0 without registering: its reading is never reused for a later frame
-            last = (np.ascontiguousarray(frame.rgb), wf, planes, o if frame.index != 0 else None)
+            last = (np.ascontiguousarray(wf.rgb if pre else frame.rgb), wf, planes, o if frame.index != 0 else None)
         if o.skipped and len(tries) < opts.replace_tries and (not tries or frame.index - tries[-1] >= 5):
             tries.append(frame.index)
             o = _replaced(wf, o, ref.conn if ref else (raw0 < 0.5) & (raw0 >= 0))

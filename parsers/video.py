@@ -18,7 +18,7 @@ import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -201,24 +201,52 @@ def _read_image(path: Path, shown: str) -> NDArray[np.uint8]:
     return np.ascontiguousarray(img)
 
 
+SizeOf = Callable[[int, int], tuple[int, int]]
+
+
 class _Unconverted:
     """A decoded video frame not yet converted to RGB (handed from the decoding thread to the caller)."""
 
-    __slots__ = ("dur_s", "frame", "index", "max_side", "t_s")
+    __slots__ = ("dur_s", "frame", "index", "max_side", "size_of", "t_s")
 
     def __init__(self, index: int, t_s: Fraction, dur_s: Fraction | None, frame: av.VideoFrame,
-                 max_side: int | None) -> None:
+                 max_side: int | None, size_of: SizeOf | None = None) -> None:
         self.index, self.t_s, self.dur_s, self.frame, self.max_side = index, t_s, dur_s, frame, max_side
+        self.size_of = size_of
 
-    def converted(self, conv: VideoReformatter) -> Frame:
-        """The Frame, converted with ``conv`` (one scaler a thread: FFmpeg's are not shared)."""
+    def converted(self, conv: VideoReformatter, size_of: SizeOf | None = None) -> Frame:
+        """The Frame, converted with ``conv`` (one scaler a thread: FFmpeg's are not shared); ``size_of``
+        (else the one it was made with): its size from the size fitted to ``max_side``."""
         f = self.frame
         w, h, s = _fit(f.width, f.height, self.max_side)
+        size_of = size_of or self.size_of
+        if size_of is not None:
+            w, h = size_of(w, h)
+            s = 0.0 if (w, h) != (f.width, f.height) else 1.0
         if s < 1.0:
             out = conv.reformat(f, width=w, height=h, format="rgb24", interpolation="AREA", threads=1)
         else:
             out = conv.reformat(f, format="rgb24", threads=1)
         return Frame(self.index, self.t_s, np.ascontiguousarray(out.to_ndarray()), self.dur_s)
+
+
+class _SizeGate:
+    """The size of the frames after the first, chosen by the caller once it has read frame 0.
+
+    Frames after the first are decoded, but not handed over, until the caller asks for frame 1
+    (``open``); all of them are then converted at the size last chosen (``size_of``, None: as
+    frame 0), whichever thread converts them, so the pixels do not depend on timing.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.size_of: SizeOf | None = None
+        self.opened = threading.Event()
+        self.first: _Unconverted | None = None  # frame 0 (videos), to convert again at the chosen size
+
+    def open(self) -> None:
+        self.opened.set()
 
 
 class MediaReader:
@@ -239,6 +267,7 @@ class MediaReader:
         self._files: list[Path] = []
         self._bpp = 0.0  # compressed bits per pixel and frame of a video stream (0: unknown)
         self._container: av.container.InputContainer | None = None
+        self._gate: _SizeGate | None = None  # see size_after_first
         self.info = self._probe()
 
     # -- probing -------------------------------------------------------------------
@@ -298,31 +327,76 @@ class MediaReader:
                          container.format.name, Fraction(rate) if rate else None,
                          _fit(width, height, self.max_side)[2])
 
+    # -- the size of later frames -----------------------------------------------------
+    def size_after_first(self) -> Callable[[SizeOf | None], NDArray[np.uint8] | None]:
+        """Let the caller choose, while it reads frame 0, the size of the frames after it.
+
+        Call before iterating. Returns ``choose(size_of)``: frames 1, 2, ... are converted to
+        ``size_of(w, h)`` (w, h: their size fitted to ``max_side``; None: that size), the last choice
+        made before the caller asks for frame 1, by the decoder's own scaler (area interpolation)
+        for videos. ``choose`` returns frame 0 converted the same way (None for images and frame
+        folders, whose later frames are resized from the fitted size by OpenCV's area resize). In
+        the meantime the frames after the first are decoded but not converted, so every one of
+        them gets the same conversion whichever thread makes it.
+        """
+        if self._gate is None:
+            self._gate = _SizeGate()
+        gate = self._gate
+
+        def choose(size_of: SizeOf | None) -> NDArray[np.uint8] | None:
+            if gate.opened.is_set():
+                raise RuntimeError("the size of later frames is chosen before frame 1 is asked for")
+            gate.size_of = size_of  # the decoding thread converts the frames it holds at this size from now on
+            if size_of is None or gate.first is None:
+                return None
+            try:
+                return gate.first.converted(VideoReformatter(), size_of).rgb
+            except av.error.FFmpegError as exc:
+                raise self._decode_error(0, exc) from exc
+
+        return choose
+
     # -- decoding ------------------------------------------------------------------
     def __iter__(self) -> Iterator[Frame]:
+        gate = self._gate
+        source: Generator[Frame | _Unconverted, None, None]
         if not (_PREFETCH and self.prefetch):
-            yield from (self._iter_av() if self._container is not None else self._iter_files())
+            source = self._iter_av() if self._container is not None else self._iter_files()
         elif self._container is None:
-            yield from _prefetched(lambda behind: self._iter_files(), self._depth())
+            source = _prefetched(lambda behind: self._iter_files(), self._depth())
         else:
             # the colour conversion runs where there is time for it: in the decoding thread while
             # frames wait for the caller, else in the caller (which would only wait for them)
-            conv = VideoReformatter()
-            for item in _prefetched(lambda behind: self._iter_av(behind), self._depth()):
-                if isinstance(item, Frame):
-                    yield item
-                    continue
-                try:
-                    frame = item.converted(conv)
-                except av.error.FFmpegError as exc:
-                    raise self._decode_error(item.index, exc) from exc
-                yield frame
+            source = _prefetched(lambda behind: self._iter_av(behind), self._depth())
+        conv: VideoReformatter | None = None
+        try:
+            for item in source:
+                if isinstance(item, _Unconverted):
+                    conv = conv or VideoReformatter()
+                    try:
+                        item = item.converted(conv)
+                    except av.error.FFmpegError as exc:
+                        raise self._decode_error(item.index, exc) from exc
+                yield item
+                if gate is not None:
+                    gate.open()  # the caller asks for the next frame: the size of later frames is chosen
+        finally:
+            if gate is not None:
+                gate.open()  # a caller that stops early must not leave the decoding thread waiting
+            source.close()
         if self.frames_decoded == 0:
             raise VideoReadError(self.path, "no frame decodes", "the stream may be truncated or corrupt")
         if self.info.kind in ("video", "gif") and self.frames_decoded < self.min_frames:
             raise VideoReadError(self.path, f"only {self.frames_decoded} frame(s) decode, "
                                             f"at least {self.min_frames} needed",
                                  "verify a single frame as an image (.png)")
+
+    def _handed(self, raw: _Unconverted, conv: VideoReformatter,
+                convert_here: Callable[[], bool] | None) -> Frame | _Unconverted:
+        """A decoded frame as the decoding thread hands it over: converted here, or not (``convert_here``)."""
+        item = raw if convert_here is not None and not convert_here() else raw.converted(conv)
+        self.frames_decoded += 1
+        return item
 
     def _decode_error(self, done: int, exc: Exception) -> VideoReadError:
         return VideoReadError(self.path, f"decoding failed after {done} frame(s) ({str(exc).splitlines()[0][:120]})",
@@ -335,6 +409,7 @@ class MediaReader:
         return int(np.clip(_PREFETCH_BYTES // frame_bytes, _PREFETCH, _PREFETCH_MAX))
 
     def _iter_files(self) -> Iterator[Frame]:
+        gate = self._gate
         for i, f in enumerate(self._files):
             if i == 0 and self._first_img is not None:
                 img, self._first_img = self._first_img, None
@@ -343,8 +418,13 @@ class MediaReader:
             if img.shape[0] * img.shape[1] > MAX_PIXELS:
                 raise VideoReadError(self.path, f"frame too large ({img.shape[1]}x{img.shape[0]})")
             w, h, _ = _fit(img.shape[1], img.shape[0], self.max_side)
+            rgb = _resize(img, w, h)
+            if i > 0 and gate is not None:
+                gate.opened.wait()
+                if gate.size_of is not None:
+                    rgb = _resize(rgb, *gate.size_of(w, h))
             self.frames_decoded += 1
-            yield Frame(i, Fraction(i), _resize(img, w, h))
+            yield Frame(i, Fraction(i), rgb)
 
     def _iter_av(self, convert_here: Callable[[], bool] | None = None) -> Iterator[Frame | _Unconverted]:
         """Decoded frames, converted to RGB here; with ``convert_here``, a frame for which it is
@@ -362,21 +442,63 @@ class MediaReader:
         # scaler for every frame, with its own pool of threads (~0.3 ms a small frame, a third of
         # the decode). Same pixels (tests).
         conv = VideoReformatter()
+        gate = self._gate
+        # frames after the first, decoded while the caller has not chosen their size for good (gate): each is
+        # converted meanwhile at the size chosen so far (at first the usual one; the caller is busy with frame
+        # 0, and a choice rarely changes once made), again when the choice changes, and kept when that is the
+        # final one; at most this many are held, then decoding waits
+        held: list[list[Any]] = []  # [frame, the size_of it was converted with, the conversion]
+        cap = self._depth()
+        index = 0
+
+        def convert_held() -> None:
+            size_of = gate.size_of  # type: ignore[union-attr]
+            for h in held:
+                if h[1] is not size_of:
+                    h[1:] = size_of, h[0].converted(conv, size_of)
+
+        def release() -> Iterator[Frame | _Unconverted]:
+            gate.opened.wait()  # type: ignore[union-attr]
+            final = gate.size_of  # type: ignore[union-attr]
+            for r, size_of, done in held:
+                r.size_of = final
+                if size_of is final:
+                    self.frames_decoded += 1
+                    yield done
+                else:
+                    yield self._handed(r, conv, convert_here)
+            held.clear()
+
         try:
             for frame in container.decode(stream):
                 if frame.pts is not None and tb is not None:
                     t = Fraction(frame.pts) * Fraction(tb)
                 elif self.info.avg_rate:
-                    t = Fraction(self.frames_decoded) / self.info.avg_rate
+                    t = Fraction(index) / self.info.avg_rate
                 else:
-                    t = Fraction(self.frames_decoded)
+                    t = Fraction(index)
                 dur = getattr(frame, "duration", None)
                 dur_s = Fraction(dur) * Fraction(tb) if dur and tb is not None else None
-                raw = _Unconverted(self.frames_decoded, t, dur_s, frame, self.max_side)
-                item = raw if convert_here is not None and not convert_here() else raw.converted(conv)
-                self.frames_decoded += 1
-                yield item
+                raw = _Unconverted(index, t, dur_s, frame, self.max_side)
+                index += 1
+                if gate is not None and raw.index == 0:
+                    gate.first = raw
+                elif gate is not None and not gate.opened.is_set():
+                    held.append([raw, gate, None])  # (the gate: converted at no size yet)
+                    convert_held()
+                    if len(held) < cap:
+                        continue
+                    yield from release()
+                    continue
+                elif gate is not None:
+                    yield from release()
+                    raw.size_of = gate.size_of
+                yield self._handed(raw, conv, convert_here)
+            if held:
+                yield from release()
         except av.error.FFmpegError as exc:
+            if held:  # the frames decoded before the error are still handed over
+                yield from release()
             raise self._decode_error(self.frames_decoded, exc) from exc
         finally:
             container.close()

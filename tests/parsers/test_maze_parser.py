@@ -15,6 +15,7 @@ import pytest
 
 from mmgr.parsers.maze import MazeRef, hue_class, parse_maze
 from mmgr.parsers.maze_grid import fit_grid
+from mmgr.parsers.types import Frame
 from mmgr.parsers.video import open_media
 from mmgr.verify.synth.maze import generate
 from mmgr.verify.synth.maze_cases import build_case, write_case
@@ -170,6 +171,38 @@ def test_changed_rows_reading_equals_full_reading(style: str, cell_px: int | Non
     for a, b in zip(banded.frames, whole.frames, strict=True):
         assert (a.grid, a.markers, a.skipped) == (b.grid, b.markers, b.skipped), f"frame {a.index}"
         np.testing.assert_array_equal(a.walls, b.walls)
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("codec", ["lossless", "h264"])
+def test_frames_the_decoder_scales_read_as_frames_shrunk_here(style: str, codec: str, tmp_path,
+                                                              monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A reader converts the frames after the first at the working scale (its decoder's scaler): nothing is
+    shrunk in the parse, and the walk, the markers' cells and the walls read as from frames shrunk here."""
+    from mmgr.parsers import maze as maze_mod
+    from mmgr.parsers.video import read_frames
+
+    case = build_case("backtrack", style, seed=11, cell_px=90, size=3)
+    path = write_case(case, tmp_path / f"{style}_{codec}", codec=codec)
+    ref = MazeRef(_truth_conn(case), tuple(case.spec["start"]), tuple(case.spec["goal"]))
+    frames = read_frames(path, max_side=640)
+    listed = parse_maze([Frame(i, t, f) for i, (f, t) in enumerate(zip(frames.rgb, frames.t_s, strict=True))], ref)
+    shrunk = []
+    orig = maze_mod.shrink_changed
+    monkeypatch.setattr(maze_mod, "shrink_changed", lambda *a: shrunk.append(1) or orig(*a))
+    scaled = parse_maze(open_media(path, max_side=640), ref)
+    assert not shrunk  # every frame after the first came at the working scale
+    assert len(scaled.frames) == len(listed.frames) == len(frames)
+    assert scaled.agent_hue == listed.agent_hue and scaled.duplicates == listed.duplicates
+
+    for p, q in zip(scaled.track, listed.track, strict=True):  # the agent's place, in cells (half-cell steps)
+        assert (p is None) == (q is None)
+        assert p is None or max(abs(p[0] - q[0]), abs(p[1] - q[1])) < 0.1, (p, q)
+    for a, b in zip(scaled.frames, listed.frames, strict=True):
+        assert a.skipped is None and b.skipped is None
+        assert [m.hue for m in a.markers] == [m.hue for m in b.markers], f"frame {a.index}"
+        np.testing.assert_array_equal(a.walls < 0.5, b.walls < 0.5)
+        np.testing.assert_array_equal(a.walls >= 0, b.walls >= 0)
 
 
 @pytest.mark.parametrize("seed", range(12))

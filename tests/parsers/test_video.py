@@ -226,3 +226,164 @@ def test_a_conversion_that_fails_in_the_caller_is_a_read_error_with_the_frame_co
         for f in open_media(path):
             got.append(f.index)
     assert got == [0, 1, 2]
+
+
+# -- the size of frames after the first, chosen by the caller while it reads frame 0 ------------------
+
+def _want(path, size=None):
+    """PyAV's own conversion of every frame, at ``size`` (area) or as decoded."""
+    out = []
+    with av.open(str(path)) as c:
+        for f in c.decode(c.streams.video[0]):
+            if size:
+                f = f.reformat(width=size[0], height=size[1], format="rgb24", interpolation="AREA")
+            out.append(f.to_ndarray(format="rgb24"))
+    return out
+
+
+@pytest.mark.parametrize("prefetch", [True, False])
+@pytest.mark.parametrize("slow", [False, True])
+def test_frames_after_the_first_come_at_the_size_chosen_while_frame_0_is_read(tmp_path, prefetch, slow):
+    """Frame 0 at the usual size; every later frame, and ``choose``'s frame 0, as PyAV converts them to
+    the chosen size, whether the caller chooses at once or after the decoder has held every frame
+    (``slow``), and whether a background thread decodes."""
+    import time
+
+    fr = [np.ascontiguousarray(np.roll(f, 4 * i, axis=0)) for i, f in enumerate(_frames(12))]
+    path = _mux(tmp_path / "s.mp4", "libx264", "mp4", fr)
+    want, full = _want(path, (64, 48)), read_frames(path)
+    reader = open_media(path)
+    reader.prefetch = prefetch
+    choose = reader.size_after_first()
+    it = iter(reader)
+    f0 = next(it)
+    assert np.array_equal(f0.rgb, full.rgb[0])
+    if slow:
+        time.sleep(0.3)  # every frame decoded and converted at the usual size meanwhile
+    assert choose(lambda w, h: (w // 4, h // 4)) is not None  # changed below: the last choice counts
+    first = choose(lambda w, h: (w // 2, h // 2))
+    rest = list(it)
+    assert np.array_equal(first, want[0])
+    assert [f.index for f in rest] == list(range(1, 12))
+    assert tuple(f.t_s for f in rest) == full.t_s[1:]
+    assert all(np.array_equal(f.rgb, w) for f, w in zip(rest, want[1:], strict=True))
+    assert reader.frames_decoded == 12
+    with pytest.raises(RuntimeError, match="before frame 1"):
+        choose(None)
+
+
+@pytest.mark.parametrize("slow", [False, True])
+def test_no_size_chosen_gives_the_usual_frames(tmp_path, slow):
+    import time
+
+    path = _mux(tmp_path / "n.mp4", "libx264", "mp4", _frames(10))
+    full = read_frames(path, max_side=64)
+    reader = open_media(path, max_side=64)
+    choose = reader.size_after_first()
+    it = iter(reader)
+    got = [next(it)]
+    if slow:
+        time.sleep(0.3)
+    assert choose(None) is None
+    got += list(it)
+    assert all(np.array_equal(g.rgb, w) for g, w in zip(got, full.rgb, strict=True)) and len(got) == 10
+
+
+def test_frames_held_for_a_choice_are_handed_over_when_the_caller_converts(tmp_path, monkeypatch):
+    """A decoding thread that hands frames over unconverted (the caller waits) gives the same pixels."""
+    from mmgr.parsers import video
+
+    fr = [np.ascontiguousarray(np.roll(f, 3 * i, axis=1)) for i, f in enumerate(_frames(9))]
+    path = _mux(tmp_path / "h.mp4", "libx264", "mp4", fr)
+    want = _want(path, (32, 24))
+    orig_iter = video.MediaReader._iter_av
+    monkeypatch.setattr(video.MediaReader, "_iter_av", lambda self, behind=None: orig_iter(self, lambda: False))
+    reader = open_media(path)
+    choose = reader.size_after_first()
+    it = iter(reader)
+    next(it)
+    choose(lambda w, h: (32, 24))
+    rest = list(it)
+    assert len(rest) == 8 and all(np.array_equal(f.rgb, w) for f, w in zip(rest, want[1:], strict=True))
+
+
+def test_a_caller_that_stops_at_frame_0_does_not_leave_the_decoder_waiting(tmp_path, monkeypatch):
+    """More frames than the decoder may hold: it waits for the choice; closing the reader releases it."""
+    import threading
+
+    from mmgr.parsers import video
+
+    monkeypatch.setattr(video, "_PREFETCH_MAX", 8)
+    path = _mux(tmp_path / "w.mp4", "libx264", "mp4", _frames(30))
+    reader = open_media(path)
+    reader.size_after_first()
+    it = iter(reader)
+    assert next(it).index == 0
+    it.close()
+    alive = [t for t in threading.enumerate() if t.name == "mmgr-decode" and t.is_alive()]
+    assert not alive  # joined at once, not after the join's time-out
+
+
+def test_more_frames_than_can_be_held_keep_their_order_and_size(tmp_path, monkeypatch):
+    from mmgr.parsers import video
+
+    monkeypatch.setattr(video, "_PREFETCH_MAX", 8)
+    fr = [np.ascontiguousarray(np.roll(f, 2 * i, axis=0)) for i, f in enumerate(_frames(30))]
+    path = _mux(tmp_path / "m.mp4", "libx264", "mp4", fr)
+    want = _want(path, (64, 48))
+    reader = open_media(path)
+    choose = reader.size_after_first()
+    it = iter(reader)
+    next(it)
+    import time
+
+    time.sleep(0.2)  # the decoder holds 8 and waits
+    choose(lambda w, h: (64, 48))
+    rest = list(it)
+    assert [f.index for f in rest] == list(range(1, 30))
+    assert all(np.array_equal(f.rgb, w) for f, w in zip(rest, want[1:], strict=True))
+
+
+def test_frames_decoded_before_a_decoding_error_are_handed_over_first(tmp_path):
+    class Breaks:  # the container, whose stream breaks after 5 frames
+        def __init__(self, c):
+            self.c, self.streams = c, c.streams
+
+        def decode(self, stream):
+            for k, f in enumerate(self.c.decode(stream)):
+                if k == 5:
+                    raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+                yield f
+
+        def close(self):
+            self.c.close()
+
+    path = _mux(tmp_path / "b.mp4", "libx264", "mp4", _frames(9))
+    reader = open_media(path)
+    reader._container = Breaks(reader._container)
+    choose = reader.size_after_first()
+    got = []
+    with pytest.raises(VideoReadError, match=r"decoding failed after 5 frame\(s\)"):
+        for f in reader:
+            if f.index == 0:
+                choose(lambda w, h: (32, 24))
+            got.append(f.rgb.shape)
+    assert got == [(96, 128, 3)] + [(24, 32, 3)] * 4
+
+
+def test_frame_folders_resize_later_frames_from_the_fitted_size(tmp_path):
+    import cv2
+
+    fr = _frames(5, h=96, w=128)
+    folder = write_frame_folder(fr, tmp_path / "ff")
+    reader = open_media(folder, max_side=64)
+    choose = reader.size_after_first()
+    got = []
+    for f in reader:
+        if f.index == 0:
+            assert choose(lambda w, h: (w // 2, h // 2)) is None  # no decoder scaler: frame 0 is the caller's
+        got.append(f.rgb)
+    fitted = read_frames(folder, max_side=64).rgb
+    assert got[0].shape == (48, 64, 3) and np.array_equal(got[0], fitted[0])
+    for g, f in zip(got[1:], fitted[1:], strict=True):
+        assert np.array_equal(g, cv2.resize(f, (32, 24), interpolation=cv2.INTER_AREA))
