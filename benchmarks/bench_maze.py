@@ -25,7 +25,20 @@ from mmgr.verify.synth.media import Degradation
 
 METRICS = ("maze_changed", "cross_wall", "target_achievement", "ever_reached", "overall")
 STYLES = ("block", "tile", "plot")
-CELL_PX = {"block": 20, "tile": 20, "plot": 48}  # ~250-450 px frames, like small real outputs
+# frame sizes: "small", 140-450 px frames and 18-30 frames a video (3 a cell step), the hardest case for the
+# time ratio (little to decode, the same maze to read); "generator", ~600 px frames (a 3x3 to 7x7 maze drawn
+# across the frame, as the generators' 480p-720p outputs hold it once decoded to 640 px) and 8 frames a
+# cell step (50-100 frames, like an 81-frame Wan output)
+CELL_PX = {"block": 20, "tile": 20, "plot": 48}
+FPC = {"small": 3, "generator": 8}
+
+
+def _cell_px(style: str, size: int, frames: str) -> int:
+    if frames == "small":
+        return CELL_PX[style]
+    if style == "plot":
+        return round(600 / (size + 2.375))  # axes and margins take 2.375 cells
+    return 600 // (2 * size + 1)  # walls are blocks as wide as cells
 DEGRADED = [
     (Degradation(scale=0.75, crf=23), "h264"),
     (Degradation(letterbox_px=24, crf=23), "h264"),
@@ -40,7 +53,7 @@ DEGRADED = [
 ]
 
 
-def run(n: int, degraded: bool, out: Path, seed: int, repeat: int = 1) -> dict:
+def run(n: int, degraded: bool, out: Path, seed: int, repeat: int = 1, frames: str = "small") -> dict:
     rng = np.random.default_rng(seed)
     agree = dict.fromkeys(METRICS, 0)
     scored = abstain = false_pass = total = 0
@@ -52,7 +65,8 @@ def run(n: int, degraded: bool, out: Path, seed: int, repeat: int = 1) -> dict:
             for style in STYLES:
                 case_seed = seed * 10_000 + rep * 100 + KINDS.index(kind) * 3 + STYLES.index(style)
                 size = int(rng.integers(3, 8))
-                case = build_case(kind, style, case_seed, size=size, cell_px=CELL_PX[style], fpc=3)
+                case = build_case(kind, style, case_seed, size=size, cell_px=_cell_px(style, size, frames),
+                                  fpc=FPC[frames])
                 if kind in IMAGE_KINDS:
                     d, codec = (Degradation(blur_sigma=0.7, noise_sigma=4), "jpg") if degraded else (Degradation(),
                                                                                                        "png")
@@ -60,8 +74,8 @@ def run(n: int, degraded: bool, out: Path, seed: int, repeat: int = 1) -> dict:
                     d, codec = DEGRADED[int(rng.integers(len(DEGRADED)))]
                 else:
                     d, codec = (Degradation(), "lossless") if rep % 2 == 0 else (Degradation(crf=18), "h264")
-                path = write_case(case, out / f"{'deg' if degraded else 'clean'}_{rep}_{style}_{kind}", codec=codec,
-                                  degradation=d, seed=case_seed)
+                name = f"{frames}_{'deg' if degraded else 'clean'}_{rep}_{style}_{kind}"
+                path = write_case(case, out / name, codec=codec, degradation=d, seed=case_seed)
                 # least of `repeat` interleaved timings, in alternating order (benchmarks/_timing.py)
                 dt = vt = float("inf")
                 for step in steps(repeat):
@@ -109,14 +123,18 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=1,
                     help="time each output this many times (decode and verify interleaved) and keep the least")
+    ap.add_argument("--frames", choices=("small", "generator", "both"), default="both",
+                    help="frame sizes: small (140-450 px, 18-30 frames), generator (~600 px, 50-100 frames)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     warm = build_case("correct", "block", 0)  # one-off costs (imports, numba cache load) out of the timings
     verify_media(write_case(warm, out / "warmup"), "maze", spec=warm.spec)
-    for degraded in (False, True):
-        r = run(args.n, degraded, out, args.seed, args.repeat)
-        name = "degraded" if degraded else "clean"
+    sizes = ("small", "generator") if args.frames == "both" else (args.frames,)
+    mixes = [(f, d) for f in sizes for d in (False, True)]
+    for frames, degraded in mixes:
+        r = run(args.n, degraded, out, args.seed, args.repeat, frames)
+        name = f"{'degraded' if degraded else 'clean'}, {frames} frames"
         print(f"== {name}: {r['total']} outputs, {r['scored']} scored, {r['abstain']} abstained, "
               f"{r['false_pass']} false passes")
         for m, a in r["agree"].items():

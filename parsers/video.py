@@ -328,17 +328,22 @@ class MediaReader:
                          _fit(width, height, self.max_side)[2])
 
     # -- the size of later frames -----------------------------------------------------
-    def size_after_first(self) -> Callable[[SizeOf | None], NDArray[np.uint8] | None]:
+    def size_after_first(self) -> Callable[[SizeOf | None], NDArray[np.uint8] | None] | None:
         """Let the caller choose, while it reads frame 0, the size of the frames after it.
 
         Call before iterating. Returns ``choose(size_of)``: frames 1, 2, ... are converted to
-        ``size_of(w, h)`` (w, h: their size fitted to ``max_side``; None: that size), the last choice
-        made before the caller asks for frame 1, by the decoder's own scaler (area interpolation)
-        for videos. ``choose`` returns frame 0 converted the same way (None for images and frame
-        folders, whose later frames are resized from the fitted size by OpenCV's area resize). In
-        the meantime the frames after the first are decoded but not converted, so every one of
-        them gets the same conversion whichever thread makes it.
+        ``size_of(w, h)`` (w, h: their size fitted to ``max_side``; None: that size) by the decoder's
+        own scaler (area interpolation), the last choice made before the caller asks for frame 1;
+        ``choose`` returns frame 0 converted the same way. In the meantime the frames after the
+        first are decoded and held, so every one of them gets the same conversion whichever thread
+        makes it.
+
+        None (no choice offered) for images, frame folders and lossless intra codecs (FFV1, GIF...): an
+        unchanged region decodes to the same pixels there, so a caller that resizes only what changed does
+        less than the decoder's scaler, which resizes every frame whole.
         """
+        if self._container is None or self.info.codec in _LOSSLESS_INTRA:
+            return None
         if self._gate is None:
             self._gate = _SizeGate()
         gate = self._gate
@@ -409,7 +414,6 @@ class MediaReader:
         return int(np.clip(_PREFETCH_BYTES // frame_bytes, _PREFETCH, _PREFETCH_MAX))
 
     def _iter_files(self) -> Iterator[Frame]:
-        gate = self._gate
         for i, f in enumerate(self._files):
             if i == 0 and self._first_img is not None:
                 img, self._first_img = self._first_img, None
@@ -418,13 +422,8 @@ class MediaReader:
             if img.shape[0] * img.shape[1] > MAX_PIXELS:
                 raise VideoReadError(self.path, f"frame too large ({img.shape[1]}x{img.shape[0]})")
             w, h, _ = _fit(img.shape[1], img.shape[0], self.max_side)
-            rgb = _resize(img, w, h)
-            if i > 0 and gate is not None:
-                gate.opened.wait()
-                if gate.size_of is not None:
-                    rgb = _resize(rgb, *gate.size_of(w, h))
             self.frames_decoded += 1
-            yield Frame(i, Fraction(i), rgb)
+            yield Frame(i, Fraction(i), _resize(img, w, h))
 
     def _iter_av(self, convert_here: Callable[[], bool] | None = None) -> Iterator[Frame | _Unconverted]:
         """Decoded frames, converted to RGB here; with ``convert_here``, a frame for which it is

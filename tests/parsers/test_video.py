@@ -371,19 +371,13 @@ def test_frames_decoded_before_a_decoding_error_are_handed_over_first(tmp_path):
     assert got == [(96, 128, 3)] + [(24, 32, 3)] * 4
 
 
-def test_frame_folders_resize_later_frames_from_the_fitted_size(tmp_path):
-    import cv2
-
-    fr = _frames(5, h=96, w=128)
-    folder = write_frame_folder(fr, tmp_path / "ff")
-    reader = open_media(folder, max_side=64)
-    choose = reader.size_after_first()
-    got = []
-    for f in reader:
-        if f.index == 0:
-            assert choose(lambda w, h: (w // 2, h // 2)) is None  # no decoder scaler: frame 0 is the caller's
-        got.append(f.rgb)
-    fitted = read_frames(folder, max_side=64).rgb
-    assert got[0].shape == (48, 64, 3) and np.array_equal(got[0], fitted[0])
-    for g, f in zip(got[1:], fitted[1:], strict=True):
-        assert np.array_equal(g, cv2.resize(f, (32, 24), interpolation=cv2.INTER_AREA))
+def test_no_size_choice_where_only_what_changed_is_worth_resizing(tmp_path):
+    """Images, frame folders and lossless intra codecs: unchanged regions decode to the same pixels, so the
+    caller resizes only what changed; the reader offers no choice and gives the usual frames."""
+    fr = _frames(4)
+    for path in (write_frame_folder(fr, tmp_path / "ff"), write_image(fr[0], tmp_path / "one.png"),
+                 write_gif(fr, tmp_path / "g.gif"), _mux(tmp_path / "l.mkv", "ffv1", "matroska", fr, pix="bgr0")):
+        reader = open_media(path)
+        assert reader.size_after_first() is None, path
+    h264 = open_media(_mux(tmp_path / "h.mp4", "libx264", "mp4", fr))
+    assert callable(h264.size_after_first())
