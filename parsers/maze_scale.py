@@ -2,7 +2,10 @@
 
 The parse analyses frames of mazes with big cells at a smaller scale (``mmgr.parsers.maze``); a
 frame that differs from the last one in a band of rows is downscaled only where the area filter
-reads that band (``area_rows``, equal to OpenCV's resize bit for bit).
+reads that band (``area_rows``, equal to OpenCV's resize bit for bit). Frames of lossy video
+streams come at the working scale from the reader instead (``MediaReader.size_after_first``: the
+decoder's scaler, on the decoding thread); these functions serve frame lists, images, lossless
+streams and GIFs.
 """
 
 from __future__ import annotations

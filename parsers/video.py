@@ -9,7 +9,8 @@ real count, never the container's estimate.
 Frames larger than ``max_side`` pixels on their longer side are downscaled (area
 interpolation inside the decoder's own scaler) so that an 8K input costs the same memory
 as a 720p one; ``MediaInfo.scale`` records the factor so that evidence boxes can be mapped
-back to source pixels.
+back to source pixels. A caller that reads frame 0 first can choose a smaller size for the frames
+after it (``MediaReader.size_after_first``), converted by the same scaler on the decoding thread.
 """
 
 from __future__ import annotations
