@@ -448,7 +448,8 @@ class MediaReader:
         # 0, and a choice rarely changes once made), again when the choice changes, and kept when that is the
         # final one; at most this many are held, then decoding waits
         held: list[list[Any]] = []  # [frame, the size_of it was converted with, the conversion]
-        cap = self._depth()
+        # the decoded frames are held at the source size (4:2:0: 1.5 bytes a pixel), not the converted one
+        cap = min(self._depth(), max(_PREFETCH, _PREFETCH_BYTES // max(1, self.info.width * self.info.height * 3 // 2)))
         index = 0
 
         def convert_held() -> None:
