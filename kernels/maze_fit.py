@@ -24,6 +24,34 @@ def _mean(a: NDArray[np.float64], n: int) -> float:
 
 
 @njit(cache=True, nogil=True)
+def _block_score_k(vals: NDArray[np.float64], k: int, ww: int, buf: NDArray[np.float64]) -> float:
+    """``block_scores`` of grid ``k`` over its leading ``ww`` columns of values."""
+    hh = vals.shape[1]
+    n_seen = 0
+    p_n = 0
+    p_hit = 0
+    c_n = 0
+    c_hit = 0
+    for i in range(hh):
+        for j in range(ww):
+            v = vals[k, i, j]
+            if v >= 0:
+                buf[n_seen] = min(v, 1 - v)
+                n_seen += 1
+            if i % 2 == 0 and j % 2 == 0:
+                p_n += int(v >= 0)
+                p_hit += int(v > 0.5)
+            elif i % 2 == 1 and j % 2 == 1:
+                c_n += int(v >= 0)
+                c_hit += int(0 <= v < 0.5)
+    if n_seen / (hh * ww) < 0.6:
+        return 0.0
+    p_ok = p_hit / p_n if p_n else 0.0
+    c_ok = c_hit / c_n if c_n else 0.0
+    return p_ok * c_ok * (1.0 - 2.0 * _mean(buf, n_seen))
+
+
+@njit(cache=True, nogil=True)
 def block_scores(vals: NDArray[np.float64]) -> NDArray[np.float64]:
     """Block-maze score of each of K grids of sampled block values (K, 2R+1, 2C+1), -1 = not seen: (K,).
 
@@ -34,29 +62,56 @@ def block_scores(vals: NDArray[np.float64]) -> NDArray[np.float64]:
     out = np.zeros(k_n)
     buf = np.empty(hh * ww)
     for k in range(k_n):
-        n_seen = 0
-        p_n = 0
-        p_hit = 0
-        c_n = 0
-        c_hit = 0
-        for i in range(hh):
-            for j in range(ww):
-                v = vals[k, i, j]
-                if v >= 0:
-                    buf[n_seen] = min(v, 1 - v)
-                    n_seen += 1
-                if i % 2 == 0 and j % 2 == 0:
-                    p_n += int(v >= 0)
-                    p_hit += int(v > 0.5)
-                elif i % 2 == 1 and j % 2 == 1:
-                    c_n += int(v >= 0)
-                    c_hit += int(0 <= v < 0.5)
-        if n_seen / (hh * ww) < 0.6:
-            continue
-        p_ok = p_hit / p_n if p_n else 0.0
-        c_ok = c_hit / c_n if c_n else 0.0
-        out[k] = p_ok * c_ok * (1.0 - 2.0 * _mean(buf, n_seen))
+        out[k] = _block_score_k(vals, k, ww, buf)
     return out
+
+
+@njit(cache=True, nogil=True)
+def block_scores_sized(vals: NDArray[np.float64], cols: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``block_scores`` of K grids of one row count sampled over more columns (K, 2R+1, 2C+1): grid k over its
+    leading ``2 * cols[k] + 1`` columns (its own C = ``cols[k]``), each as scored alone: (K,)."""
+    k_n, hh, ww = vals.shape
+    out = np.zeros(k_n)
+    buf = np.empty(hh * ww)
+    for k in range(k_n):
+        out[k] = _block_score_k(vals, k, 2 * cols[k] + 1, buf)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _line_score_k(horiz: NDArray[np.float64], vert: NDArray[np.float64], k: int, c: int,
+                  buf: NDArray[np.float64]) -> float:
+    """``line_scores`` of grid ``k`` over its leading ``c`` columns (horizontal lines) and ``c + 1`` (vertical)."""
+    r = horiz.shape[1] - 1
+    b_hit = 0
+    for j in range(c):
+        b_hit += int(horiz[k, 0, j] > 0.5) + int(horiz[k, r, j] > 0.5)
+    for i in range(r):
+        b_hit += int(vert[k, i, 0] > 0.5) + int(vert[k, i, c] > 0.5)
+    n = 0
+    hi = 0
+    hidden = 0
+    for i in range(1, r):  # inner horizontal lines, then inner vertical lines, row by row
+        for j in range(c):
+            v = horiz[k, i, j]
+            if v >= 0:
+                buf[n] = min(v, 1 - v)
+                n += 1
+                hi += int(v > 0.5)
+            else:
+                hidden += 1
+    for i in range(r):
+        for j in range(1, c):
+            v = vert[k, i, j]
+            if v >= 0:
+                buf[n] = min(v, 1 - v)
+                n += 1
+                hi += int(v > 0.5)
+            else:
+                hidden += 1
+    purity = 1.0 - 2.0 * _mean(buf, n) if n else 1.0
+    flag = 1.0 if n and 0.05 < hi / n and hi / (n + hidden) < 0.95 else 0.0
+    return b_hit / (2 * c + 2 * r) * purity * flag
 
 
 @njit(cache=True, nogil=True)
@@ -69,39 +124,30 @@ def line_scores(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> NDArra
     marker) may be open: a drawn path over every opening of a small maze leaves only walls judged.
     """
     k_n, r1, c = horiz.shape
+    out = np.zeros(k_n)
+    buf = np.empty(r1 * c + (r1 - 1) * (c + 1))
+    for k in range(k_n):
+        out[k] = _line_score_k(horiz, vert, k, c, buf)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def line_scores_sized(horiz: NDArray[np.float64], vert: NDArray[np.float64], fill: NDArray[np.float64],
+                      cols: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Scores of K line grids of one row count sampled over more columns (horiz (K, R+1, C), vert (K, R, C+1),
+    fill (K, R, C): ``line_values``'): grid k's ``line_scores`` over its leading ``cols[k]`` columns, times
+    the share of its R x cols[k] cells whose centre holds (almost) no wall (fill < 0.15), each as alone: (K,)."""
+    k_n, r1, c_max = horiz.shape
     r = r1 - 1
     out = np.zeros(k_n)
-    buf = np.empty(r1 * c + r * (c + 1))
+    buf = np.empty(r1 * c_max + r * (c_max + 1))
     for k in range(k_n):
-        b_hit = 0
-        for j in range(c):
-            b_hit += int(horiz[k, 0, j] > 0.5) + int(horiz[k, r, j] > 0.5)
+        c = cols[k]
+        clear = 0
         for i in range(r):
-            b_hit += int(vert[k, i, 0] > 0.5) + int(vert[k, i, c] > 0.5)
-        n = 0
-        hi = 0
-        hidden = 0
-        for i in range(1, r):  # inner horizontal lines, then inner vertical lines, row by row
             for j in range(c):
-                v = horiz[k, i, j]
-                if v >= 0:
-                    buf[n] = min(v, 1 - v)
-                    n += 1
-                    hi += int(v > 0.5)
-                else:
-                    hidden += 1
-        for i in range(r):
-            for j in range(1, c):
-                v = vert[k, i, j]
-                if v >= 0:
-                    buf[n] = min(v, 1 - v)
-                    n += 1
-                    hi += int(v > 0.5)
-                else:
-                    hidden += 1
-        purity = 1.0 - 2.0 * _mean(buf, n) if n else 1.0
-        flag = 1.0 if n and 0.05 < hi / n and hi / (n + hidden) < 0.95 else 0.0
-        out[k] = b_hit / (2 * c + 2 * r) * purity * flag
+                clear += int(fill[k, i, j] < 0.15)
+        out[k] = _line_score_k(horiz, vert, k, c, buf) * (clear / (r * c))
     return out
 
 

@@ -25,7 +25,14 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from mmgr.kernels.maze_fit import block_scores, block_values, line_scores, line_values
+from mmgr.kernels.maze_fit import (
+    block_scores,
+    block_scores_sized,
+    block_values,
+    line_scores,
+    line_scores_sized,
+    line_values,
+)
 from mmgr.kernels.maze_walls import wall_boxes, wall_values, walls_uncovered, walls_uncovered_rows
 from mmgr.parsers.maze_anchor import locate
 from mmgr.parsers.maze_colour import Palette, blur3, classify, find_palette
@@ -72,17 +79,6 @@ class Grid:
 
 def _params(grids: list[Grid]) -> tuple[NDArray[np.float64], ...]:
     return tuple(np.array([getattr(g, a) for g in grids], np.float64) for a in ("ox", "oy", "sx", "sy"))
-
-
-def _block_score(vals: NDArray[np.float64]) -> float:
-    """How block-maze-like the sampled values are: pillars walls, cells free, every block pure (``block_scores``)."""
-    return float(block_scores(np.ascontiguousarray(vals, np.float64)[None])[0])
-
-
-def _line_score(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> float:
-    """How line-maze-like the wall-line values are (``line_scores``); -1: under a marker, not judged."""
-    hz, vt = (np.ascontiguousarray(a, np.float64)[None] for a in (horiz, vert))
-    return float(line_scores(hz, vt)[0])
 
 
 def _grid_at(anchor: tuple[float, float, float, float], shape: tuple[int, int], geometry: str, rows: int, cols: int,
@@ -175,13 +171,14 @@ def _score_sizes(integral: NDArray[np.int32], geometry: str, grids: list[Grid],
     Every grid is sampled over the widest grid's columns; its own values are the leading
     columns, element for element those of ``_score`` alone, and are scored exactly as there.
     """
-    cmax = max(g.cols for g in grids)
+    cols = np.array([g.cols for g in grids], np.int64)
+    cmax = int(cols.max())
     if geometry == "block":
         vals = _block_values(integral, grids, covered, cols=cmax)
-        return [_block_score(v[:, :2 * g.cols + 1]) for v, g in zip(vals, grids, strict=True)]
+        return block_scores_sized(np.ascontiguousarray(vals, np.float64), cols).tolist()  # type: ignore[no-any-return]
     hzs, vts, fill = _line_values(integral, grids, covered, cols=cmax)
-    return [_line_score(hzs[k, :, :g.cols], vts[k, :, :g.cols + 1]) * float((fill[k, :, :g.cols] < 0.15).mean())
-            for k, g in enumerate(grids)]
+    return line_scores_sized(*(np.ascontiguousarray(a, np.float64) for a in (hzs, vts, fill)),  # type: ignore[no-any-return]
+                             cols).tolist()
 
 
 @functools.lru_cache(maxsize=4)

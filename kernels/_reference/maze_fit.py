@@ -42,6 +42,18 @@ def line_scores(horiz: NDArray[np.float64], vert: NDArray[np.float64]) -> NDArra
     return np.array(out, np.float64)
 
 
+def block_scores_sized(vals: NDArray[np.float64], cols: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``block_scores`` of grid k over its leading 2 * cols[k] + 1 columns."""
+    return np.array([block_scores(vals[k:k + 1, :, :2 * c + 1])[0] for k, c in enumerate(cols.tolist())], np.float64)
+
+
+def line_scores_sized(horiz: NDArray[np.float64], vert: NDArray[np.float64], fill: NDArray[np.float64],
+                      cols: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``line_scores`` of grid k over its leading cols[k] columns, times its share of clear cells (fill < 0.15)."""
+    return np.array([line_scores(horiz[k:k + 1, :, :c], vert[k:k + 1, :, :c + 1])[0]
+                     * float((fill[k, :, :c] < 0.15).mean()) for k, c in enumerate(cols.tolist())], np.float64)
+
+
 def _box_sums(integral: NDArray[np.float64], ya, yb, xa, xb):  # type: ignore[no-untyped-def]
     return integral[yb, xb] - integral[ya, xb] - integral[yb, xa] + integral[ya, xa]
 

@@ -37,6 +37,32 @@ def test_maze_line_scores_match_reference(seed: int) -> None:
     assert_array_equal(jit.line_scores(horiz, vert), ref.line_scores(horiz, vert))
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_maze_scores_of_grids_with_fewer_columns_match_reference_and_scoring_alone(seed: int) -> None:
+    """Grids of one row count sampled over the widest one's columns: each scored over its own leading columns,
+    as the twin and as ``*_scores`` of the sliced values alone (bit for bit)."""
+    rng = np.random.default_rng(300 + seed)
+    rows, cmax, k = int(rng.integers(1, 12)), int(rng.integers(2, 26)), int(rng.integers(1, 8))
+    cols = np.sort(rng.integers(1, cmax + 1, k)).astype(np.int64)
+    cols[-1] = cmax
+    unseen = [0.0, 0.05, 0.3, 0.6][seed % 4]
+    vals = _values(rng, (k, 2 * rows + 1, 2 * cmax + 1), unseen, seed % 3 == 0)
+    got = jit.block_scores_sized(vals, cols)
+    assert_array_equal(got, ref.block_scores_sized(vals, cols))
+    alone = [jit.block_scores(np.ascontiguousarray(vals[q:q + 1, :, :2 * c + 1]))[0] for q, c in enumerate(cols)]
+    assert_array_equal(got, alone)
+    horiz = _values(rng, (k, rows + 1, cmax), unseen, seed % 2 == 0)
+    vert = _values(rng, (k, rows, cmax + 1), unseen, seed % 2 == 0)
+    horiz[:, [0, -1]] = np.maximum(horiz[:, [0, -1]], 0)
+    vert[:, :, 0] = np.maximum(vert[:, :, 0], 0)
+    fill = rng.random((k, rows, cmax)) * 0.3
+    got = jit.line_scores_sized(horiz, vert, fill, cols)
+    assert_array_equal(got, ref.line_scores_sized(horiz, vert, fill, cols))
+    alone = [jit.line_scores(*(np.ascontiguousarray(a) for a in (horiz[q:q + 1, :, :c], vert[q:q + 1, :, :c + 1])))[0]
+             * float((fill[q, :, :c] < 0.15).mean()) for q, c in enumerate(cols)]
+    assert_array_equal(got, alone)
+
+
 @pytest.mark.parametrize("impl", [jit, ref])
 def test_line_score_counts_hidden_segments_as_possibly_open(impl) -> None:  # noqa: ANN001
     """A 3 x 3 line maze whose drawn path hides every opening: the judged inner segments are all
