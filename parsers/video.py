@@ -499,7 +499,8 @@ class MediaReader:
                 yield from release()
         except av.error.FFmpegError as exc:
             if held:  # the frames decoded before the error are still handed over
-                yield from release()
+                with contextlib.suppress(av.error.FFmpegError):  # (the first error is the one reported)
+                    yield from release()
             raise self._decode_error(self.frames_decoded, exc) from exc
         finally:
             container.close()
