@@ -7,6 +7,11 @@ counted apart), false passes (verdict pass while truth says overall = 0), the ca
 one-frame clips and between-frame crossings, and verification time next to ``decode_floor``.
 
     python benchmarks/bench_maze.py --n 2 --out /tmp/bench_maze
+    python benchmarks/bench_maze.py --real     # the real maze outputs in ../shared/realmedia, if present
+
+``--real`` verifies every ``*maze*`` video of that folder without a spec (as a user would run
+``mmgr-verify out.mp4 --task maze``) and prints each one's verdict and time against the floor; there
+is no truth for them, so no agreement. It prints a line and stops when the folder is absent.
 """
 
 from __future__ import annotations
@@ -116,6 +121,35 @@ def run(n: int, degraded: bool, out: Path, seed: int, repeat: int = 1, frames: s
             "t_verify": t_verify, "t_decode": t_decode, "tv_video": tv_video, "td_video": td_video, "misses": misses}
 
 
+REAL = Path(__file__).resolve().parents[2] / "shared" / "realmedia"
+
+
+def run_real(folder: Path, repeat: int) -> None:
+    """Verdict and time against the floor of every real maze video in ``folder`` (no spec, no truth)."""
+    files = sorted(p for p in folder.glob("*maze*") if p.suffix in (".mp4", ".webm", ".mov", ".mkv", ".gif"))
+    if not files:
+        print(f"no real maze outputs in {folder}: nothing to time")
+        return
+    verify_media(files[0], "maze")  # one-off costs out of the timings
+    t_verify = t_decode = 0.0
+    for path in files:
+        dt = vt = float("inf")
+        for step in steps(repeat):
+            if step == "floor":
+                dt = min(dt, decode_floor(path, max_side=640))
+                continue
+            clear_caches()
+            t1 = time.perf_counter()
+            v = verify_media(path, "maze")
+            vt = min(vt, time.perf_counter() - t1)
+        t_decode += dt
+        t_verify += vt
+        print(f"   {path.name:<44} {v.status.value:<11} verify {1000 * vt:7.1f} ms, decode-only {1000 * dt:7.1f} ms, "
+              f"{vt / dt:.2f}x")
+    print(f"== real maze outputs ({len(files)}): verify {t_verify:.2f} s, decode-only {t_decode:.2f} s, "
+          f"ratio {t_verify / max(1e-9, t_decode):.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=2, help="repetitions of the (kind x style) table per mix")
@@ -125,7 +159,12 @@ def main() -> None:
                     help="time each output this many times (decode and verify interleaved) and keep the least")
     ap.add_argument("--frames", choices=("small", "generator", "both"), default="both",
                     help="frame sizes: small (140-450 px, 18-30 frames), generator (~600 px, 50-100 frames)")
+    ap.add_argument("--real", nargs="?", const=str(REAL), default=None, metavar="DIR",
+                    help=f"time the real maze outputs in DIR (default {REAL}) instead of synthetic mixes")
     args = ap.parse_args()
+    if args.real is not None:
+        run_real(Path(args.real), args.repeat)
+        return
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     warm = build_case("correct", "block", 0)  # one-off costs (imports, numba cache load) out of the timings
