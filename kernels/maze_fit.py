@@ -78,6 +78,15 @@ def block_scores_sized(vals: NDArray[np.float64], cols: NDArray[np.int64]) -> ND
     return out
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _judge(v: float, buf: NDArray[np.float64], n: int, hi: int, hidden: int) -> tuple[int, int, int]:
+    """One inner wall segment: judged (its min(v, 1 - v) stored at ``buf[n]``; ``hi`` counts walls) or hidden."""
+    if v >= 0:
+        buf[n] = min(v, 1 - v)
+        return n + 1, hi + int(v > 0.5), hidden
+    return n, hi, hidden + 1
+
+
 @njit(cache=True, nogil=True)
 def _line_score_k(horiz: NDArray[np.float64], vert: NDArray[np.float64], k: int, c: int,
                   buf: NDArray[np.float64]) -> float:
@@ -93,22 +102,10 @@ def _line_score_k(horiz: NDArray[np.float64], vert: NDArray[np.float64], k: int,
     hidden = 0
     for i in range(1, r):  # inner horizontal lines, then inner vertical lines, row by row
         for j in range(c):
-            v = horiz[k, i, j]
-            if v >= 0:
-                buf[n] = min(v, 1 - v)
-                n += 1
-                hi += int(v > 0.5)
-            else:
-                hidden += 1
+            n, hi, hidden = _judge(horiz[k, i, j], buf, n, hi, hidden)
     for i in range(r):
         for j in range(1, c):
-            v = vert[k, i, j]
-            if v >= 0:
-                buf[n] = min(v, 1 - v)
-                n += 1
-                hi += int(v > 0.5)
-            else:
-                hidden += 1
+            n, hi, hidden = _judge(vert[k, i, j], buf, n, hi, hidden)
     purity = 1.0 - 2.0 * _mean(buf, n) if n else 1.0
     flag = 1.0 if n and 0.05 < hi / n and hi / (n + hidden) < 0.95 else 0.0
     return b_hit / (2 * c + 2 * r) * purity * flag
