@@ -30,8 +30,13 @@ from mmgr.kernels.maze_pixels import changed_band
 from mmgr.parsers.maze_anchor import anchor_of
 from mmgr.parsers.maze_colour import HUE_EDGES, HUES, Palette, classify, classify_rows
 from mmgr.parsers.maze_grid import Grid, fit_grid, read_walls, read_walls_uncovered, register
-from mmgr.parsers.maze_scale import _area_tables, shrink, shrink_changed, work_size  # noqa: F401 (api clears
-from mmgr.parsers.types import Frame  # maze._area_tables)
+from mmgr.parsers.maze_scale import (
+    _area_tables,  # noqa: F401 (verify.api clears maze._area_tables)
+    shrink,
+    shrink_changed,
+    work_size,
+)
+from mmgr.parsers.types import Frame
 from mmgr.parsers.video import MediaReader
 
 __all__ = ["HUES", "FrameObs", "MazeRef", "MazeState", "Marker", "ParseOptions", "hue_class", "parse_maze"]

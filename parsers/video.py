@@ -219,12 +219,11 @@ class _Unconverted:
         """The Frame, converted with ``conv`` (one scaler a thread: FFmpeg's are not shared); ``size_of``
         (else the one it was made with): its size from the size fitted to ``max_side``."""
         f = self.frame
-        w, h, s = _fit(f.width, f.height, self.max_side)
+        w, h, _ = _fit(f.width, f.height, self.max_side)
         size_of = size_of or self.size_of
         if size_of is not None:
             w, h = size_of(w, h)
-            s = 0.0 if (w, h) != (f.width, f.height) else 1.0
-        if s < 1.0:
+        if (w, h) != (f.width, f.height):
             out = conv.reformat(f, width=w, height=h, format="rgb24", interpolation="AREA", threads=1)
         else:
             out = conv.reformat(f, format="rgb24", threads=1)
