@@ -62,15 +62,12 @@ def block_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], feeds: NDArr
     Returns:
         (n_cells,) bool: the cells fed by a moved block.
     """
-    h, w = cur.shape[0], cur.shape[1]
-    todo = np.zeros(n_cells, np.bool_)
-    fc = np.ascontiguousarray(cur).reshape(h * w * 3)
-    fm = means.reshape(h * w * 3)  # (C-contiguous: updated in place)
+    todo, fc, fm = _gate_arrays(cur, means, n_cells)
     # most blocks keep their means: runs of 32 blocks are first tested at once (a loop from 0
     # over slices, which the compiler vectorises), and only runs where something moved are
     # followed block by block
     run = 96
-    for start in range(0, h * w * 3, run):
+    for start in range(0, fc.shape[0], run):
         a = fc[start:start + run]
         b = fm[start:start + run]
         end = start + a.shape[0]
@@ -85,6 +82,15 @@ def block_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], feeds: NDArr
             if _moved(fc, fm, k, thr):
                 _take(fc, fm, feeds, k, todo)
     return todo
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _gate_arrays(cur: NDArray[np.uint8], means: NDArray[np.uint8],
+                 n_cells: int) -> tuple[NDArray[np.bool_], NDArray[np.uint8], NDArray[np.uint8]]:  # pragma: no cover
+    """A gate step's cells to mark (none yet), and this frame's and the kept (H, W, 3) block means as flat runs
+    of values; the kept ones are a view of ``means`` (C-contiguous): the step updates them in place."""
+    size = cur.shape[0] * cur.shape[1] * 3
+    return np.zeros(n_cells, np.bool_), np.ascontiguousarray(cur).reshape(size), means.reshape(size)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -130,9 +136,7 @@ def pair_changes(cur: NDArray[np.uint8], means: NDArray[np.uint8], runs: NDArray
         (n_cells,) bool: the cells fed by a moved block.
     """
     h, w = cur.shape[0], cur.shape[1]
-    todo = np.zeros(n_cells, np.bool_)
-    fc = np.ascontiguousarray(cur).reshape(h * w * 3)
-    fm = means.reshape(h * w * 3)  # (C-contiguous: updated in place)
+    todo, fc, fm = _gate_arrays(cur, means, n_cells)
     # rows of values are read through slices and loops from 0, which the compiler vectorises (an
     # index such as ``fc[a + j]`` may be negative as far as it knows, and each one is then checked):
     # sums of each group row's two block rows, per block and channel, then the groups, then the
