@@ -490,8 +490,9 @@ class MediaReader:
                         continue
                     yield from release()
                     continue
-                elif gate is not None:
-                    yield from release()
+                elif gate is not None:  # the size is chosen: what is still held goes first
+                    if held:
+                        yield from release()
                     raw.size_of = gate.size_of
                 yield self._handed(raw, conv, convert_here)
             if held:
