@@ -57,7 +57,35 @@ _PREFETCH_MAX = 64
 _PREFETCH_BYTES = 96 << 20
 
 
-def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], depth: int) -> Iterator[Any]:
+class _AfterDecoding:
+    """Calls to make in the decoding thread once it has handed over its last item (see
+    ``MediaReader.after_decoding``). Thread-safe; each call is made once."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._calls: list[Callable[[], None]] | None = []  # None: the decoding thread has ended
+
+    def add(self, fn: Callable[[], None]) -> bool:
+        """Queue ``fn``; False (not queued) when the decoding thread has ended already."""
+        with self._lock:
+            if self._calls is None:
+                return False
+            self._calls.append(fn)
+            return True
+
+    def run(self) -> None:
+        """End: make the queued calls (an error in one is its caller's to report: see ``add``)."""
+        with self._lock:
+            calls, self._calls = self._calls or [], None
+        for fn in calls:
+            with contextlib.suppress(Exception):
+                fn()
+
+
+def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], depth: int,
+                after: _AfterDecoding | None = None) -> Iterator[Any]:
     """Run a source in a background thread, up to ``depth`` items ahead; same items, same order.
 
     ``make_source(behind)`` builds the source; ``behind()`` tells it whether items are waiting
@@ -65,7 +93,8 @@ def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], dept
     background is work off the caller's path). Decoding (FFmpeg) and parsing (OpenCV, numba,
     numpy) both release the GIL, so the caller's per-frame work overlaps with decoding the next
     frames. Exceptions from the source are re-raised in the caller at the point where the
-    failing item would have been.
+    failing item would have been. ``after.run()`` is called by the thread as it ends, however it
+    ends (last item handed over, error, or the caller gone).
     """
     import queue
     import threading
@@ -88,6 +117,9 @@ def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], dept
             q.put(("end", None))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             q.put(("error", exc))
+        finally:
+            if after is not None:
+                after.run()
 
     t = threading.Thread(target=produce, name="mmgr-decode", daemon=True)
     t.start()
@@ -268,6 +300,7 @@ class MediaReader:
         self._bpp = 0.0  # compressed bits per pixel and frame of a video stream (0: unknown)
         self._container: av.container.InputContainer | None = None
         self._gate: _SizeGate | None = None  # see size_after_first
+        self._after = _AfterDecoding()  # see after_decoding
         self.info = self._probe()
 
     # -- probing -------------------------------------------------------------------
@@ -361,18 +394,36 @@ class MediaReader:
 
         return choose
 
+    # -- after the last frame is decoded -----------------------------------------------
+    def after_decoding(self, fn: Callable[[], None]) -> bool:
+        """Have ``fn`` called in the decoding thread once it has decoded every frame (or stopped).
+
+        Call before or while iterating. A parse is the slower side on most videos: when the decoder ends,
+        frames still wait for the caller and the core that decoded them is free. Work that can run
+        beside the parse but is not needed until its end (a solver call) costs no time there,
+        where at the start it takes a core from decoding or parsing.
+
+        Returns False, and ``fn`` is not called, where frames are not decoded in a thread of their
+        own (``prefetch`` off, ``single_threaded``) or that thread has ended already: the caller
+        runs ``fn`` itself. ``fn`` must report its own errors (one it raises is dropped).
+        """
+        return self._background() and self._after.add(fn)
+
+    def _background(self) -> bool:
+        return bool(_PREFETCH and self.prefetch)
+
     # -- decoding ------------------------------------------------------------------
     def __iter__(self) -> Iterator[Frame]:
         gate = self._gate
         source: Generator[Frame | _Unconverted, None, None]
-        if not (_PREFETCH and self.prefetch):
+        if not self._background():
             source = self._iter_av() if self._container is not None else self._iter_files()
         elif self._container is None:
-            source = _prefetched(lambda behind: self._iter_files(), self._depth())
+            source = _prefetched(lambda behind: self._iter_files(), self._depth(), self._after)
         else:
             # the colour conversion runs where there is time for it: in the decoding thread while
             # frames wait for the caller, else in the caller (which would only wait for them)
-            source = _prefetched(lambda behind: self._iter_av(behind), self._depth())
+            source = _prefetched(lambda behind: self._iter_av(behind), self._depth(), self._after)
         conv: VideoReformatter | None = None
         try:
             for item in source:
@@ -431,7 +482,7 @@ class MediaReader:
         container = self._container
         assert container is not None
         stream = next(s for s in container.streams if s.type == "video")
-        threads = _decoder_threads(stream.codec_context.name, bool(_PREFETCH and self.prefetch), self._bpp)
+        threads = _decoder_threads(stream.codec_context.name, self._background(), self._bpp)
         if threads:
             stream.thread_count = threads
         else:

@@ -381,3 +381,56 @@ def test_no_size_choice_where_only_what_changed_is_worth_resizing(tmp_path):
         assert reader.size_after_first() is None, path
     h264 = open_media(_mux(tmp_path / "h.mp4", "libx264", "mp4", fr))
     assert callable(h264.size_after_first())
+
+
+def test_a_call_after_decoding_runs_in_the_decoding_thread_once_every_frame_is_decoded(tmp_path):
+    import threading
+
+    path = _mux(tmp_path / "a.mp4", "libx264", "mp4", _frames(12))
+    reader = open_media(path)
+    seen = []
+    assert reader.after_decoding(lambda: seen.append((threading.current_thread().name, reader.frames_decoded)))
+    got = [f.index for f in reader]
+    assert got == list(range(12))
+    # made by the decoding thread, after the last frame was decoded, once, and before iteration ends
+    assert seen == [("mmgr-decode", 12)]
+    assert not reader.after_decoding(lambda: seen.append("late"))  # that thread has ended: the caller runs it
+    assert seen == [("mmgr-decode", 12)]
+
+
+def test_no_call_after_decoding_without_a_decoding_thread(tmp_path):
+    path = _mux(tmp_path / "a.mp4", "libx264", "mp4", _frames(4))
+    reader = open_media(path)
+    reader.prefetch = False
+    seen = []
+    assert not reader.after_decoding(lambda: seen.append(1))
+    assert [f.index for f in reader] == [0, 1, 2, 3]
+    assert seen == []
+
+
+def test_a_call_after_decoding_is_made_when_decoding_fails(tmp_path):
+    class Breaks:  # the container, whose stream breaks after 3 frames
+        def __init__(self, c):
+            self.c, self.streams = c, c.streams
+
+        def decode(self, stream):
+            for k, f in enumerate(self.c.decode(stream)):
+                if k == 3:
+                    raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+                yield f
+
+        def close(self):
+            self.c.close()
+
+    seen = []
+
+    def fails() -> None:
+        seen.append("ran")
+        raise RuntimeError("its own error: dropped by the decoding thread")
+
+    reader = open_media(_mux(tmp_path / "b.mp4", "libx264", "mp4", _frames(9)))
+    reader._container = Breaks(reader._container)
+    assert reader.after_decoding(fails)
+    with pytest.raises(VideoReadError, match=r"decoding failed after 3 frame\(s\)"):
+        list(reader)
+    assert seen == ["ran"]  # a caller waiting for it is not left waiting

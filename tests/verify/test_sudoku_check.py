@@ -238,6 +238,47 @@ def test_solver_runs_beside_the_parse_and_the_check_uses_its_answer(with_spec):
     assert warm.status is Status.PASS
 
 
+@pytest.mark.parametrize("prefetch", [True, False])
+def test_the_solver_call_is_made_by_the_decoding_thread_once_decoding_ends(prefetch, monkeypatch):
+    """With frames decoded in a thread of their own, the solver call waits for decoding to end and
+    runs there (the core is then free); without one, it runs in a thread of its own. Same verdict."""
+    import threading
+    from pathlib import Path
+
+    from mmgr.parsers import video as V
+    from mmgr.verify import api
+    from mmgr.verify.tasks import sudoku as T
+
+    examples = Path(api.__file__).resolve().parent / "examples"
+    T._solver_answer.cache_clear()
+    where: list[tuple[str, int]] = []
+    readers: list[V.MediaReader] = []
+    answer, opened = T._solver_answer, V.MediaReader.__init__
+
+    def spy(*a):
+        where.append((threading.current_thread().name, readers[0].frames_decoded))
+        return answer(*a)
+
+    def keep(self, *a, **k):
+        opened(self, *a, **k)
+        self.prefetch = prefetch
+        readers.append(self)
+
+    spy.cache_clear = answer.cache_clear  # type: ignore[attr-defined]
+    monkeypatch.setattr(T, "_solver_answer", spy)
+    monkeypatch.setattr(V.MediaReader, "__init__", keep)
+    monkeypatch.setattr(V, "_PREFETCH", 8)  # (as imported: an earlier test may have made this process single-threaded)
+    v = api.verify_media(examples / "sudoku_solve.mp4", "sudoku")
+    total = readers[0].frames_decoded
+    assert v.status is Status.PASS and total > 10
+    beside, check = where  # the call beside the parse, then the check's (answered from the cache)
+    if prefetch:
+        assert beside == ("mmgr-decode", total)
+    else:
+        assert beside[0] not in ("mmgr-decode", threading.current_thread().name)  # a thread of its own
+    assert check == (threading.current_thread().name, total)
+
+
 def test_background_call_is_joined_after_it_ends_and_hands_on_its_error():
     import threading
     import time
