@@ -434,6 +434,18 @@ class SudokuFrameReader:
             return None
         return ((last.digits < 0) & ~last.occluded).reshape(-1)
 
+    def _as_last(self, n: int, dirty: NDArray[np.bool_] | None) -> bool:
+        """Whether a frame the gate took over unchanged reads as the last one did: no cell's ink
+        was written again (``dirty``) and no cell of the last reading is unsure (those are read on
+        every frame; the gate writes them again anyway, so this is a guard). Every cell's summary is
+        then the last frame's, so its plan is too (no cell moved, none to read: ``plan_cells``), and
+        so is the reading; ``read`` skips the plan (tests: the same readings without this)."""
+        last = self._last
+        return (dirty is not None and last is not None and last.status == OK and last.fit is not None
+                and self._ref_cells is not None and self._summary is not None
+                and self._summary[0].shape[0] == n * n and last.digits.shape == (n, n) and not dirty.any()
+                and not ((last.digits < 0) & ~last.occluded).any())
+
     def _empty(self, n: int, status: int, fit: BoardFit | None = None) -> FrameReading:
         return FrameReading(status, fit, np.full((n, n), -1, np.int8), np.zeros((n, n), np.float32),
                             np.zeros((n, n), bool), np.zeros((n, n, 4)))
@@ -458,10 +470,17 @@ class SudokuFrameReader:
         fit = self._last.fit if self._last is not None and not changed else None
         if fit is None or fit.quad_px is not quad or fit.size != n or fit.score != g["score"]:
             fit = BoardFit(quad, n, g["score"])  # (frozen: a still board shares one between frames)
+        dirty = g.get("dirty")  # cells whose ink the gate wrote again (None: all of it is new)
+        last = self._last
+        if last is not None and not changed and self._as_last(n, dirty):
+            if self._sure is not None:
+                self._sure[0][last.digits.reshape(-1) == 0] = 0  # (as below: cells found blank)
+            out = FrameReading(OK, fit, last.digits, last.conf, last.occluded, last.cell_boxes_px, True)
+            self._last = out
+            return out
         side = n * CELL_PX
         ink = g["ink"][PAD:PAD + side, PAD:PAD + side]
         m = CELL_PX // 5
-        dirty = g.get("dirty")  # cells whose ink the gate wrote again (None: all of it is new)
         if dirty is None or changed or self._summary is None or self._summary[0].shape[0] != n * n:
             self._summary = (np.empty((n * n, CELL_PX // 4, CELL_PX // 4), np.int32), np.empty(n * n, np.int32),
                              np.empty(n * n, np.int32))

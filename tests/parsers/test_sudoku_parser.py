@@ -131,6 +131,37 @@ def test_change_gate_reads_what_a_full_warp_reads(deg, occluder):
     _check_against_truth([a for a, _ in pairs], truth, allow_unknown=0.05)
 
 
+@pytest.mark.parametrize(("scenario", "deg"), [
+    ("correct", Degradation()), ("occlusion", Degradation(noise_sigma=8.0)), ("partial", Degradation(blur_sigma=1.2)),
+    ("clue_overwritten", Degradation(scale=0.6)), ("static", Degradation())])
+def test_a_frame_with_nothing_written_again_reads_as_the_last_one(monkeypatch, scenario, deg):
+    """The shortcut for frames the gate found unchanged (``_as_last``) gives the readings the full
+    per-frame plan gives, field for field, and is taken on still stretches."""
+    p, s = make_puzzle(9, "medium", np.random.default_rng(41))
+    frames, _ = render_frames(p, s, scenario, seed=5, degradation=deg, cells_per_step=2)
+    taken = []
+    as_last = SudokuFrameReader._as_last
+
+    def spy(self, n, dirty):
+        out = as_last(self, n, dirty)
+        taken.append(out)
+        return out
+
+    monkeypatch.setattr(SudokuFrameReader, "_as_last", spy)
+    fast = _read_all(frames)
+    monkeypatch.setattr(SudokuFrameReader, "_as_last", lambda self, n, dirty: False)
+    slow = _read_all(frames)
+    assert any(taken), scenario
+    for i, (a, b) in enumerate(zip(fast, slow, strict=True)):
+        assert (a.status, a.reused) == (b.status, b.reused), f"frame {i}"
+        assert (a.fit is None) == (b.fit is None), f"frame {i}"
+        if a.fit is not None:
+            assert (a.fit.size, a.fit.score) == (b.fit.size, b.fit.score), f"frame {i}"
+            assert np.array_equal(a.fit.quad_px, b.fit.quad_px), f"frame {i}"
+        for field in ("digits", "conf", "occluded", "cell_boxes_px"):
+            assert np.array_equal(getattr(a, field), getattr(b, field)), f"frame {i}: {field}"
+
+
 def test_change_gate_lets_per_frame_noise_pass(monkeypatch):
     """Noise drawn afresh on every frame (sigma 8) over a still board: the gate compares groups of
     2 x 2 blocks and warps no cell again. Compared block by block (never noisy), the frames moved
