@@ -523,11 +523,12 @@ def block_means4(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int,
     flat = rgb.reshape(h * w * 3)
     bh, bw = (y1 - y0) // 4, (x1 - x0) // 4
     n = bw * 12
-    # first halving along a pair of rows, for every byte j: the pixel pair starting at byte j
-    # (meaningful where j is the first pixel of a pair), a loop over contiguous bytes that the
-    # compiler vectorises; the second halving then combines two such rows and pairs 6 bytes apart
-    t0 = np.empty(n, np.uint16)
-    t1 = np.empty(n, np.uint16)
+    # first halving, along a pair of rows: each pixel pair of the region (its 3 channels), into
+    # ``t0`` (rows 0-1 of a block row) and ``t1`` (rows 2-3); the second combines two such values of
+    # each row pair. Only the values used are computed (all bytes, then every other pair of them,
+    # was ~20% slower)
+    t0 = np.empty(bw * 6, np.uint16)
+    t1 = np.empty(bw * 6, np.uint16)
     out = np.empty((bh, bw, 3), np.uint8)
     for by in range(bh):
         if by + 1 < bh:  # the next block row's four pixel rows start loading now (``prefetch``)
@@ -540,13 +541,15 @@ def block_means4(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int,
             a = flat[s0:s0 + n]
             b = flat[s0 + w * 3:s0 + w * 3 + n]
             t = t0 if hy == 0 else t1
-            for j in range(n - 3):
-                t[j] = (np.uint16(a[j]) + np.uint16(b[j]) + np.uint16(a[j + 3]) + np.uint16(b[j + 3]) + 2) >> 2
+            for q in range(2 * bw):
+                for c in range(3):
+                    j = 6 * q + c
+                    t[3 * q + c] = (np.uint16(a[j]) + np.uint16(b[j]) + np.uint16(a[j + 3]) + np.uint16(b[j + 3]) + 2) >> 2
         o = out[by].reshape(bw * 3)
         for bx in range(bw):
             for c in range(3):
-                j = 12 * bx + c
-                o[3 * bx + c] = (t0[j] + t1[j] + t0[j + 6] + t1[j + 6] + 2) >> 2
+                j = 6 * bx + c
+                o[3 * bx + c] = (t0[j] + t1[j] + t0[j + 3] + t1[j + 3] + 2) >> 2
     return out
 
 
