@@ -544,7 +544,8 @@ def block_means4(rgb: NDArray[np.uint8], y0: int, y1: int, x0: int,
             for q in range(2 * bw):
                 for c in range(3):
                     j = 6 * q + c
-                    t[3 * q + c] = (np.uint16(a[j]) + np.uint16(b[j]) + np.uint16(a[j + 3]) + np.uint16(b[j + 3]) + 2) >> 2
+                    t[3 * q + c] = (np.uint16(a[j]) + np.uint16(b[j]) + np.uint16(a[j + 3]) + np.uint16(b[j + 3])
+                                    + 2) >> 2
         o = out[by].reshape(bw * 3)
         for bx in range(bw):
             for c in range(3):
