@@ -55,37 +55,46 @@ _HEAVY_BPP = 0.25
 _PREFETCH = 8
 _PREFETCH_MAX = 64
 _PREFETCH_BYTES = 96 << 20
+# frames waiting for the caller from which the decoding thread makes the calls queued for it
+# (MediaReader.when_ahead) before decoding on: ~1 ms of parsing in hand (Sudoku light streams:
+# 3 gave 0.4 ms a video less than calling at the end of decoding; 1, 6 and 12: 0.15-0.25 ms)
+_AHEAD = 3
 
 
-class _AfterDecoding:
-    """Calls to make in the decoding thread once it has handed over its last item (see
-    ``MediaReader.after_decoding``). Thread-safe; each call is made once."""
+class _WhenAhead:
+    """Calls for the decoding thread to make when it is ahead of the caller, or as it ends (see
+    ``MediaReader.when_ahead``). Thread-safe; each call is made once."""
 
     def __init__(self) -> None:
         import threading
 
         self._lock = threading.Lock()
-        self._calls: list[Callable[[], None]] | None = []  # None: the decoding thread has ended
+        self._calls: list[Callable[[], None]] = []
+        self._ended = False
+        self.queued = False  # some call waits (read without the lock: a hint, checked again under it)
 
     def add(self, fn: Callable[[], None]) -> bool:
         """Queue ``fn``; False (not queued) when the decoding thread has ended already."""
         with self._lock:
-            if self._calls is None:
+            if self._ended:
                 return False
             self._calls.append(fn)
+            self.queued = True
             return True
 
-    def run(self) -> None:
-        """End: make the queued calls (an error in one is its caller's to report: see ``add``)."""
+    def run(self, end: bool = False) -> None:
+        """Make the queued calls (an error in one is its caller's to report: see ``add``); ``end``:
+        the decoding thread is ending, and later calls are not queued."""
         with self._lock:
-            calls, self._calls = self._calls or [], None
+            calls, self._calls, self.queued = self._calls, [], False
+            self._ended = self._ended or end
         for fn in calls:
             with contextlib.suppress(Exception):
                 fn()
 
 
 def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], depth: int,
-                after: _AfterDecoding | None = None) -> Iterator[Any]:
+                after: _WhenAhead | None = None) -> Iterator[Any]:
     """Run a source in a background thread, up to ``depth`` items ahead; same items, same order.
 
     ``make_source(behind)`` builds the source; ``behind()`` tells it whether items are waiting
@@ -94,7 +103,8 @@ def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], dept
     numpy) both release the GIL, so the caller's per-frame work overlaps with decoding the next
     frames. Exceptions from the source are re-raised in the caller at the point where the
     failing item would have been. ``after.run()`` is called by the thread as it ends, however it
-    ends (last item handed over, error, or the caller gone).
+    ends (last item handed over, error, or the caller gone), and ``after.run()`` before that
+    once at least ``_AHEAD`` items wait for the caller when a call is queued.
     """
     import queue
     import threading
@@ -114,12 +124,14 @@ def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], dept
                         continue
                 if stop.is_set():
                     return
+                if after is not None and after.queued and q.qsize() >= _AHEAD:
+                    after.run()
             q.put(("end", None))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             q.put(("error", exc))
         finally:
             if after is not None:
-                after.run()
+                after.run(end=True)
 
     t = threading.Thread(target=produce, name="mmgr-decode", daemon=True)
     t.start()
@@ -300,7 +312,7 @@ class MediaReader:
         self._bpp = 0.0  # compressed bits per pixel and frame of a video stream (0: unknown)
         self._container: av.container.InputContainer | None = None
         self._gate: _SizeGate | None = None  # see size_after_first
-        self._after = _AfterDecoding()  # see after_decoding
+        self._after = _WhenAhead()  # see when_ahead
         self.info = self._probe()
 
     # -- probing -------------------------------------------------------------------
@@ -394,14 +406,15 @@ class MediaReader:
 
         return choose
 
-    # -- after the last frame is decoded -----------------------------------------------
-    def after_decoding(self, fn: Callable[[], None]) -> bool:
-        """Have ``fn`` called in the decoding thread once it has decoded every frame (or stopped).
+    # -- work for the decoding thread ---------------------------------------------------
+    def when_ahead(self, fn: Callable[[], None]) -> bool:
+        """Have ``fn`` called in the decoding thread once it is ahead of the caller (``_AHEAD``
+        frames wait for it), or else as it ends (every frame decoded, an error, or the caller gone).
 
-        Call before or while iterating. A parse is the slower side on most videos: when the decoder ends,
-        frames still wait for the caller and the core that decoded them is free. Work that can run
-        beside the parse but is not needed until its end (a solver call) costs no time there,
-        where at the start it takes a core from decoding or parsing.
+        Call before or while iterating. A parse is the slower side on most videos: the decoder gets
+        ahead, and a pause in decoding then costs the caller nothing. Work that can run beside the
+        parse but is not needed until its end (a solver call) runs there instead of in a thread of
+        its own, which took a core from decoding or parsing (2 cores).
 
         Returns False, and ``fn`` is not called, where frames are not decoded in a thread of their
         own (``prefetch`` off, ``single_threaded``) or that thread has ended already: the caller

@@ -383,32 +383,57 @@ def test_no_size_choice_where_only_what_changed_is_worth_resizing(tmp_path):
     assert callable(h264.size_after_first())
 
 
-def test_a_call_after_decoding_runs_in_the_decoding_thread_once_every_frame_is_decoded(tmp_path):
+def test_a_call_for_the_decoding_thread_waits_until_it_is_ahead(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from mmgr.parsers import video as V
+
+    monkeypatch.setattr(V, "_AHEAD", 4)
+    path = _mux(tmp_path / "a.mp4", "libx264", "mp4", _frames(24))
+    reader = open_media(path)
+    seen = []
+    assert reader.when_ahead(lambda: seen.append((threading.current_thread().name, reader.frames_decoded)))
+    got = []
+    for f in reader:
+        got.append(f.index)
+        if f.index == 0:
+            time.sleep(0.2)  # a slow first frame: the decoder gets ahead meanwhile
+    assert got == list(range(24))
+    # made once, by the decoding thread, as soon as 4 frames waited (frame 0 taken or not yet)
+    assert len(seen) == 1 and seen[0][0] == "mmgr-decode" and seen[0][1] in (4, 5), seen
+    assert not reader.when_ahead(lambda: seen.append("late"))  # that thread has ended: the caller runs it
+    assert len(seen) == 1
+
+
+def test_a_call_for_the_decoding_thread_is_made_at_its_end_when_it_is_never_ahead(tmp_path, monkeypatch):
     import threading
 
+    from mmgr.parsers import video as V
+
+    monkeypatch.setattr(V, "_AHEAD", 10**6)
     path = _mux(tmp_path / "a.mp4", "libx264", "mp4", _frames(12))
     reader = open_media(path)
     seen = []
-    assert reader.after_decoding(lambda: seen.append((threading.current_thread().name, reader.frames_decoded)))
-    got = [f.index for f in reader]
-    assert got == list(range(12))
-    # made by the decoding thread, after the last frame was decoded, once, and before iteration ends
-    assert seen == [("mmgr-decode", 12)]
-    assert not reader.after_decoding(lambda: seen.append("late"))  # that thread has ended: the caller runs it
-    assert seen == [("mmgr-decode", 12)]
+    assert reader.when_ahead(lambda: seen.append((threading.current_thread().name, reader.frames_decoded)))
+    assert [f.index for f in reader] == list(range(12))
+    assert seen == [("mmgr-decode", 12)]  # after the last frame, before iteration ended
 
 
-def test_no_call_after_decoding_without_a_decoding_thread(tmp_path):
+def test_no_call_for_the_decoding_thread_without_one(tmp_path):
     path = _mux(tmp_path / "a.mp4", "libx264", "mp4", _frames(4))
     reader = open_media(path)
     reader.prefetch = False
     seen = []
-    assert not reader.after_decoding(lambda: seen.append(1))
+    assert not reader.when_ahead(lambda: seen.append(1))
     assert [f.index for f in reader] == [0, 1, 2, 3]
     assert seen == []
 
 
-def test_a_call_after_decoding_is_made_when_decoding_fails(tmp_path):
+def test_a_call_for_the_decoding_thread_is_made_when_decoding_fails(tmp_path, monkeypatch):
+    from mmgr.parsers import video as V
+
+    monkeypatch.setattr(V, "_AHEAD", 10**6)
     class Breaks:  # the container, whose stream breaks after 3 frames
         def __init__(self, c):
             self.c, self.streams = c, c.streams
@@ -430,7 +455,7 @@ def test_a_call_after_decoding_is_made_when_decoding_fails(tmp_path):
 
     reader = open_media(_mux(tmp_path / "b.mp4", "libx264", "mp4", _frames(9)))
     reader._container = Breaks(reader._container)
-    assert reader.after_decoding(fails)
+    assert reader.when_ahead(fails)
     with pytest.raises(VideoReadError, match=r"decoding failed after 3 frame\(s\)"):
         list(reader)
     assert seen == ["ran"]  # a caller waiting for it is not left waiting

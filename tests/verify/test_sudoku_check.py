@@ -239,9 +239,9 @@ def test_solver_runs_beside_the_parse_and_the_check_uses_its_answer(with_spec):
 
 
 @pytest.mark.parametrize("prefetch", [True, False])
-def test_the_solver_call_is_made_by_the_decoding_thread_once_decoding_ends(prefetch, monkeypatch):
-    """With frames decoded in a thread of their own, the solver call waits for decoding to end and
-    runs there (the core is then free); without one, it runs in a thread of its own. Same verdict."""
+def test_the_solver_call_is_made_by_the_decoding_thread(prefetch, monkeypatch):
+    """With frames decoded in a thread of their own, that thread makes the solver call (once it is
+    ahead of the parse, or at its end); without one, the call runs in a thread of its own."""
     import threading
     from pathlib import Path
 
@@ -273,7 +273,7 @@ def test_the_solver_call_is_made_by_the_decoding_thread_once_decoding_ends(prefe
     assert v.status is Status.PASS and total > 10
     beside, check = where  # the call beside the parse, then the check's (answered from the cache)
     if prefetch:
-        assert beside == ("mmgr-decode", total)
+        assert beside[0] == "mmgr-decode" and beside[1] <= total
     else:
         assert beside[0] not in ("mmgr-decode", threading.current_thread().name)  # a thread of its own
     assert check == (threading.current_thread().name, total)

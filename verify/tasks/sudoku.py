@@ -208,7 +208,7 @@ class SudokuTask:
         times: list[tuple[Any, Any]] = []
         info = getattr(frames, "info", None)
         kind = info.kind if info is not None else "video"
-        solver: _Background | _AfterDecoding | None = None
+        solver: _Background | _InDecoder | None = None
         for frame in frames:
             rows.append(reader.read(frame.rgb))
             times.append((frame.t_s, frame.dur_s))
@@ -327,14 +327,14 @@ class _Background:
 
 
 def _start_solver(first: Any, reference: SudokuReference | None, kind: str, params: SudokuParams,
-                  frames: Any = None) -> _Background | _AfterDecoding | None:
+                  frames: Any = None) -> _Background | _InDecoder | None:
     """Start the check's solver call beside the parse once its puzzle is known (from the spec, or
     frame 0 when it reads completely), so that CP-SAT runs while the other frames are parsed.
 
-    Where the frames are decoded in a thread of their own, the call is made there once decoding
-    ends (``MediaReader.after_decoding``): on most videos the parse still has frames to read then,
-    and the call uses the core decoding leaves free; started at frame 0 it took CPU from decoding
-    and parsing (~0.6 ms a light H.264 video, 2.5%, on 2 cores). Else it gets a thread of its own.
+    Where the frames are decoded in a thread of their own, that thread makes the call once it is
+    ahead of the parse (``MediaReader.when_ahead``), a pause that costs the parse nothing; in a
+    thread of its own started at frame 0 it took CPU from decoding and parsing (on 2 cores: ~1 ms
+    a video of the degraded benchmark mix, 3%). Else it gets a thread of its own.
     The answer is the same whenever it is computed (deterministic, one worker, fixed seed)."""
     if reference is not None:
         puzzle, solution = reference.puzzle, reference.solution
@@ -350,16 +350,16 @@ def _start_solver(first: Any, reference: SudokuReference | None, kind: str, para
         except Exception:  # noqa: BLE001 - the check asks again and reports it
             pass
 
-    later = _AfterDecoding(run)
-    after = getattr(frames, "after_decoding", None)
-    if after is not None and after(later.run):
+    later = _InDecoder(run)
+    ahead = getattr(frames, "when_ahead", None)
+    if ahead is not None and ahead(later.run):
         return later
     return _Background(run)
 
 
-class _AfterDecoding:
-    """A call that the decoding thread makes once it ends (``MediaReader.after_decoding``);
-    ``join`` waits until it has been made."""
+class _InDecoder:
+    """A call that the decoding thread makes (``MediaReader.when_ahead``); ``join`` waits until it
+    has been made."""
 
     def __init__(self, fn: Any) -> None:
         self._fn = fn
