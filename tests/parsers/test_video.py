@@ -344,23 +344,26 @@ def test_more_frames_than_can_be_held_keep_their_order_and_size(tmp_path, monkey
     assert all(np.array_equal(f.rgb, w) for f, w in zip(rest, want[1:], strict=True))
 
 
+class _Breaks:
+    """A reader's container whose stream breaks after ``after`` frames."""
+
+    def __init__(self, c, after):
+        self.c, self.streams, self.after = c, c.streams, after
+
+    def decode(self, stream):
+        for k, f in enumerate(self.c.decode(stream)):
+            if k == self.after:
+                raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+            yield f
+
+    def close(self):
+        self.c.close()
+
+
 def test_frames_decoded_before_a_decoding_error_are_handed_over_first(tmp_path):
-    class Breaks:  # the container, whose stream breaks after 5 frames
-        def __init__(self, c):
-            self.c, self.streams = c, c.streams
-
-        def decode(self, stream):
-            for k, f in enumerate(self.c.decode(stream)):
-                if k == 5:
-                    raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
-                yield f
-
-        def close(self):
-            self.c.close()
-
     path = _mux(tmp_path / "b.mp4", "libx264", "mp4", _frames(9))
     reader = open_media(path)
-    reader._container = Breaks(reader._container)
+    reader._container = _Breaks(reader._container, 5)
     choose = reader.size_after_first()
     got = []
     with pytest.raises(VideoReadError, match=r"decoding failed after 5 frame\(s\)"):
@@ -434,19 +437,6 @@ def test_a_call_for_the_decoding_thread_is_made_when_decoding_fails(tmp_path, mo
     from mmgr.parsers import video as V
 
     monkeypatch.setattr(V, "_AHEAD", 10**6)
-    class Breaks:  # the container, whose stream breaks after 3 frames
-        def __init__(self, c):
-            self.c, self.streams = c, c.streams
-
-        def decode(self, stream):
-            for k, f in enumerate(self.c.decode(stream)):
-                if k == 3:
-                    raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
-                yield f
-
-        def close(self):
-            self.c.close()
-
     seen = []
 
     def fails() -> None:
@@ -454,7 +444,7 @@ def test_a_call_for_the_decoding_thread_is_made_when_decoding_fails(tmp_path, mo
         raise RuntimeError("its own error: dropped by the decoding thread")
 
     reader = open_media(_mux(tmp_path / "b.mp4", "libx264", "mp4", _frames(9)))
-    reader._container = Breaks(reader._container)
+    reader._container = _Breaks(reader._container, 3)
     assert reader.when_ahead(fails)
     with pytest.raises(VideoReadError, match=r"decoding failed after 3 frame\(s\)"):
         list(reader)
