@@ -471,8 +471,9 @@ class SudokuFrameReader:
         if fit is None or fit.quad_px is not quad or fit.size != n or fit.score != g["score"]:
             fit = BoardFit(quad, n, g["score"])  # (frozen: a still board shares one between frames)
         dirty = g.get("dirty")  # cells whose ink the gate wrote again (None: all of it is new)
-        last = self._last
-        if last is not None and not changed and self._as_last(n, dirty):
+        if not changed and self._as_last(n, dirty):
+            last = self._last
+            assert last is not None
             if self._sure is not None:
                 self._sure[0][last.digits.reshape(-1) == 0] = 0  # (as below: cells found blank)
             out = FrameReading(OK, fit, last.digits, last.conf, last.occluded, last.cell_boxes_px, True)

@@ -94,7 +94,7 @@ class _WhenAhead:
 
 
 def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], depth: int,
-                after: _WhenAhead | None = None) -> Iterator[Any]:
+                calls: _WhenAhead | None = None) -> Iterator[Any]:
     """Run a source in a background thread, up to ``depth`` items ahead; same items, same order.
 
     ``make_source(behind)`` builds the source; ``behind()`` tells it whether items are waiting
@@ -102,9 +102,9 @@ def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], dept
     background is work off the caller's path). Decoding (FFmpeg) and parsing (OpenCV, numba,
     numpy) both release the GIL, so the caller's per-frame work overlaps with decoding the next
     frames. Exceptions from the source are re-raised in the caller at the point where the
-    failing item would have been. ``after.run()`` is called by the thread as it ends, however it
-    ends (last item handed over, error, or the caller gone), and ``after.run()`` before that
-    once at least ``_AHEAD`` items wait for the caller when a call is queued.
+    failing item would have been. The thread makes the ``calls`` queued for it once at least
+    ``_AHEAD`` items wait for the caller, and those still queued as it ends, however it ends
+    (last item handed over, error, or the caller gone).
     """
     import queue
     import threading
@@ -124,14 +124,14 @@ def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], dept
                         continue
                 if stop.is_set():
                     return
-                if after is not None and after.queued and q.qsize() >= _AHEAD:
-                    after.run()
+                if calls is not None and calls.queued and q.qsize() >= _AHEAD:
+                    calls.run()
             q.put(("end", None))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             q.put(("error", exc))
         finally:
-            if after is not None:
-                after.run(end=True)
+            if calls is not None:
+                calls.run(end=True)
 
     t = threading.Thread(target=produce, name="mmgr-decode", daemon=True)
     t.start()
@@ -312,7 +312,7 @@ class MediaReader:
         self._bpp = 0.0  # compressed bits per pixel and frame of a video stream (0: unknown)
         self._container: av.container.InputContainer | None = None
         self._gate: _SizeGate | None = None  # see size_after_first
-        self._after = _WhenAhead()  # see when_ahead
+        self._calls = _WhenAhead()  # see when_ahead
         self.info = self._probe()
 
     # -- probing -------------------------------------------------------------------
@@ -420,7 +420,7 @@ class MediaReader:
         own (``prefetch`` off, ``single_threaded``) or that thread has ended already: the caller
         runs ``fn`` itself. ``fn`` must report its own errors (one it raises is dropped).
         """
-        return self._background() and self._after.add(fn)
+        return self._background() and self._calls.add(fn)
 
     def _background(self) -> bool:
         return bool(_PREFETCH and self.prefetch)
@@ -432,11 +432,11 @@ class MediaReader:
         if not self._background():
             source = self._iter_av() if self._container is not None else self._iter_files()
         elif self._container is None:
-            source = _prefetched(lambda behind: self._iter_files(), self._depth(), self._after)
+            source = _prefetched(lambda behind: self._iter_files(), self._depth(), self._calls)
         else:
             # the colour conversion runs where there is time for it: in the decoding thread while
             # frames wait for the caller, else in the caller (which would only wait for them)
-            source = _prefetched(lambda behind: self._iter_av(behind), self._depth(), self._after)
+            source = _prefetched(lambda behind: self._iter_av(behind), self._depth(), self._calls)
         conv: VideoReformatter | None = None
         try:
             for item in source:
