@@ -4,7 +4,8 @@ Prints, for a clean mix and a degraded mix: per-metric agreement with truth, fal
 (verdict pass while truth says overall = 0), abstention rate, digit-reading accuracy on cells
 (per frame, visible and not occluded, unknown readings counted apart), and seconds per video
 next to the decode-only time of the same files (the faster of decoding with and without the
-background decoding thread, each timed).
+background decoding thread, each timed). A last line says whether issue 2's targets are met on
+the mixes run (the per-mix misses are named).
 
     python benchmarks/bench_sudoku.py --n 40 --out /tmp/bench_sudoku
 """
@@ -128,6 +129,29 @@ def run(n: int, degraded: bool, out: Path, seed: int, params: dict | None = None
     return res
 
 
+def misses(name: str, r: dict) -> list[str]:
+    """Issue 2's targets that a mix's results miss: per-metric agreement >= 99.5% (clean) or
+    >= 98% (degraded), abstentions <= 2%, no false pass, digit reading >= 99.9% on the clean mix's
+    cells, verification <= 1.5x decode-only time.
+
+    >>> ok = {"agreement": {"overall": 1.0}, "abstain_rate": 0.0, "false_passes": 0, "digit_accuracy": 1.0,
+    ...       "ratio": 1.2}
+    >>> misses("clean", ok), misses("degraded", {**ok, "ratio": 1.6, "false_passes": 1})
+    ([], ['degraded: 1 false pass(es)', 'degraded: time 1.600x decode-only'])
+    """
+    need = 0.995 if name == "clean" else 0.98
+    out = [f"{name}: {m} agreement {v:.2%}" for m, v in r["agreement"].items() if v < need]
+    if r["abstain_rate"] > 0.02:
+        out.append(f"{name}: abstentions {r['abstain_rate']:.1%}")
+    if r["false_passes"]:
+        out.append(f"{name}: {r['false_passes']} false pass(es)")
+    if name == "clean" and r["digit_accuracy"] < 0.999:
+        out.append(f"{name}: digit reading {r['digit_accuracy']:.3%}")
+    if r["ratio"] > 1.5:
+        out.append(f"{name}: time {r['ratio']:.3f}x decode-only")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=40)
@@ -140,6 +164,7 @@ def main() -> None:
     a = ap.parse_args()
     params = dict(kv.split("=", 1) for kv in a.param)
     verify_media  # noqa: B018  (warm-up below compiles the kernels once)
+    missed: list[str] = []
     for name in ("clean", "degraded"):
         if a.only and a.only != name:
             continue
@@ -156,6 +181,9 @@ def main() -> None:
               f"decoding runs beside it) {r['main_thread_cpu_s_per_video']:.3f} s/video")
         for f in r["failures"][:15]:
             print("   !", *f)
+        missed += misses(name, r)
+    print("== targets (agreement >= 99.5% clean, >= 98% degraded; abstentions <= 2%; no false pass; digit reading "
+          f">= 99.9% on clean cells; time <= 1.5x decode-only): {'NOT met: ' + '; '.join(missed) if missed else 'met'}")
 
 
 if __name__ == "__main__":
