@@ -109,21 +109,28 @@ def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], dept
     import queue
     import threading
 
-    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    # items waiting for the caller, and one token per free place among the ``depth`` (C-implemented
+    # queues: every Python step the decoding thread takes holds the GIL that the parse needs)
+    q: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+    room: queue.SimpleQueue[None] = queue.SimpleQueue()
+    for _ in range(max(1, depth)):
+        room.put(None)
     stop = threading.Event()
     source = make_source(lambda: q.qsize() > 0)
 
     def produce() -> None:
         try:
             for item in source:
-                while not stop.is_set():
+                while True:
                     try:
-                        q.put(("frame", item), timeout=0.1)
+                        room.get(timeout=0.1)
                         break
-                    except queue.Full:
-                        continue
+                    except queue.Empty:
+                        if stop.is_set():
+                            return
                 if stop.is_set():
                     return
+                q.put(("frame", item))
                 if calls is not None and calls.queued and q.qsize() >= _AHEAD:
                     calls.run()
             q.put(("end", None))
@@ -139,6 +146,7 @@ def _prefetched(make_source: Callable[[Callable[[], bool]], Iterator[Any]], dept
         while True:
             kind, item = q.get()
             if kind == "frame":
+                room.put(None)
                 yield item
             elif kind == "error":
                 raise item
@@ -501,6 +509,7 @@ class MediaReader:
         else:
             stream.thread_type = "AUTO"
         tb = stream.time_base
+        tb_num, tb_den = (Fraction(tb).numerator, Fraction(tb).denominator) if tb is not None else (0, 1)
         # one colour converter for the stream: PyAV's frame.to_ndarray(format=) builds a new FFmpeg
         # scaler for every frame, with its own pool of threads (~0.3 ms a small frame, a third of
         # the decode). Same pixels (tests).
@@ -536,13 +545,13 @@ class MediaReader:
         try:
             for frame in container.decode(stream):
                 if frame.pts is not None and tb is not None:
-                    t = Fraction(frame.pts) * Fraction(tb)
+                    t = Fraction(frame.pts * tb_num, tb_den)  # (one Fraction: 4x quicker than a product)
                 elif self.info.avg_rate:
                     t = Fraction(index) / self.info.avg_rate
                 else:
                     t = Fraction(index)
                 dur = getattr(frame, "duration", None)
-                dur_s = Fraction(dur) * Fraction(tb) if dur and tb is not None else None
+                dur_s = Fraction(dur * tb_num, tb_den) if dur and tb is not None else None
                 raw = _Unconverted(index, t, dur_s, frame, self.max_side)
                 index += 1
                 if gate is not None and raw.index == 0:
