@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import av
@@ -345,19 +346,32 @@ def test_more_frames_than_can_be_held_keep_their_order_and_size(tmp_path, monkey
 
 
 class _Breaks:
-    """A reader's container whose stream breaks after ``after`` frames."""
+    """A reader's container whose stream breaks after ``after`` frames in decoding them, or with
+    ``reading``, in reading packet ``after`` (from 0)."""
 
-    def __init__(self, c, after):
-        self.c, self.streams, self.after = c, c.streams, after
+    def __init__(self, c, after, reading=False):
+        self.c, self.streams, self.after, self.reading, self.frames = c, c.streams, after, reading, 0
 
-    def decode(self, stream):
-        for k, f in enumerate(self.c.decode(stream)):
-            if k == self.after:
+    def demux(self, stream):
+        for k, p in enumerate(self.c.demux(stream)):
+            if self.reading and k == self.after:
                 raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
-            yield f
+            yield _BreakingPacket(p, self)
 
     def close(self):
         self.c.close()
+
+
+class _BreakingPacket:
+    def __init__(self, p, box):
+        self.p, self.box, self.size = p, box, p.size
+
+    def decode(self):
+        for f in self.p.decode():
+            if not self.box.reading and self.box.frames == self.box.after:
+                raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+            self.box.frames += 1
+            yield f
 
 
 def test_frames_decoded_before_a_decoding_error_are_handed_over_first(tmp_path):
@@ -449,3 +463,36 @@ def test_a_call_for_the_decoding_thread_is_made_when_decoding_fails(tmp_path, mo
     with pytest.raises(VideoReadError, match=r"decoding failed after 3 frame\(s\)"):
         list(reader)
     assert seen == ["ran"]  # a caller waiting for it is not left waiting
+
+
+@pytest.mark.parametrize(("chunk", "chunk_bytes"), [(1, 32 << 20), (4, 32 << 20), (256, 1)])
+@pytest.mark.parametrize("prefetch", [True, False])
+def test_packets_read_in_chunks_give_the_same_frames(tmp_path, monkeypatch, chunk, chunk_bytes, prefetch):
+    from mmgr.parsers import video as V
+
+    path = _mux(tmp_path / "c.mp4", "libx264", "mp4", _frames(11))  # (B-frames: frames come out late)
+    want = [(f.index, f.t_s, f.dur_s, f.rgb.tobytes()) for f in open_media(path)]
+    monkeypatch.setattr(V, "_DEMUX_CHUNK", chunk)
+    monkeypatch.setattr(V, "_DEMUX_CHUNK_BYTES", chunk_bytes)
+    reader = open_media(path)
+    reader.prefetch = prefetch
+    assert [(f.index, f.t_s, f.dur_s, f.rgb.tobytes()) for f in reader] == want
+    assert len(want) == 11 and reader.frames_decoded == 11
+
+
+@pytest.mark.parametrize("chunk", [2, 256])
+def test_a_reading_error_comes_after_the_frames_of_the_packets_read_before_it(tmp_path, monkeypatch, chunk):
+    from mmgr.parsers import video as V
+
+    monkeypatch.setattr(V, "_DEMUX_CHUNK", chunk)
+    path = _mux(tmp_path / "r.mp4", "libx264", "mp4", _frames(9))
+    with av.open(str(path)) as c:  # the frames that the first 6 packets give, unflushed
+        s = c.streams.video[0]
+        n = sum(len(p.decode()) for p in itertools.islice(c.demux(s), 6))
+    reader = open_media(path)
+    reader._container = _Breaks(reader._container, 6, reading=True)
+    got = []
+    with pytest.raises(VideoReadError, match=rf"decoding failed after {n} frame\(s\)"):
+        for f in reader:
+            got.append(f.index)
+    assert n >= 1 and got == list(range(n)) and reader.frames_decoded == n
