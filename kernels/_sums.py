@@ -56,10 +56,21 @@ def pairwise_sum(a: NDArray[np.floating], lo: int, n: int):  # type: ignore[no-u
     zero = np.zeros(1, a.dtype)[0]
     if n <= 128:
         return zero + _leaf(a, lo, n)
-    s_lo = np.empty(64, np.int64)
-    s_n = np.empty(64, np.int64)
-    s_stage = np.zeros(64, np.int64)  # 0: not split yet, 1: left half pending, 2: right half pending
-    s_left = np.empty(64, a.dtype)
+    return pairwise_sum_with(a, lo, n, zero, np.empty((3, 64), np.int64), np.empty(64, a.dtype))
+
+
+@njit(cache=True, nogil=True)
+def pairwise_sum_with(a: NDArray[np.floating], lo: int, n: int, zero, stack: NDArray[np.int64],  # type: ignore[no-untyped-def]
+                      left: NDArray[np.floating]):  # pragma: no cover
+    """``pairwise_sum`` with the caller's scratch (a loop over many sums allocates it once): ``zero``
+    a 0 of ``a``'s type, ``stack`` (3, 64) int64 and ``left`` (64,) of ``a``'s type, overwritten."""
+    if n <= 128:
+        return zero + _leaf(a, lo, n)
+    s_lo = stack[0]
+    s_n = stack[1]
+    s_stage = stack[2]  # 0: not split yet, 1: left half pending, 2: right half pending
+    s_stage[0] = 0
+    s_left = left
     top = 0
     s_lo[0] = lo
     s_n[0] = n

@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from mmgr.kernels._sums import block_sum, pairwise_sum
+from mmgr.kernels._sums import block_sum, pairwise_sum_with
 
 
 @njit(cache=True, nogil=True)
@@ -60,32 +60,47 @@ def line_bands(ink: NDArray[np.float32], peak: NDArray[np.float32], outer: int,
     cols = np.zeros((n, w), np.bool_)
     faint_r = np.empty(h, np.float32)
     faint_c = np.empty(w, np.float32)
-    three = np.float32(3.0)
+    tr = np.empty((w, h), np.float32)
     for i in range(n):
-        core_thr = max(np.float32(0.1) * peak[i], np.float32(12.0))
-        tail_thr = max(np.float32(0.05) * peak[i], np.float32(6.0))
-        # the runs of every row (column) side by side, window by window: independent minima that
-        # the compiler vectorises (the minimum does not depend on the order)
-        for y in range(h):
-            faint_r[y] = ink[i, y, 1] + ink[i, y, 2] + ink[i, y, 3]
-        for j in range(1, w - 4):
-            for y in range(h):
-                faint_r[y] = min(faint_r[y], ink[i, y, j + 1] + ink[i, y, j + 2] + ink[i, y, j + 3])
-        for x in range(w):
-            faint_c[x] = ink[i, 1, x] + ink[i, 2, x] + ink[i, 3, x]
-        for j in range(1, h - 4):
-            for x in range(w):
-                faint_c[x] = min(faint_c[x], ink[i, j + 1, x] + ink[i, j + 2, x] + ink[i, j + 3, x])
-        for y in range(h):
-            faint_r[y] = faint_r[y] / three
-        for x in range(w):
-            faint_c[x] = faint_c[x] / three
-        for faint, band, size in ((faint_r, rows, h), (faint_c, cols, w)):
-            top = _edge_depth(faint, core_thr, tail_thr, outer, tail, False)
-            bottom = _edge_depth(faint, core_thr, tail_thr, outer, tail, True)
-            for k in range(size):
-                band[i, k] = k < top or size - 1 - k < bottom
+        _line_bands_into(ink[i], peak[i], outer, tail, rows[i], cols[i], faint_r, faint_c, tr)
     return rows, cols
+
+
+@njit(cache=True, nogil=True)
+def _line_bands_into(ink: NDArray[np.float32], peak: np.float32, outer: int, tail: int, rows: NDArray[np.bool_],
+                     cols: NDArray[np.bool_], faint_r: NDArray[np.float32], faint_c: NDArray[np.float32],
+                     tr: NDArray[np.float32]) -> None:  # pragma: no cover
+    """``line_bands`` of one (H, W) crop into ``rows`` (H,) and ``cols`` (W,); ``faint_r`` (H,),
+    ``faint_c`` (W,) and ``tr`` (W, H) are scratch."""
+    h, w = ink.shape
+    core_thr = max(np.float32(0.1) * peak, np.float32(12.0))
+    tail_thr = max(np.float32(0.05) * peak, np.float32(6.0))
+    three = np.float32(3.0)
+    # the runs of every row (column) side by side, window by window: independent minima that the
+    # compiler vectorises (the minimum does not depend on the order); the rows' runs from the crop
+    # transposed, so that they lie side by side in memory too
+    for x in range(w):
+        for y in range(h):
+            tr[x, y] = ink[y, x]
+    for y in range(h):
+        faint_r[y] = tr[1, y] + tr[2, y] + tr[3, y]
+    for j in range(1, w - 4):
+        for y in range(h):
+            faint_r[y] = min(faint_r[y], tr[j + 1, y] + tr[j + 2, y] + tr[j + 3, y])
+    for x in range(w):
+        faint_c[x] = ink[1, x] + ink[2, x] + ink[3, x]
+    for j in range(1, h - 4):
+        for x in range(w):
+            faint_c[x] = min(faint_c[x], ink[j + 1, x] + ink[j + 2, x] + ink[j + 3, x])
+    for y in range(h):
+        faint_r[y] = faint_r[y] / three
+    for x in range(w):
+        faint_c[x] = faint_c[x] / three
+    for faint, band, size in ((faint_r, rows, h), (faint_c, cols, w)):
+        top = _edge_depth(faint, core_thr, tail_thr, outer, tail, False)
+        bottom = _edge_depth(faint, core_thr, tail_thr, outer, tail, True)
+        for k in range(size):
+            band[k] = k < top or size - 1 - k < bottom
 
 
 # -- cell features (the digit reader's ``prepare`` in one pass) ---------------------------------
@@ -141,17 +156,15 @@ def _max2d(a: NDArray[np.float32]) -> np.float32:  # pragma: no cover
 
 @njit(cache=True, nogil=True)
 def _coarse_cell(src: NDArray[np.float32], out: NDArray[np.float32], k: int, scale: np.float32,
-                 off: int, dy: NDArray[np.int64], dx: NDArray[np.int64]) -> None:  # pragma: no cover
+                 off: int, offs: NDArray[np.int64]) -> None:  # pragma: no cover
     """(H, W) -> (H/k, W/k) block means into ``out[off:]``, summed in OpenCV's area-resize order
-    (row-major offsets ``dy``, ``dx``; four added together, then to the sum), times ``scale``."""
+    (``offs``: the k * k row-major offsets of a block's pixels from its corner, in flat index
+    form; four added together, then to the sum), times ``scale``."""
     h, w = src.shape
     area = k * k
     inv = np.float32(1.0) / np.float32(area)
     ch, cw = h // k, w // k
     f = src.reshape(h * w)
-    offs = np.empty(area, np.int64)  # the offsets in flat index form
-    for q in range(area):
-        offs[q] = dy[q] * w + dx[q]
     for by in range(ch):
         for bx in range(cw):
             base = by * k * w + bx * k
@@ -204,8 +217,7 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
     peak = np.empty(1, np.float32)
     tmp = np.empty((size, size), np.float32)
     kk = size // coarse
-    dy = np.arange(kk * kk) // kk
-    dx = np.arange(kk * kk) % kk
+    offs = (np.arange(kk * kk) // kk) * size + np.arange(kk * kk) % kk  # a coarse block's pixels (flat)
     # bilinear weights as OpenCV's float remap tabulates them: 1/32-px steps
     tab = np.empty((32, 2), np.float32)
     for t in range(32):
@@ -214,6 +226,17 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
         tab[t, 1] = x
     tile = size + 2
     src = np.zeros((tile, tile), np.float32)
+    # scratch used for every cell (allocated once: a few allocations a cell cost ~10% of its time)
+    rows = np.empty(size, np.bool_)
+    cols = np.empty(size, np.bool_)
+    faint_r = np.empty(size, np.float32)
+    faint_c = np.empty(size, np.float32)
+    tr = np.empty((size, size), np.float32)
+    stack = np.empty((3, 64), np.int64)
+    left = np.empty(64, np.float32)
+    zero = np.float32(0.0)
+    col_s = np.empty(box_px, np.int64)
+    col_a = np.empty(box_px, np.int64)
     for i in range(n):
         # background: an order statistic of every other pixel, from counts
         counts[:] = 0
@@ -235,10 +258,10 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
                 ink[0, y, x] = d if d > np.float32(0.0) else np.float32(0.0)
         _box3_cell(ink[0], sm, tmp)
         peak[0] = _max2d(sm)
-        rows, cols = line_bands(ink, peak, outer, tail)
+        _line_bands_into(ink[0], peak[0], outer, tail, rows, cols, faint_r, faint_c, tr)
         for y in range(size):
             for x in range(size):
-                if rows[0, y] or cols[0, x]:
+                if rows[y] or cols[x]:
                     ink[0, y, x] = np.float32(0.0)
         _box3_cell(ink[0], sm, tmp)
         contrast = _max2d(sm)
@@ -259,17 +282,16 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
                 else:
                     mass[y * size + x] = np.float32(0.0)
         # ink box from mass quantiles (numpy's summation orders: pairwise along rows, in order down columns)
-        total = pairwise_sum(mass, 0, size * size)
+        total = pairwise_sum_with(mass, 0, size * size, zero, stack, left)
         ok = total > np.float32(0.0)
         if not ok:
             total = np.float32(1.0)
         for y in range(size):
-            rowsum[y] = pairwise_sum(mass, y * size, size)
-        for x in range(size):
-            s = np.float32(0.0)
-            for y in range(size):
-                s += mass[y * size + x]
-            colsum[x] = s
+            rowsum[y] = pairwise_sum_with(mass, y * size, size, zero, stack, left)
+        colsum[:] = zero  # (each column summed in order down, the columns side by side)
+        for y in range(size):
+            for x in range(size):
+                colsum[x] += mass[y * size + x]
         y0 = 0
         y1 = 0
         x0 = 0
@@ -309,16 +331,19 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
                 src[y + 1, x + 1] = norm[y, x]
         base = 0
         half = (box_px - 1) / 2.0
+        for ox in range(box_px):  # (the columns' source places: the same on every output row)
+            mx = np.float32(min(max(cxd + (ox - half) * s_box, -1.0), float(size)) + 1.0)
+            ix = np.int64(np.rint(mx * np.float32(32.0)))
+            col_s[ox] = ix >> 5
+            col_a[ox] = ix & 31
         for oy in range(box_px):
             my = np.float32(min(max(cyd + (oy - half) * s_box, -1.0), float(size)) + 1.0)
             iy = np.int64(np.rint(my * np.float32(32.0)))
             sy = iy >> 5
             ay = iy & 31
             for ox in range(box_px):
-                mx = np.float32(min(max(cxd + (ox - half) * s_box, -1.0), float(size)) + 1.0)
-                ix = np.int64(np.rint(mx * np.float32(32.0)))
-                sx = ix >> 5
-                ax = ix & 31
+                sx = col_s[ox]
+                ax = col_a[ox]
                 w00 = tab[ay, 0] * tab[ax, 0]
                 w01 = tab[ay, 0] * tab[ax, 1]
                 w10 = tab[ay, 1] * tab[ax, 0]
@@ -329,9 +354,9 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
                 s11 = src[sy + 1, sx + 1] if (sy + 1 < tile and sx + 1 < tile) else np.float32(0.0)
                 feats[i, base + oy * box_px + ox] = s00 * w00 + s01 * w01 + s10 * w10 + s11 * w11
         base = box_px * box_px
-        _coarse_cell(norm, feats[i], kk, np.float32(1.0), base, dy, dx)
+        _coarse_cell(norm, feats[i], kk, np.float32(1.0), base, offs)
         base += coarse * coarse
-        _coarse_cell(g, feats[i], kk, np.float32(1.0 / 255.0), base, dy, dx)
+        _coarse_cell(g, feats[i], kk, np.float32(1.0 / 255.0), base, offs)
         base += coarse * coarse
         feats[i, base] = contrast / np.float32(255.0)
         feats[i, base + 1] = bg / np.float32(255.0)

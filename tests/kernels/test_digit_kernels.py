@@ -129,6 +129,17 @@ def test_pairwise_sum_is_numpys_sum(n, dtype):
     assert np.signbit(pairwise_sum(zeros, 0, 3)) == np.signbit(zeros.sum())
 
 
+def test_pairwise_sum_with_reused_scratch_is_numpys_sum():
+    from mmgr.kernels._sums import pairwise_sum_with
+
+    rng = np.random.default_rng(3)
+    stack, left = np.full((3, 64), 7, np.int64), np.full(64, np.nan, np.float32)  # (stale scratch)
+    for n in (1600, 40, 5000, 129, 1600):  # one scratch for sums of every size, one after another
+        a = (rng.random(n + 2) * 500.0 - 100.0).astype(np.float32)
+        got = pairwise_sum_with(a, 2, n, np.float32(0.0), stack, left)
+        assert float(got) == float(a[2:].sum())
+
+
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("max_digit", [4, 9])
 def test_read_decisions_match_the_numpy_twin_bit_for_bit(seed, max_digit):
