@@ -176,7 +176,8 @@ def _decoded(container: av.container.InputContainer, stream: av.video.stream.Vid
     light) gains too, 15.43 -> 15.08 ms.
     """
     demux = container.demux(stream)
-    while True:
+    at_end = False
+    while not at_end:
         packets: list[av.Packet] = []
         held = 0
         err: av.error.FFmpegError | None = None
@@ -187,15 +188,13 @@ def _decoded(container: av.container.InputContainer, stream: av.video.stream.Vid
                 if len(packets) >= _DEMUX_CHUNK or held >= _DEMUX_CHUNK_BYTES:
                     break
             else:
-                demux = None  # (read to the end)
+                at_end = True
         except av.error.FFmpegError as exc:
             err = exc
         for packet in packets:
             yield from packet.decode()
         if err is not None:
             raise err
-        if demux is None:
-            return
 
 
 def _cores() -> int:
@@ -550,7 +549,8 @@ class MediaReader:
         else:
             stream.thread_type = "AUTO"
         tb = stream.time_base
-        tb_num, tb_den = (Fraction(tb).numerator, Fraction(tb).denominator) if tb is not None else (0, 1)
+        tb_f = Fraction(tb) if tb is not None else Fraction(0)
+        tb_num, tb_den = tb_f.numerator, tb_f.denominator
         # one colour converter for the stream: PyAV's frame.to_ndarray(format=) builds a new FFmpeg
         # scaler for every frame, with its own pool of threads (~0.3 ms a small frame, a third of
         # the decode). Same pixels (tests).
