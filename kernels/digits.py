@@ -207,14 +207,13 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
     contrast_out = np.zeros(n, np.float32)
     bg_out = np.zeros(n, np.float32)
     g = np.empty((size, size), np.float32)
-    ink = np.empty((1, size, size), np.float32)
+    ink = np.empty((size, size), np.float32)
     sm = np.empty((size, size), np.float32)
     norm = np.empty((size, size), np.float32)
     mass = np.empty(size * size, np.float32)
     rowsum = np.empty(size, np.float32)
     colsum = np.empty(size, np.float32)
     counts = np.empty(256, np.int64)
-    peak = np.empty(1, np.float32)
     tmp = np.empty((size, size), np.float32)
     kk = size // coarse
     offs = (np.arange(kk * kk) // kk) * size + np.arange(kk * kk) % kk  # a coarse block's pixels (flat)
@@ -255,15 +254,14 @@ def cell_features(cells: NDArray[np.uint8], bg_rank: int, outer: int, tail: int,
             for x in range(size):
                 g[y, x] = np.float32(cells[i, y, x])
                 d = bg - g[y, x]
-                ink[0, y, x] = d if d > np.float32(0.0) else np.float32(0.0)
-        _box3_cell(ink[0], sm, tmp)
-        peak[0] = _max2d(sm)
-        _line_bands_into(ink[0], peak[0], outer, tail, rows, cols, faint_r, faint_c, tr)
+                ink[y, x] = d if d > np.float32(0.0) else np.float32(0.0)
+        _box3_cell(ink, sm, tmp)
+        _line_bands_into(ink, _max2d(sm), outer, tail, rows, cols, faint_r, faint_c, tr)
         for y in range(size):
             for x in range(size):
                 if rows[y] or cols[x]:
-                    ink[0, y, x] = np.float32(0.0)
-        _box3_cell(ink[0], sm, tmp)
+                    ink[y, x] = np.float32(0.0)
+        _box3_cell(ink, sm, tmp)
         contrast = _max2d(sm)
         clear[i] = contrast < blank_contrast and bg >= blank_min_bg
         den = contrast if contrast > np.float32(1.0) else np.float32(1.0)

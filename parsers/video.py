@@ -170,8 +170,9 @@ def _decoded(container: av.container.InputContainer, stream: av.video.stream.Vid
     Each FFmpeg call lets go of the GIL and takes it back after. Read between frames, every packet
     cost the decoding thread one more such hand-over, and each one can delay a parse that needs the
     GIL too (a stand-in decoding thread that waits GIL-free for as long in more pieces cost the
-    Sudoku parse ~0.9 ms a video more for each piece more a frame); read at once before the first
-    frame, the parse is still waiting for that frame. In-process A/B, Sudoku degraded mix: light
+    Sudoku parse ~0.9 ms a video more for each piece more a frame); the first chunk is read while
+    the parse still waits for frame 0 (videos of up to 256 frames are read whole then), a later one
+    all in one go between two frames. In-process A/B, Sudoku degraded mix: light
     streams 28.27 -> 27.64 ms a video, heavy 71.56 -> 71.29; decoding alone (``decode_floor``,
     light) gains too, 15.43 -> 15.08 ms.
     """

@@ -496,3 +496,28 @@ def test_a_reading_error_comes_after_the_frames_of_the_packets_read_before_it(tm
         for f in reader:
             got.append(f.index)
     assert n >= 1 and got == list(range(n)) and reader.frames_decoded == n
+
+
+def test_the_decoding_thread_stays_at_most_depth_items_ahead_and_ends_with_an_early_caller():
+    import threading
+    import time
+
+    from mmgr.parsers.video import _prefetched
+
+    made = []
+
+    def source(behind):
+        for k in range(100):
+            made.append(k)
+            yield k
+
+    items = _prefetched(source, 3)
+    assert next(items) == 0
+    time.sleep(0.3)  # the thread runs on while the caller holds item 0
+    # 3 places wait for the caller; the item after them is made, then waits for a place
+    assert len(made) == 5
+    assert [next(items) for _ in range(3)] == [1, 2, 3]
+    items.close()  # a caller that stops early: the thread ends, having made no more than it could hand over
+    time.sleep(0.3)
+    assert not any(t.name == "mmgr-decode" and t.is_alive() for t in threading.enumerate())
+    assert len(made) <= 8
